@@ -1,0 +1,32 @@
+"""Weight-free failure probes: one file per probe, each `check(frames, expectation) -> Verdict`.
+
+    python -m eval probe --video clip.mp4 --prompt "a red ball moves right and hits a blue box"
+    python -m eval.probes.validate --n 200 --seed 0
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from eval.probes import causality, gravity, left_right, permanence, presence
+from eval.probes.tracker import observe
+from eval.probes.verdict import Verdict
+from world import Expectation
+
+# name -> check(frames, expectation, observation=None) -> Verdict; reused for CLI choices.
+PROBES = {
+    presence.NAME: presence.check,
+    left_right.NAME: left_right.check,
+    gravity.NAME: gravity.check,
+    causality.NAME: causality.check,
+    permanence.NAME: permanence.check,
+}
+
+
+def run_probes(frames: np.ndarray, expectation: Expectation) -> list[Verdict]:
+    """Every probe the expectation calls for, sharing one tracking pass."""
+    observation = observe(frames, expectation)
+    return [PROBES[name](frames, expectation, observation) for name in expectation.probes()]
+
+
+__all__ = ["PROBES", "Verdict", "run_probes"]
