@@ -45,7 +45,7 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
         if rise > RISE_TOL:
             return _verdict(FAIL, f"{name} rises {rise:.1f} px before touching anything (floats up)", measured)
         if accel < MIN_ACCEL:
-            return _verdict(FAIL, f"{name} does not speed up downward ({accel:.2f} px/frame²)", measured)
+            return _verdict(FAIL, f"{name} does not speed up downward ({accel:.2f} px/frame^2)", measured)
 
     if contacts:
         # Peak height of each flight (the drop, then every bounce) above the first contact.
@@ -67,8 +67,8 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
     if not fall_seen:
         return _verdict(INCONCLUSIVE, f"{name} is not seen falling before its first bounce", measured)
     if not contacts:
-        return _verdict(PASS, f"{name} falls with downward acceleration {accel:.2f} px/frame² (no bounce in the clip)", measured)
-    return _verdict(PASS, f"{name} falls ({accel:.2f} px/frame²) and bounces {len(contacts)}x, each lower", measured)
+        return _verdict(PASS, f"{name} falls with downward acceleration {accel:.2f} px/frame^2 (no bounce in the clip)", measured)
+    return _verdict(PASS, f"{name} falls ({accel:.2f} px/frame^2) and bounces {len(contacts)}x, each lower", measured)
 
 
 def _contacts(y: np.ndarray) -> list[int]:

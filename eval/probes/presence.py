@@ -3,7 +3,7 @@
     python -m eval probe --video clip.mp4 --prompt "a red ball moves right"
 
 Catches a subject that never appears, comes out in another colour, or has the wrong shape
-(judged by how much of its bounding box it fills: ball ~0.79, box ~1.0, triangle ~0.5).
+(judged by how much of its bounding box it fills and how low its centroid sits).
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ from world import Expectation
 
 NAME = "presence"
 MIN_SEEN = 0.5  # share of frames an object must be seen in (it may pass behind things or leave)
-FILL_TRIANGLE, FILL_BOX = 0.64, 0.9  # fill below: triangle; above: box; between: ball
+MIN_EXTENT = 8  # px: smaller objects are seen but their shape is not judged
+SAG_TRIANGLE = 0.575  # centroid this low in the box: an upward triangle
+FILL_BALL_MAX, FILL_BOX_MIN = 0.87, 0.92  # fills between the two are not judged
 
 
 def check(frames: np.ndarray, expectation: Expectation, observation: Observation | None = None) -> Verdict:
@@ -39,11 +41,23 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
 
 
 def shape_of(track: Track) -> tuple[str | None, float | None]:
-    """The shape the object's mask looks like, from frames where it is whole; None if never whole."""
+    """The shape the object's mask looks like, from frames where it is whole and big enough.
+
+    An upward triangle has its centroid low in its box (sag ~0.65 against 0.5), which survives
+    the blur of video coding; a box fills its box, a ball about 79% of it. Too small, or a fill
+    between ball and box, gives None: no judgement rather than a guess.
+    """
     whole = track.present & ~track.border & (track.copies <= 1)
     if not whole.any():
         return None, None
     whole &= track.areas >= 0.8 * track.areas[whole].max()  # not half hidden behind something
+    extent = np.minimum(track.boxes[:, 2] - track.boxes[:, 0], track.boxes[:, 3] - track.boxes[:, 1]) + 1
+    whole &= extent >= MIN_EXTENT
+    if not whole.any():
+        return None, None
     fill = float(np.median(track.fill[whole]))
-    shape = "triangle" if fill < FILL_TRIANGLE else "box" if fill > FILL_BOX else "ball"
-    return shape, round(fill, 3)
+    if float(np.median(track.sag[whole])) > SAG_TRIANGLE:
+        return "triangle", round(fill, 3)
+    if FILL_BALL_MAX < fill < FILL_BOX_MIN:
+        return None, round(fill, 3)
+    return ("box" if fill >= FILL_BOX_MIN else "ball"), round(fill, 3)

@@ -38,6 +38,7 @@ class Track:
     border: np.ndarray  # (T,) bool: the blob touches the frame border (it may be partly outside)
     copies: np.ndarray  # (T,) number of blobs at least COPY_SHARE of the object's usual size
     fill: np.ndarray  # (T,) area / bounding-box area: about 0.79 ball, 1.0 box, 0.5 triangle
+    sag: np.ndarray  # (T,) centroid height within the box, 0 top .. 1 bottom: 0.5 ball/box, ~0.65 upward triangle
 
     @property
     def usual_area(self) -> float:
@@ -123,6 +124,7 @@ def _track(thing: Thing, mask: np.ndarray) -> Track:
     boxes = np.zeros((t, 4))
     border = np.zeros(t, bool)
     fill = np.full(t, np.nan)
+    sag = np.full(t, np.nan)
     all_areas: list[np.ndarray] = []
     for i in range(t):
         stats, centroids = _blobs(mask[i])
@@ -135,10 +137,11 @@ def _track(thing: Thing, mask: np.ndarray) -> Track:
         boxes[i] = (x, y, x + bw - 1, y + bh - 1)
         border[i] = x == 0 or y == 0 or x + bw >= w or y + bh >= h
         fill[i] = area / (bw * bh)
+        sag[i] = (centroids[k][1] - y) / max(bh - 1, 1)
     whole = present & ~border
     usual = float(np.median(areas[whole] if whole.any() else areas[present])) if present.any() else floor
     copies = np.array([(a >= max(floor, COPY_SHARE * usual)).sum() for a in all_areas])
-    return Track(thing, present, centres, areas, boxes, border, copies, fill)
+    return Track(thing, present, centres, areas, boxes, border, copies, fill, sag)
 
 
 def _count_interior_blobs(mask: np.ndarray, least: float) -> np.ndarray:

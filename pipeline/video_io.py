@@ -1,0 +1,306 @@
+"""Frame arrays <-> files: mp4 (H.264, yuv420p), gif, png.
+
+    from pipeline.video_io import write_mp4, read_video
+    write_mp4("clip.mp4", frames, fps=8)          # frames: uint8 (T, H, W, 3), RGB
+    frames, fps = read_video("clip.mp4")          # also .webm .mov .mkv .gif .png .jpg
+
+Frames are always numpy uint8 arrays of shape (T, H, W, 3) in RGB order. Video containers go
+through the ffmpeg binary that imageio-ffmpeg ships; gif and png go through OpenCV (its own
+GIF encoder quantises colours badly, so gifs are *written* with ffmpeg's per-clip palette).
+
+Colour matters here: the world's clips are judged afterwards by colour segmentation, so the
+mp4 is written at high quality (crf 12) and its colour conversion is pinned to BT.709 and
+tagged as such, which is what browsers assume and what ffmpeg honours when decoding. What
+is lost is the chroma subsampling of yuv420p (colour at half resolution, so the pixels on a
+sharp colour edge blur); flat regions come back within a few levels.
+
+Files are written atomically: to a hidden temporary file beside the target, then renamed, so
+a crash never leaves a half-written video under the real name.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import subprocess
+import tempfile
+from numbers import Real
+from pathlib import Path
+
+import cv2
+import imageio_ffmpeg
+import numpy as np
+
+DEFAULT_CRF = 12  # x264 constant rate factor: 0 lossless .. 51 worst; 12 keeps tiny clips faithful
+STILL_FPS = 1.0  # the fps read_video reports for a still image (a one-frame video)
+GIF_DEFAULT_FPS = 10.0  # gif delays of 0 mean "as fast as possible"; browsers play them at 10 fps
+
+VIDEO_SUFFIXES = (".mp4", ".webm", ".mov", ".mkv", ".avi", ".m4v")
+GIF_SUFFIXES = (".gif",)
+STILL_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+# Colour conversion pinned to BT.709 (limited range) and tagged on the stream, so browsers
+# and ffmpeg's decoder convert back with the same matrix (untagged files are guessed at).
+_BT709 = (
+    "scale=out_color_matrix=bt709:out_range=tv,"
+    "setparams=colorspace=bt709:color_primaries=bt709:color_trc=bt709:range=tv"
+)
+# One palette for the whole clip, no dithering: flat colours stay exactly flat.
+_GIF_PALETTE = (
+    "split[a][b];[a]palettegen=stats_mode=full:reserve_transparent=0[p];"
+    "[b][p]paletteuse=dither=none"
+)
+
+
+# ----------------------------------------------------------------------------------------
+# Writing
+# ----------------------------------------------------------------------------------------
+
+
+def write_mp4(path: str | os.PathLike, frames: np.ndarray, fps: float, *, crf: int = DEFAULT_CRF) -> Path:
+    """Write frames as a browser-playable mp4: H.264 (libx264), yuv420p, BT.709, +faststart.
+
+    frames: uint8 (T, H, W, 3) RGB. fps: frames per second, > 0. crf: 1..51, lower is better
+    (0, lossless, is refused: it needs a 4:4:4 profile that browsers do not play).
+
+    Odd sizes: yuv420p needs an even width and height, so an odd dimension is padded by one
+    pixel at the bottom / right, repeating the last row / column (the picture is never
+    scaled or cropped). A 63x65 clip comes back from read_video as 64x66.
+
+    Returns the path written.
+    """
+    frames = _check_frames(frames, "frames")
+    fps = _check_fps(fps, "fps")
+    if isinstance(crf, bool) or not isinstance(crf, int) or not 1 <= crf <= 51:
+        raise ValueError(f"crf must be an int in 1..51; got {crf!r}")
+    path = _check_suffix(path, (".mp4",), "write_mp4")
+
+    frames = pad_to_even(frames)  # (T, H', W', 3), H' and W' even
+    output_params = ["-crf", str(crf), "-vf", _BT709, "-movflags", "+faststart"]
+    _write_atomically(path, "write_mp4",
+                      lambda tmp: _ffmpeg_encode(tmp, frames, fps, "libx264", "yuv420p", output_params))
+    return path
+
+
+def write_gif(path: str | os.PathLike, frames: np.ndarray, fps: float) -> Path:
+    """Write frames as a looping gif with one 256-colour palette for the clip, no dithering.
+
+    frames: uint8 (T, H, W, 3) RGB; a clip with at most 256 colours comes back exactly.
+    fps: > 0 and <= 50. GIF stores each frame's delay in whole 1/100 s, so the fps read back
+    is approximate (ffmpeg alternates delays, e.g. 6 and 7 for 16 fps, to keep the average);
+    delays under 2/100 s are played at 1/10 s by browsers, hence the limit of 50 fps.
+
+    Returns the path written.
+    """
+    frames = _check_frames(frames, "frames")
+    fps = _check_fps(fps, "fps")
+    if fps > 50:
+        raise ValueError(f"fps must be <= 50 for a gif (browsers slow faster gifs down); got {fps}")
+    path = _check_suffix(path, GIF_SUFFIXES, "write_gif")
+    output_params = ["-vf", _GIF_PALETTE, "-loop", "0"]
+    _write_atomically(path, "write_gif",
+                      lambda tmp: _ffmpeg_encode(tmp, frames, fps, "gif", "pal8", output_params))
+    return path
+
+
+def write_png_strip(path: str | os.PathLike, frames: np.ndarray) -> Path:
+    """Write frames side by side, left to right, as one lossless png of shape (H, T*W, 3).
+
+    frames: uint8 (T, H, W, 3) RGB. Returns the path written.
+    """
+    frames = _check_frames(frames, "frames")
+    path = _check_suffix(path, (".png",), "write_png_strip")
+    t, h, w, _ = frames.shape
+    strip = frames.transpose(1, 0, 2, 3).reshape(h, t * w, 3)  # (T, H, W, 3) -> (H, T*W, 3)
+    bgr = cv2.cvtColor(np.ascontiguousarray(strip), cv2.COLOR_RGB2BGR)
+
+    def encode(tmp: str) -> None:
+        if not cv2.imwrite(tmp, bgr):
+            raise RuntimeError(f"write_png_strip: OpenCV could not write {path}")
+
+    _write_atomically(path, "write_png_strip", encode)
+    return path
+
+
+def pad_to_even(frames: np.ndarray) -> np.ndarray:
+    """(T, H, W, C) -> (T, H + H % 2, W + W % 2, C), repeating the last row / column."""
+    _, h, w, _ = frames.shape
+    if h % 2 == 0 and w % 2 == 0:
+        return frames
+    return np.pad(frames, ((0, 0), (0, h % 2), (0, w % 2), (0, 0)), mode="edge")
+
+
+# ----------------------------------------------------------------------------------------
+# Reading
+# ----------------------------------------------------------------------------------------
+
+
+def read_video(path: str | os.PathLike) -> tuple[np.ndarray, float]:
+    """Read a video or image file into (frames uint8 (T, H, W, 3) RGB, fps).
+
+    .mp4 .webm .mov .mkv .avi .m4v: decoded by ffmpeg (imageio-ffmpeg), all frames.
+    .gif: decoded by OpenCV; fps = 1 / mean frame delay (GIF_DEFAULT_FPS if the delays are 0).
+    .png .jpg .jpeg: a one-frame video with fps STILL_FPS; alpha is dropped, grey becomes RGB.
+
+    Raises ValueError naming the path and the problem when the file is missing, empty,
+    corrupt, holds no frames, or has a suffix not listed above.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"read_video: {path} does not exist")
+    if not path.is_file():
+        raise ValueError(f"read_video: {path} is not a file")
+    if path.stat().st_size == 0:
+        raise ValueError(f"read_video: {path} is empty (0 bytes)")
+    suffix = path.suffix.lower()
+    if suffix in VIDEO_SUFFIXES:
+        return _read_ffmpeg(path)
+    if suffix in GIF_SUFFIXES:
+        return _read_gif(path)
+    if suffix in STILL_SUFFIXES:
+        return _read_still(path)
+    supported = " ".join(VIDEO_SUFFIXES + GIF_SUFFIXES + STILL_SUFFIXES)
+    raise ValueError(f"read_video: {path} has an unsupported suffix {path.suffix!r}; supported: {supported}")
+
+
+def _read_ffmpeg(path: Path) -> tuple[np.ndarray, float]:
+    # 1) The header: frame size and rate (imageio-ffmpeg parses ffmpeg's log; ffmpeg is stopped).
+    try:
+        reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
+        meta = next(reader)
+        reader.close()
+    except (OSError, RuntimeError, StopIteration) as e:
+        raise ValueError(f"read_video: {path} could not be decoded: {_ffmpeg_reason(str(e))}") from None
+    w, h = meta["size"]
+    # 2) The frames, with -xerror so that a damaged stream (a truncated upload) is an error
+    # rather than a silently shorter clip; imageio-ffmpeg's reader cannot report ffmpeg's exit
+    # status, so this pass runs ffmpeg directly, with imageio-ffmpeg's output arguments.
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-xerror", "-i", str(path),
+           "-map", "0:v:0", "-pix_fmt", "rgb24", "-vcodec", "rawvideo", "-f", "image2pipe", "-"]
+    run = subprocess.run(cmd, capture_output=True)
+    if run.returncode != 0:
+        reason = _ffmpeg_reason(run.stderr.decode(errors="replace"))
+        raise ValueError(f"read_video: {path} could not be decoded: {reason}")
+    frame_bytes = w * h * 3
+    if not run.stdout:
+        raise ValueError(f"read_video: {path} contains no video frames")
+    if len(run.stdout) % frame_bytes:
+        raise ValueError(f"read_video: {path} decoded to {len(run.stdout)} bytes, not whole {w}x{h} frames")
+    frames = np.frombuffer(run.stdout, np.uint8).reshape(-1, h, w, 3).copy()  # (T, H, W, 3), writable
+    fps = float(meta.get("fps") or 0.0)
+    if fps <= 0 and meta.get("duration"):
+        fps = len(frames) / float(meta["duration"])  # no stated frame rate: the average
+    if not fps > 0:
+        raise ValueError(f"read_video: {path} has no readable frame rate")
+    return frames, fps
+
+
+def _read_gif(path: Path) -> tuple[np.ndarray, float]:
+    try:
+        ok, animation = cv2.imdecodeanimation(np.fromfile(path, np.uint8))
+    except cv2.error as e:
+        raise ValueError(f"read_video: {path} could not be decoded as a gif: {e}") from None
+    if not ok:
+        raise ValueError(f"read_video: {path} could not be decoded as a gif (corrupt or not a gif)")
+    if not animation.frames:
+        raise ValueError(f"read_video: {path} contains no frames")
+    frames = np.stack([_to_rgb(f) for f in animation.frames])  # (T, H, W, 3)
+    delays_ms = np.asarray(animation.durations, dtype=float)
+    fps = 1000.0 / delays_ms.mean() if delays_ms.size and delays_ms.mean() > 0 else GIF_DEFAULT_FPS
+    return frames, float(fps)
+
+
+def _read_still(path: Path) -> tuple[np.ndarray, float]:
+    image = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_COLOR)  # (H, W, 3) BGR, 8-bit
+    if image is None:
+        raise ValueError(f"read_video: {path} could not be decoded as an image (corrupt or wrong format)")
+    return _to_rgb(image)[None], STILL_FPS  # (1, H, W, 3)
+
+
+def _to_rgb(image: np.ndarray) -> np.ndarray:
+    """OpenCV's BGR / BGRA / grey uint8 image -> RGB (H, W, 3)."""
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _ffmpeg_reason(text: str) -> str:
+    """The few informative lines of an ffmpeg error log (drops the banner and configuration)."""
+    keep = []
+    for line in text.splitlines():
+        line = re.sub(r"^\[[^\]]*\]\s*", "", line.strip())  # "[in#0 @ 0x55...] msg" -> "msg"
+        if re.search(r"invalid|not found|error|does not contain|matches no streams|end of file|corrupt|partial", line, re.I):
+            if line and line not in keep and not line.startswith("configuration:"):
+                keep.append(line)
+    if any("does not contain any stream" in line or "matches no streams" in line for line in keep):
+        return "it has no video stream"
+    return "; ".join(keep[:3]) or (text.strip().splitlines() or ["no message from ffmpeg"])[0]
+
+
+# ----------------------------------------------------------------------------------------
+# Checks and atomic writes
+# ----------------------------------------------------------------------------------------
+
+
+def _check_frames(frames, name: str) -> np.ndarray:
+    frames = np.asarray(frames)
+    if frames.dtype != np.uint8:
+        raise ValueError(f"{name} must be uint8 (T, H, W, 3); got dtype {frames.dtype}")
+    if frames.ndim != 4 or frames.shape[-1] != 3 or min(frames.shape) < 1:
+        raise ValueError(f"{name} must have shape (T, H, W, 3) with T, H, W >= 1; got {frames.shape}")
+    return frames
+
+
+def _check_fps(fps, name: str) -> float:
+    if isinstance(fps, bool) or not isinstance(fps, Real) or not math.isfinite(fps) or fps <= 0:
+        raise ValueError(f"{name} must be a finite number > 0; got {fps!r}")
+    return float(fps)
+
+
+def _check_suffix(path, suffixes: tuple[str, ...], caller: str) -> Path:
+    path = Path(path)
+    if path.suffix.lower() not in suffixes:
+        raise ValueError(f"{caller}: path must end with {' or '.join(suffixes)}; got {str(path)!r}")
+    return path
+
+
+def _ffmpeg_encode(tmp: str, frames: np.ndarray, fps: float, codec: str, pix_fmt_out: str,
+                   output_params: list[str]) -> None:
+    """Pipe RGB frames (T, H, W, 3) into ffmpeg (imageio-ffmpeg's writer), encoding to tmp."""
+    _, h, w, _ = frames.shape
+    writer = imageio_ffmpeg.write_frames(
+        tmp,
+        (w, h),
+        fps=fps,
+        codec=codec,
+        pix_fmt_in="rgb24",
+        pix_fmt_out=pix_fmt_out,
+        quality=None,  # the quality flags are in output_params
+        macro_block_size=1,  # sizes are the caller's business; never let it rescale
+        ffmpeg_log_level="error",
+        output_params=output_params,
+    )
+    writer.send(None)  # start ffmpeg
+    for frame in frames:
+        writer.send(np.ascontiguousarray(frame))  # (H, W, 3)
+    writer.close()  # waits for ffmpeg to finish the file
+
+
+def _write_atomically(path: Path, caller: str, encode) -> None:
+    """Run encode(tmp) on a temporary file beside path, then rename it to path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Keep the suffix: ffmpeg and OpenCV choose the format from it.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
+    os.close(fd)
+    os.chmod(tmp, 0o644)  # mkstemp makes it 0600; a finished video is an ordinary file
+    try:
+        encode(tmp)
+        if os.path.getsize(tmp) == 0:
+            raise RuntimeError(f"{caller}: the encoder wrote nothing for {path} (see its log above)")
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)

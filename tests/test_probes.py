@@ -1,0 +1,139 @@
+"""Each probe passes the world's ground truth and fails the mistake it exists to catch.
+
+    .venv/bin/python -m pytest -q tests/test_probes.py
+"""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import world
+from eval.probes import PROBES, run_probes
+from eval.probes import corruptions as c
+from eval.probes.tracker import camera_motion, observe
+from eval.probes.validate import validate
+from eval.probes.verdict import FAIL, PASS, Verdict
+from pipeline.video_io import read_video, write_mp4
+from world import Expectation, Thing, expectation_for
+from world.render import make_clip, render
+
+CASES = [  # probe, scene event, corruption
+    ("presence", "still", c.removed),
+    ("presence", "move", c.recoloured),
+    ("left_right", "move", c.mirrored),
+    ("left_right", "relation", c.mirrored),
+    ("left_right", "hit", c.mirrored),
+    ("gravity", "fall", c.time_reversed),
+    ("causality", "hit", c.early_strike),
+    ("permanence", "occlude", c.deleted_later),
+    ("permanence", "occlude", c.recoloured_later),
+    ("permanence", "move", c.duplicated),
+    ("permanence", "occlude", c.split),
+]
+
+
+def clip_for(probe: str, event: str, seed: int, pan: bool, size=(64, 64)):
+    rng = np.random.default_rng(seed)
+    spec = world.sample_spec(rng, event=event, pan=pan)
+    while probe not in expectation_for(spec).probes():
+        spec = world.sample_spec(rng, event=event, pan=pan)
+    return make_clip(spec, seed=seed, width=size[0], height=size[1]), rng
+
+
+@pytest.mark.parametrize("probe,event,corrupt", CASES, ids=[f"{p}-{e}-{f.__name__}" for p, e, f in CASES])
+@pytest.mark.parametrize("pan,size", [(False, (64, 64)), (True, (96, 64)), (True, (64, 96))])
+def test_probe_passes_truth_and_fails_its_corruption(probe, event, corrupt, pan, size):
+    clip, rng = clip_for(probe, event, seed=11, pan=pan, size=size)
+    expectation = expectation_for(clip.scene.spec)
+    truth = PROBES[probe](clip.frames, expectation)
+    assert truth.status == PASS, truth
+    twin = PROBES[probe](corrupt(clip, rng), expectation)
+    assert twin.status == FAIL, twin
+    assert twin.reason and twin.measured is not None
+
+
+@pytest.mark.parametrize("event", ["move", "fall", "hit", "occlude", "relation"])
+def test_truth_survives_an_mp4_round_trip(tmp_path, event):
+    clip, _ = clip_for("presence", event, seed=5, pan=event == "move")
+    path = write_mp4(tmp_path / "clip.mp4", clip.frames, fps=8)
+    frames, fps = read_video(path)
+    verdicts = run_probes(frames, expectation_for(clip.scene.spec))
+    assert [v.status for v in verdicts] == [PASS] * len(verdicts), verdicts
+
+
+def test_camera_motion_matches_the_pan():
+    clip, _ = clip_for("presence", "still", seed=2, pan=True)
+    shift = camera_motion(clip.frames)
+    expected = -clip.truth.events.pan_px_per_frame * np.arange(clip.scene.frames)
+    assert np.max(np.abs(shift[:, 0] - expected)) < 0.5
+    assert np.max(np.abs(shift[:, 1])) < 0.5
+
+
+def test_a_colourless_subject_is_tracked_by_motion():
+    clip, _ = clip_for("left_right", "move", seed=3, pan=False)
+    spec = clip.scene.spec
+    natural = Expectation(objects=(Thing(colour=None),), direction=spec.direction)
+    assert PROBES["left_right"](clip.frames, natural).status == PASS
+    assert PROBES["left_right"](c.mirrored(clip, None), natural).status == FAIL
+
+
+def test_wrong_shape_fails_presence():
+    clip, _ = clip_for("presence", "still", seed=0, pan=False)
+    spec = clip.scene.spec
+    other = next(s for s in world.SHAPES if s != spec.subject.shape)
+    wrong = Expectation(objects=(Thing(spec.subject.colour, other),))
+    verdict = PROBES["presence"](clip.frames, wrong)
+    assert verdict.status == FAIL and other in verdict.reason
+
+
+def test_an_object_that_sinks_into_the_floor_fails_gravity():
+    clip, _ = clip_for("gravity", "fall", seed=4, pan=False)
+    scene = clip.scene
+    ball = scene.bodies[0]
+    first_bounce = clip.truth.events.bounce_frames[0]
+    y = ball.y.copy()
+    y[first_bounce + 2 :] = y[first_bounce] + 0.12  # it stays down there, below the floor
+    frames = render(scene.with_bodies((replace(ball, y=y),) + scene.bodies[1:])).frames
+    verdict = PROBES["gravity"](frames, expectation_for(scene.spec))
+    assert verdict.status == FAIL, verdict
+
+
+def test_a_struck_object_that_never_moves_fails_causality():
+    clip, _ = clip_for("causality", "hit", seed=6, pan=False)
+    scene = clip.scene
+    struck = scene.bodies[1]
+    frozen = replace(struck, x=np.full_like(struck.x, struck.x[0]))
+    frames = render(scene.with_bodies((scene.bodies[0], frozen) + scene.bodies[2:])).frames
+    verdict = PROBES["causality"](frames, expectation_for(scene.spec))
+    assert verdict.status == FAIL and "does not move" in verdict.reason, verdict
+
+
+def test_an_object_vanishing_mid_view_fails_permanence():
+    clip, rng = clip_for("permanence", "move", seed=8, pan=False)
+    verdict = PROBES["permanence"](c.deleted_later(clip, rng), expectation_for(clip.scene.spec))
+    assert verdict.status == FAIL and "vanishes" in verdict.reason
+
+
+def test_run_probes_follows_the_expectation():
+    clip, _ = clip_for("causality", "hit", seed=1, pan=False)
+    expectation = expectation_for(clip.scene.spec)
+    verdicts = run_probes(clip.frames, expectation)
+    assert [v.probe for v in verdicts] == list(expectation.probes()) == ["presence", "left_right", "causality", "permanence"]
+    assert all(isinstance(v, Verdict) for v in verdicts)
+
+
+def test_bad_frames_are_refused():
+    with pytest.raises(ValueError, match="frames"):
+        observe(np.zeros((4, 8, 8), np.uint8), Expectation(objects=(Thing("red"),)))
+    with pytest.raises(ValueError, match="status"):
+        Verdict("presence", "maybe", "", {})
+
+
+def test_validate_reports_rates_for_every_probe():
+    report = validate(n=6, seed=0)
+    assert set(report) == set(PROBES)
+    for row in report.values():
+        for key in ("gt_pass", "corrupt_fail", "gt_inconclusive"):
+            assert 0.0 <= row[key] <= 1.0
+        assert row["gt_pass"] >= 5 / 6 and row["corrupt_fail"] >= 5 / 6
