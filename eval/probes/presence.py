@@ -17,8 +17,9 @@ from world import Expectation
 NAME = "presence"
 MIN_SEEN = 0.5  # share of frames an object must be seen in (it may pass behind things or leave)
 MIN_EXTENT = 8  # px: smaller objects are seen but their shape is not judged
-SAG_TRIANGLE = 0.575  # centroid this low in the box: an upward triangle
-FILL_BALL_MAX, FILL_BOX_MIN = 0.87, 0.92  # fills between the two are not judged
+SAG_TRIANGLE = 0.575  # centroid this low in the box: an upward triangle ...
+FILL_TRIANGLE = 0.68  # ... and so is a mask this sparse (a blurred small triangle loses its tip)
+FILL_BALL_MAX, FILL_BOX_MIN = 0.86, 0.91  # fills between ball and box are not judged
 
 
 def check(frames: np.ndarray, expectation: Expectation, observation: Observation | None = None) -> Verdict:
@@ -43,8 +44,9 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
 def shape_of(track: Track) -> tuple[str | None, float | None]:
     """The shape the object's mask looks like, from frames where it is whole and big enough.
 
-    An upward triangle has its centroid low in its box (sag ~0.65 against 0.5), which survives
-    the blur of video coding; a box fills its box, a ball about 79% of it. Too small, or a fill
+    An upward triangle has its centroid low in its box (sag ~0.65 against 0.5) and fills ~55%
+    of it; a ball fills ~79%, a box all of it. Thresholds were set on H.264 round trips
+    (python -m eval.probes.validate --mp4), whose chroma blur fattens and rounds small shapes. Too small, or a fill
     between ball and box, gives None: no judgement rather than a guess.
     """
     whole = track.present & ~track.border & (track.copies <= 1)
@@ -56,7 +58,7 @@ def shape_of(track: Track) -> tuple[str | None, float | None]:
     if not whole.any():
         return None, None
     fill = float(np.median(track.fill[whole]))
-    if float(np.median(track.sag[whole])) > SAG_TRIANGLE:
+    if float(np.median(track.sag[whole])) > SAG_TRIANGLE or fill < FILL_TRIANGLE:
         return "triangle", round(fill, 3)
     if FILL_BALL_MAX < fill < FILL_BOX_MIN:
         return None, round(fill, 3)

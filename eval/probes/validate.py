@@ -2,17 +2,21 @@
 
     python -m eval.probes.validate --n 200 --seed 0
     python -m eval.probes.validate --n 200 --seed 0 --json
+    python -m eval.probes.validate --n 200 --seed 0 --mp4     # judge after an H.264 round trip
 
 For each probe: render n ground-truth clips whose prompt calls for it (a third under a camera
 pan, half at a non-square size), and a corrupted twin of each, the mistake the probe exists to
-catch. A good probe passes the truth, fails the twin and is rarely inconclusive.
+catch. A good probe passes the truth, fails the twin and is rarely inconclusive. With --mp4
+both are written to H.264 and read back first, as any video that comes from a file is.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -20,6 +24,7 @@ from eval.probes import PROBES
 from eval.probes import corruptions as c
 from eval.probes.tracker import observe
 from eval.probes.verdict import FAIL, INCONCLUSIVE, PASS
+from pipeline.video_io import read_video, write_mp4
 from world import expectation_for, sample_spec
 from world.render import make_clip
 
@@ -52,9 +57,10 @@ class Trial:
     twin: str  # verdict status on the corrupted twin
 
 
-def trials(probe: str, n: int, seed: int) -> list[Trial]:
+def trials(probe: str, n: int, seed: int, mp4: bool = False) -> list[Trial]:
     plan = PLANS[probe]
     check = PROBES[probe]
+    prepare = _mp4_round_trip if mp4 else np.asarray
     out = []
     for i in range(n):
         rng = np.random.default_rng([seed, list(PLANS).index(probe), i])
@@ -66,17 +72,22 @@ def trials(probe: str, n: int, seed: int) -> list[Trial]:
         clip = make_clip(spec, seed=int(rng.integers(2**31)), width=width, height=height)
         expectation = expectation_for(spec)
         corrupt = plan.corruptions[i % len(plan.corruptions)]
-        twin = corrupt(clip, rng)
+        truth, twin = prepare(clip.frames), prepare(corrupt(clip, rng))
         out.append(
             Trial(
                 pan=pan,
                 square=width == height,
                 corruption=corrupt.__name__,
-                truth=check(clip.frames, expectation, observe(clip.frames, expectation)).status,
+                truth=check(truth, expectation, observe(truth, expectation)).status,
                 twin=check(twin, expectation, observe(twin, expectation)).status,
             )
         )
     return out
+
+
+def _mp4_round_trip(frames: np.ndarray) -> np.ndarray:
+    with tempfile.TemporaryDirectory() as folder:
+        return read_video(write_mp4(Path(folder) / "clip.mp4", frames, fps=8))[0]
 
 
 def rates(rows: list[Trial]) -> dict:
@@ -99,8 +110,8 @@ def summarise(rows: list[Trial]) -> dict:
     return out
 
 
-def validate(n: int, seed: int) -> dict:
-    return {probe: summarise(trials(probe, n, seed)) for probe in PLANS}
+def validate(n: int, seed: int, mp4: bool = False) -> dict:
+    return {probe: summarise(trials(probe, n, seed, mp4)) for probe in PLANS}
 
 
 def _table(report: dict) -> str:
@@ -120,10 +131,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=200, help="ground-truth clips (and twins) per probe")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print rates as JSON instead of a table")
+    parser.add_argument("--mp4", action="store_true", help="judge every clip after an H.264 round trip")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error(f"--n: expected a positive number of clips, got {args.n}")
-    report = validate(args.n, args.seed)
+    report = validate(args.n, args.seed, args.mp4)
     print(json.dumps(report, indent=2) if args.json else _table(report))
 
 

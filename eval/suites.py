@@ -1,0 +1,62 @@
+"""Prompt suites: YAML files of prompts with the outcome each should show.
+
+    python -c "from eval.suites import load_probe_suite; print(len(load_probe_suite('prompts/probes/physics.yaml')))"
+
+A probe suite lists entries {id, kind, prompt, expect}. `world` entries are prompts in the
+world's grammar; their written-out expectation must agree with what the parser derives (so the
+file documents the outcome and a grammar change cannot silently alter it). `natural` entries
+are for real models: free text, with the expectation given explicitly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from world import Expectation, parse
+
+KINDS = ("world", "natural")
+ENTRY_KEYS = {"id", "kind", "prompt", "expect"}
+PROBE_SUITES = Path(__file__).resolve().parent.parent / "prompts" / "probes"
+
+
+@dataclass(frozen=True)
+class ProbePrompt:
+    id: str  # unique within the suite
+    kind: str  # world | natural
+    prompt: str
+    expectation: Expectation
+
+
+def load_probe_suite(path: str | Path) -> list[ProbePrompt]:
+    """Read and check one suite; every problem names the file and the entry."""
+    path = Path(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+        raise ValueError(f"{path}: expected a mapping with an 'entries' list")
+    out: list[ProbePrompt] = []
+    for index, entry in enumerate(data["entries"]):
+        where = f"{path}: entry {entry.get('id', index) if isinstance(entry, dict) else index}"
+        if not isinstance(entry, dict) or set(entry) != ENTRY_KEYS:
+            keys = sorted(entry) if isinstance(entry, dict) else entry
+            raise ValueError(f"{where}: expected keys {sorted(ENTRY_KEYS)}, got {keys}")
+        if entry["kind"] not in KINDS:
+            raise ValueError(f"{where}: kind must be one of {list(KINDS)}, got {entry['kind']!r}")
+        try:
+            expectation = Expectation.from_dict(entry["expect"])
+            if entry["kind"] == "world" and parse(entry["prompt"]).expectation != expectation:
+                derived = parse(entry["prompt"]).expectation.to_dict()
+                raise ValueError(f"the written expectation differs from the parser's: {derived}")
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        if any(p.id == entry["id"] for p in out):
+            raise ValueError(f"{where}: duplicate id")
+        out.append(ProbePrompt(entry["id"], entry["kind"], entry["prompt"], expectation))
+    return out
+
+
+def probe_suites() -> dict[str, list[ProbePrompt]]:
+    """Every suite under prompts/probes/, by file stem."""
+    return {p.stem: load_probe_suite(p) for p in sorted(PROBE_SUITES.glob("*.yaml"))}
