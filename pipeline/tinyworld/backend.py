@@ -1,0 +1,97 @@
+"""tinyworld behind the shared pipeline: a resolved GenerationRequest -> frames.
+
+    python -m pipeline generate --model tinyworld --mode t2v --prompt "a red ball falls and bounces" --seed 0 --out clip.mp4
+
+Every mode is one call of the same weights with different kept frames:
+  t2v          nothing kept
+  i2v          the image kept as frame 0
+  extend       forward: the video's last `keep` frames become the window's first frames and the
+               window is appended; backward: its first `keep` frames become the window's last
+               frames and the window is prepended. Several frames condition, not one.
+  interpolate  keyframes kept where `keyframes` puts them (default: first and last frame)
+The prompt is expanded by world's parser to the detailed caption the model was trained on;
+words outside the grammar raise the parser's ValueError, which names them.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+
+from pipeline.tinyworld.pipeline import TinyWorldPipeline
+from world import parse
+
+
+def load_tinyworld(folder: Path, device: str = "cpu") -> "TinyWorldBackend":
+    return TinyWorldBackend(TinyWorldPipeline.from_pretrained(folder).to(device))
+
+
+def _to_tensor(frames: np.ndarray) -> torch.Tensor:
+    """uint8 (K, H, W, 3) -> (K, 3, H, W) in [-1, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
+
+
+class TinyWorldBackend:
+    def __init__(self, pipe: TinyWorldPipeline):
+        self.pipe = pipe
+        self.pipe.set_progress_bar_config(disable=True)
+
+    def generate(self, request, generator: torch.Generator, callback: Callable[[int, int], None] | None = None
+                 ) -> tuple[np.ndarray, dict]:
+        """-> (uint8 frames (T', H, W, 3), {"caption", "notes", "timings"}); T' > frames for extension."""
+        start = time.perf_counter()
+        caption = parse(request.prompt).caption
+        notes = []
+        if request.negative_prompt:
+            notes.append("tinyworld has no negative prompt: guidance pushes away from the empty caption; negative_prompt was not used")
+        given, keep = self._kept_frames(request)
+        out = self.pipe(
+            caption,
+            num_frames=request.frames,
+            height=request.height,
+            width=request.width,
+            num_inference_steps=request.steps,
+            guidance_scale=request.guidance,
+            video=None if given is None else _to_tensor(given),
+            keep=keep,
+            generator=generator,
+            callback_on_step_end=callback,
+        )
+        window = out.frames[0]  # (T, H, W, 3)
+        frames = self._assemble(request, window)
+        return frames, {"caption": caption, "notes": notes, "timings": {"generate": time.perf_counter() - start}}
+
+    @staticmethod
+    def _kept_frames(request) -> tuple[np.ndarray | None, list[int] | None]:
+        """The frames given clean and their indices in the generated window."""
+        t = request.frames
+        if request.mode == "t2v":
+            return None, None
+        if request.mode == "i2v":
+            return request.image[None], [0]
+        video = request.video
+        if request.mode == "extend":
+            k = request.keep
+            if request.direction == "forward":
+                return video[-k:], list(range(k))
+            return video[:k], list(range(t - k, t))
+        # interpolate / fill in
+        if request.keyframes is None:
+            return video[[0, -1]], [0, t - 1]
+        keys = list(request.keyframes)
+        if len(video) == len(keys):  # one given frame per keyframe
+            return video, keys
+        return video[keys], keys  # a full-length video whose keyframes are kept, the rest filled in
+
+    @staticmethod
+    def _assemble(request, window: np.ndarray) -> np.ndarray:
+        if request.mode != "extend":
+            return window
+        k = request.keep
+        if request.direction == "forward":
+            return np.concatenate([request.video[:-k], window])  # the window starts with the video's last k frames
+        return np.concatenate([window, request.video[k:]])  # the window ends with the video's first k frames

@@ -1,0 +1,63 @@
+"""Export a training run as a diffusers pipeline folder: EMA weights, safetensors, no optimiser.
+
+    python -m pipeline.tinyworld.export --run runs/tinyworld --out pipeline/tinyworld/weights
+
+Writes model_index.json with one subfolder per component (vae, text_encoder, tokenizer,
+transformer, scheduler), plus train_config.json (the resolved TrainConfig, with its data seed)
+and the step the weights come from, so the folder says how it was made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+from diffusers import FlowMatchEulerDiscreteScheduler
+from transformers import PreTrainedTokenizerFast
+
+from pipeline.tinyworld.config import TrainConfig
+from pipeline.tinyworld.pipeline import TinyWorldPipeline
+from pipeline.tinyworld.train import build_models
+from pipeline.tinyworld.vae import TinyVideoAutoencoder
+
+SCHEDULER = dict(num_train_timesteps=1000, shift=1.0)  # flow time t = sigma, linear from 1 to 0
+
+
+def pipeline_from_run(run: Path) -> tuple[TinyWorldPipeline, int]:
+    cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text()))
+    tokenizer = PreTrainedTokenizerFast.from_pretrained(run / "tokenizer")
+    text_encoder, transformer = build_models(cfg, len(tokenizer))
+    state = torch.load(run / "checkpoint.pt", weights_only=True)
+    ema = state["ema"]
+    text_encoder.load_state_dict({k.removeprefix("text_encoder."): v for k, v in ema.items() if k.startswith("text_encoder.")})
+    transformer.load_state_dict({k.removeprefix("transformer."): v for k, v in ema.items() if k.startswith("transformer.")})
+    pipe = TinyWorldPipeline(
+        vae=TinyVideoAutoencoder.from_pretrained(run / "vae"),
+        text_encoder=text_encoder.eval(),
+        tokenizer=tokenizer,
+        transformer=transformer.eval(),
+        scheduler=FlowMatchEulerDiscreteScheduler(**SCHEDULER),
+    )
+    return pipe, state["step"]
+
+
+def export(run: Path, out: Path) -> Path:
+    pipe, step = pipeline_from_run(run)
+    pipe.save_pretrained(out, safe_serialization=True)
+    cfg = json.loads((run / "config.json").read_text())
+    (out / "train_config.json").write_text(json.dumps({"step": step, "config": cfg}, indent=1))
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    print(export(args.run, args.out))
+
+
+if __name__ == "__main__":
+    main()

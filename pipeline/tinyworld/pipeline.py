@@ -1,0 +1,136 @@
+"""TinyWorldPipeline: text (and optional kept frames) -> video, in diffusers' order.
+
+    python -c "from pipeline.tinyworld.pipeline import TinyWorldPipeline as P; p = P.from_pretrained('pipeline/tinyworld/weights'); print(p('A red ball falls under gravity and bounces on the floor, each bounce lower than the last. The background is plain light grey. The camera is static.').frames.shape)"
+
+check inputs -> encode prompt -> prepare latents (noise, with kept frames written in) ->
+numbered Euler steps of rectified flow with classifier-free guidance and a step callback ->
+decode. Kept frames are re-written clean before every step, so they come out as given (up to
+the autoencoder's round trip). The prompt is taken as is: prompt expansion (short prompt ->
+detailed caption) happens in backend.py, which uses world's parser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from diffusers import DiffusionPipeline, FlowMatchEulerDiscreteScheduler
+from diffusers.utils import BaseOutput
+from transformers import PreTrainedTokenizerFast
+
+from pipeline.tinyworld.text import TinyTextEncoder, tokenize
+from pipeline.tinyworld.transformer import TinyWorldTransformer
+from pipeline.tinyworld.vae import TinyVideoAutoencoder
+
+MAX_FRAMES = 16  # the longest window the transformer was trained on; longer videos come by extension
+
+
+@dataclass
+class TinyWorldPipelineOutput(BaseOutput):
+    frames: np.ndarray | torch.Tensor  # uint8 (B, T, H, W, 3) for "np"; latents (B, C, T, h, w) for "latent"
+
+
+class TinyWorldPipeline(DiffusionPipeline):
+    """Components: vae (TinyVideoAutoencoder), text_encoder (TinyTextEncoder), tokenizer
+    (PreTrainedTokenizerFast, word level), transformer (TinyWorldTransformer), scheduler
+    (FlowMatchEulerDiscreteScheduler)."""
+
+    model_cpu_offload_seq = "text_encoder->transformer->vae"
+
+    def __init__(self, vae: TinyVideoAutoencoder, text_encoder: TinyTextEncoder, tokenizer: PreTrainedTokenizerFast,
+                 transformer: TinyWorldTransformer, scheduler: FlowMatchEulerDiscreteScheduler):
+        super().__init__()
+        self.register_modules(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, transformer=transformer, scheduler=scheduler)
+
+    def check_inputs(self, prompt: str, num_frames: int, height: int, width: int, video: torch.Tensor | None,
+                     keep: list[int] | None) -> None:
+        factor = self.vae.spatial_factor * self.transformer.config.patch
+        if not isinstance(prompt, str):
+            raise ValueError(f"prompt: expected a string, got {type(prompt).__name__}")
+        if not 1 <= num_frames <= MAX_FRAMES:
+            raise ValueError(f"num_frames: expected 1 to {MAX_FRAMES}, got {num_frames}")
+        for name, value in (("height", height), ("width", width)):
+            if value % factor or value < factor:
+                raise ValueError(f"{name}: expected a positive multiple of {factor}, got {value}")
+        if (video is None) != (keep is None):
+            raise ValueError("video and keep: give both (frames and where they go) or neither")
+        if video is not None:
+            if video.ndim != 4 or video.shape[0] != len(keep) or video.shape[1] != 3 or tuple(video.shape[2:]) != (height, width):
+                raise ValueError(f"video: expected ({len(keep)}, 3, {height}, {width}) frames in [-1, 1], got {tuple(video.shape)}")
+            if len(set(keep)) != len(keep) or not all(0 <= k < num_frames for k in keep):
+                raise ValueError(f"keep: expected distinct frame indices in 0..{num_frames - 1}, got {keep}")
+
+    def encode_prompt(self, prompt: str, guidance_scale: float) -> tuple[torch.Tensor, torch.Tensor]:
+        """-> text states (1 or 2, L, Dt) and mask; with guidance the empty caption comes first."""
+        texts = ["", prompt] if guidance_scale > 1 else [prompt]
+        ids, mask = tokenize(self.tokenizer, texts)
+        return self.text_encoder(ids.to(self.device), mask.to(self.device)), mask.to(self.device)
+
+    def prepare_latents(self, num_frames: int, height: int, width: int, generator: torch.Generator | None,
+                        latents: torch.Tensor | None) -> torch.Tensor:
+        f = self.vae.spatial_factor
+        shape = (1, self.vae.config.latent_channels, num_frames, height // f, width // f)
+        if latents is not None:
+            if tuple(latents.shape) != shape:
+                raise ValueError(f"latents: expected shape {shape}, got {tuple(latents.shape)}")
+            return latents.to(self.device)
+        return torch.randn(shape, generator=generator, device="cpu").to(self.device)
+
+    @torch.no_grad()
+    def __call__(
+        self,
+        prompt: str,
+        num_frames: int = 16,
+        height: int = 64,
+        width: int = 64,
+        num_inference_steps: int = 16,
+        guidance_scale: float = 3.0,
+        video: torch.Tensor | None = None,  # (K, 3, H, W) in [-1, 1]: frames to keep
+        keep: list[int] | None = None,  # where each of `video`'s frames goes in the output
+        generator: torch.Generator | None = None,
+        latents: torch.Tensor | None = None,
+        output_type: str = "np",
+        callback_on_step_end: Callable[[int, int], None] | None = None,
+        bf16: bool = True,
+    ) -> TinyWorldPipelineOutput:
+        # 1. check inputs
+        self.check_inputs(prompt, num_frames, height, width, video, keep)
+        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16)
+        # 2. encode prompt
+        with autocast:
+            text, text_mask = self.encode_prompt(prompt, guidance_scale)
+        # 3. prepare latents; kept frames are encoded and written in clean
+        latents = self.prepare_latents(num_frames, height, width, generator, latents)  # (1, C, T, h, w)
+        kept = torch.zeros(1, num_frames, dtype=torch.bool, device=self.device)
+        clean = torch.zeros_like(latents)
+        if video is not None:
+            with autocast:
+                encoded = self.vae.encode(video.to(self.device).permute(1, 0, 2, 3)[None]).float()  # (1, C, K, h, w)
+            clean[:, :, keep] = encoded
+            kept[:, keep] = True
+        kept_5d = kept[:, None, :, None, None]
+        latents = torch.where(kept_5d, clean, latents)
+        # 4. denoise: Euler steps of rectified flow
+        self.scheduler.set_timesteps(num_inference_steps, device=self.device)
+        batch = text.shape[0]
+        for i, t in enumerate(self.progress_bar(self.scheduler.timesteps)):
+            flow_time = (t / self.scheduler.config.num_train_timesteps).expand(batch)
+            with autocast:
+                velocity = self.transformer(latents.expand(batch, -1, -1, -1, -1), kept.expand(batch, -1),
+                                            flow_time, text, text_mask).float()
+            if batch == 2:  # classifier-free guidance: move away from the unconditioned velocity
+                uncond, cond = velocity.chunk(2)
+                velocity = uncond + guidance_scale * (cond - uncond)
+            latents = self.scheduler.step(velocity, t, latents, return_dict=False)[0]
+            latents = torch.where(kept_5d, clean, latents)
+            if callback_on_step_end is not None:
+                callback_on_step_end(i + 1, num_inference_steps)
+        # 5. decode
+        if output_type == "latent":
+            return TinyWorldPipelineOutput(frames=latents)
+        with autocast:
+            decoded = self.vae.decode(latents).float()  # (1, 3, T, H, W)
+        frames = ((decoded.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 4, 1)  # (1, T, H, W, 3)
+        return TinyWorldPipelineOutput(frames=frames.cpu().numpy())

@@ -1,0 +1,147 @@
+"""Train tinyworld on CPU from the procedural world: autoencoder first, then text encoder + DiT.
+
+    python -m pipeline.tinyworld.train --minutes 120 --out runs/tinyworld          # train or resume
+    nohup python -u -m pipeline.tinyworld.train --minutes 120 --out runs/tinyworld > runs/tinyworld/train.log 2>&1 &
+    python -m pipeline.tinyworld.export --run runs/tinyworld --out pipeline/tinyworld/weights
+
+Clips are rendered on the fly from a seeded stream (step s always sees the same clips), with
+the held-out subject combinations of config.HELD_OUT never shown. Each clip gets a keep-mask
+(see data.sample_keep_mask) so one set of weights learns every mode. Rectified flow: x_t =
+(1 - t) x0 + t noise with logit-normal t, the model predicts noise - x0, loss only on frames
+that are not kept. A resumable checkpoint (weights, EMA, optimiser, step) is written every few
+minutes; `--minutes` is the total budget of this invocation.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from pipeline.tinyworld.config import SIZES, TrainConfig
+from pipeline.tinyworld.data import clip_batch, sample_keep_mask
+from pipeline.tinyworld.text import TinyTextEncoder, build_tokenizer, tokenize
+from pipeline.tinyworld.train_vae import train_vae
+from pipeline.tinyworld.transformer import TinyWorldTransformer
+from pipeline.tinyworld.vae import TinyVideoAutoencoder
+
+
+def build_models(cfg: TrainConfig, vocab_size: int) -> tuple[TinyTextEncoder, TinyWorldTransformer]:
+    text_encoder = TinyTextEncoder(vocab_size=vocab_size, width=cfg.text_width, depth=cfg.text_depth, heads=cfg.heads)
+    transformer = TinyWorldTransformer(width=cfg.width, depth=cfg.depth, heads=cfg.heads, text_width=cfg.text_width)
+    return text_encoder, transformer
+
+
+def flow_loss(vae, text_encoder, transformer, tokenizer, cfg: TrainConfig, step: int) -> torch.Tensor:
+    """One batch of the seeded stream -> the masked rectified-flow loss."""
+    rng = np.random.default_rng([cfg.data_seed, 2, step])
+    width, height = SIZES[int(rng.choice(len(SIZES), p=np.array(cfg.size_weights) / sum(cfg.size_weights)))]
+    frames = 1 if rng.random() < cfg.image_batch_prob else cfg.frames
+    video, captions = clip_batch(rng, cfg.batch_size, frames, width, height, cfg.held_out, cfg.zh_caption_prob)
+    captions = ["" if rng.random() < cfg.text_drop_prob else c for c in captions]
+    keep = torch.from_numpy(np.stack([sample_keep_mask(rng, frames, cfg.mask_probs) for _ in captions]))  # (B, T)
+    ids, mask = tokenize(tokenizer, captions)
+    gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+        with torch.no_grad():
+            x0 = vae.encode(video).float()  # (B, C, T, h, w)
+        noise = torch.randn(x0.shape, generator=gen)
+        t = torch.sigmoid(torch.randn(x0.shape[0], generator=gen))  # logit-normal flow time, (B,)
+        tb = t[:, None, None, None, None]
+        kept = keep[:, None, :, None, None]
+        xt = torch.where(kept, x0, (1 - tb) * x0 + tb * noise)
+        velocity = transformer(xt, keep, t, text_encoder(ids, mask), mask).float()
+    err = (velocity - (noise - x0)).pow(2).mean(dim=(1, 3, 4))  # (B, T)
+    generated = (~keep).float()
+    return (err * generated).sum() / generated.sum().clamp(min=1)
+
+
+@torch.no_grad()
+def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
+    for e, p in zip(ema.parameters(), model.parameters()):
+        e.lerp_(p, 1 - decay)
+
+
+def save_checkpoint(path: Path, state: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)  # atomic: an interrupted save never leaves a half-written checkpoint
+
+
+def train(cfg: TrainConfig, minutes: float, out: Path, log=print) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.time()
+    torch.set_num_threads(cfg.threads)
+    (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=1))
+    tokenizer = build_tokenizer()
+    tokenizer.save_pretrained(out / "tokenizer")
+    if not (out / "vae" / "config.json").exists():
+        train_vae(cfg, cfg.vae_minutes, out / "vae", log)
+    vae = TinyVideoAutoencoder.from_pretrained(out / "vae").eval().requires_grad_(False)
+    text_encoder, transformer = build_models(cfg, len(tokenizer))
+    models = torch.nn.ModuleDict({"text_encoder": text_encoder, "transformer": transformer})
+    ema = copy.deepcopy(models).requires_grad_(False)
+    opt = torch.optim.AdamW(models.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99))
+    step = 0
+    ckpt = out / "checkpoint.pt"
+    if ckpt.exists():
+        state = torch.load(ckpt, weights_only=True)
+        models.load_state_dict(state["models"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["opt"])
+        step = state["step"]
+        log(json.dumps({"resumed": step}))
+    elif (out / "init.pt").exists():  # weights only (no optimiser state), e.g. from a committed export
+        state = torch.load(out / "init.pt", weights_only=True)
+        models.load_state_dict(state["models"])
+        ema.load_state_dict(state["ema"])
+        step = state["step"]
+        log(json.dumps({"initialised_from": step}))
+    log_file = (out / "train_log.jsonl").open("a")
+    last_ckpt, window_start, window_steps, losses = time.time(), time.time(), 0, []
+    while time.time() - start < minutes * 60:
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
+        loss = flow_loss(vae, text_encoder, transformer, tokenizer, cfg, step)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(models.parameters(), 1.0)
+        opt.step()
+        update_ema(ema, models, min(cfg.ema_decay, (1 + step) / (10 + step)))
+        step += 1
+        window_steps += 1
+        losses.append(loss.item())
+        if step % 25 == 0:
+            elapsed = time.time() - window_start
+            row = {"step": step, "loss": round(float(np.mean(losses)), 5), "steps_per_s": round(window_steps / elapsed, 3),
+                   "clips_per_s": round(window_steps * cfg.batch_size / elapsed, 1), "minutes": round((time.time() - start) / 60, 2)}
+            log(json.dumps(row))
+            log_file.write(json.dumps(row) + "\n")
+            log_file.flush()
+            window_start, window_steps, losses = time.time(), 0, []
+        if time.time() - last_ckpt > cfg.checkpoint_minutes * 60:
+            save_checkpoint(ckpt, {"models": models.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step})
+            last_ckpt = time.time()
+    save_checkpoint(ckpt, {"models": models.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step})
+    log(json.dumps({"done": step}))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, required=True, help="wall-clock budget of this invocation")
+    parser.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, logs, the autoencoder")
+    parser.add_argument("--config", type=Path, help="JSON of TrainConfig fields (unknown keys are errors)")
+    args = parser.parse_args(argv)
+    cfg = TrainConfig.from_dict(json.loads(args.config.read_text())) if args.config else TrainConfig()
+    train(cfg, args.minutes, args.out)
+
+
+if __name__ == "__main__":
+    main()

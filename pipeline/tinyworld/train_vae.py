@@ -1,0 +1,95 @@
+"""Phase 1 of training: the autoencoder, on single world frames; `train.py` runs it first.
+
+    python -m pipeline.tinyworld.train_vae --minutes 8 --out runs/tinyworld/vae
+
+Logs loss and PSNR; at the end measures the latent mean and spread so the transformer sees
+unit-variance latents, and saves with `save_pretrained` (safetensors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from einops import rearrange
+
+from pipeline.tinyworld.config import SIZES, TrainConfig
+from pipeline.tinyworld.data import clip_batch
+from pipeline.tinyworld.vae import TinyVideoAutoencoder
+
+
+def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
+    """PSNR in dB between videos in [-1, 1], measured on the 0-255 scale."""
+    mse = F.mse_loss((a.clamp(-1, 1) + 1) * 127.5, (b.clamp(-1, 1) + 1) * 127.5).item()
+    return 10 * np.log10(255**2 / max(mse, 1e-10))
+
+
+def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print) -> TinyVideoAutoencoder:
+    torch.manual_seed(cfg.data_seed)
+    rng = np.random.default_rng([cfg.data_seed, 1])
+    vae = TinyVideoAutoencoder()
+    opt = torch.optim.AdamW(vae.parameters(), lr=cfg.vae_lr, weight_decay=0.0)
+    clips_per_step = max(1, cfg.vae_batch_frames // cfg.frames)
+    start, step = time.time(), 0
+    while time.time() - start < minutes * 60:
+        width, height = SIZES[int(rng.choice(len(SIZES), p=np.array(cfg.size_weights) / sum(cfg.size_weights)))]
+        video, _ = clip_batch(rng, clips_per_step, cfg.frames, width, height, held_out=())
+        frames = rearrange(video, "b c t h w -> 1 c (b t) h w")  # every frame on its own: (1, 3, B*T, H, W)
+        progress = (time.time() - start) / (minutes * 60)
+        for group in opt.param_groups:  # cosine decay: the last minutes polish edges
+            group["lr"] = cfg.vae_lr * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+            latents = vae.encode(frames)
+            # Half the frames decode from slightly noisy latents: generated latents are never exact.
+            noise = torch.randn_like(latents) * 0.1 * (torch.rand(1, 1, latents.shape[2], 1, 1) < 0.5)
+            recon = vae.decode(latents + noise * latents.detach().std())
+        loss = F.l1_loss(recon.float(), frames) + F.mse_loss(recon.float(), frames)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 50 == 0:
+            log(json.dumps({"phase": "vae", "step": step, "loss": round(loss.item(), 5),
+                            "psnr": round(psnr(recon.float(), frames), 2), "minutes": round((time.time() - start) / 60, 2)}))
+    _set_latent_stats(vae, rng, cfg)
+    vae.save_pretrained(out)
+    return vae
+
+
+@torch.no_grad()
+def _set_latent_stats(vae: TinyVideoAutoencoder, rng: np.random.Generator, cfg: TrainConfig) -> None:
+    video, _ = clip_batch(rng, 32, cfg.frames, 64, 64, held_out=())
+    vae.register_to_config(latent_shift=0.0, latent_scale=1.0)
+    raw = vae.encode(video)
+    vae.register_to_config(latent_shift=round(raw.mean().item(), 5), latent_scale=round(raw.std().item(), 5))
+
+
+@torch.no_grad()
+def measure_psnr(vae: TinyVideoAutoencoder, seed: int = 123, clips: int = 16) -> dict[str, float]:
+    """Round-trip PSNR (dB) on fresh clips at every size: the ceiling for kept-frame PSNR."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for width, height in SIZES:
+        video, _ = clip_batch(rng, clips, 16, width, height, held_out=())
+        out[f"{width}x{height}"] = round(psnr(vae.decode(vae.encode(video)), video), 2)
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=TrainConfig.vae_minutes)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args(argv)
+    cfg = TrainConfig()
+    torch.set_num_threads(cfg.threads)
+    vae = train_vae(cfg, args.minutes, args.out)
+    print(json.dumps({"psnr": measure_psnr(vae), "latent_shift": vae.config.latent_shift, "latent_scale": vae.config.latent_scale}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,175 @@
+"""tinyworld at toy size: the real classes, every mode, save/load, determinism, training steps.
+
+    .venv/bin/python -m pytest -q tests/test_tinyworld.py
+"""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+from diffusers import FlowMatchEulerDiscreteScheduler
+
+from pipeline.tinyworld.backend import TinyWorldBackend
+from pipeline.tinyworld.config import TrainConfig
+from pipeline.tinyworld.data import sample_keep_mask
+from pipeline.tinyworld.pipeline import TinyWorldPipeline
+from pipeline.tinyworld.text import TinyTextEncoder, build_tokenizer, grammar_corpus, tokenize
+from pipeline.tinyworld.train import train
+from pipeline.tinyworld.transformer import TinyWorldTransformer
+from pipeline.tinyworld.vae import TinyVideoAutoencoder
+from world import parse
+from world.render import make_clip
+
+PROMPT = "a red ball moves right"
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return build_tokenizer(grammar_corpus(200))
+
+
+@pytest.fixture(scope="module")
+def pipe(tokenizer):
+    torch.manual_seed(0)
+    vae = TinyVideoAutoencoder(latent_channels=4, widths=(8, 8, 16))
+    text = TinyTextEncoder(vocab_size=len(tokenizer), width=16, depth=1, heads=2)
+    transformer = TinyWorldTransformer(latent_channels=4, width=32, depth=1, heads=2, text_width=16)
+    for p in transformer.parameters():  # adaLN-Zero starts at zero velocity; make the toy do something
+        torch.nn.init.normal_(p, std=0.05)
+    return TinyWorldPipeline(vae=vae.eval(), text_encoder=text.eval(), tokenizer=tokenizer, transformer=transformer.eval(),
+                             scheduler=FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0))
+
+
+def request(mode: str, **kw) -> SimpleNamespace:
+    base = dict(mode=mode, prompt=PROMPT, negative_prompt="", steps=2, guidance=3.0, frames=6, width=64, height=64,
+                image=None, video=None, direction="forward", keep=None, keyframes=None)
+    return SimpleNamespace(**{**base, **kw})
+
+
+def clip(frames: int = 6, width: int = 64, height: int = 64) -> np.ndarray:
+    return make_clip(parse(PROMPT).spec, seed=0, frames=frames, width=width, height=height).frames
+
+
+def run(pipe, req, seed: int = 0) -> np.ndarray:
+    return TinyWorldBackend(pipe).generate(req, torch.Generator().manual_seed(seed))[0]
+
+
+@pytest.mark.parametrize("width,height", [(64, 64), (96, 64), (64, 96)])
+def test_text_to_video_shape_and_sizes(pipe, width, height):
+    frames = run(pipe, request("t2v", width=width, height=height))
+    assert frames.shape == (6, height, width, 3) and frames.dtype == np.uint8
+
+
+def test_one_frame_is_an_image(pipe):
+    assert run(pipe, request("t2v", frames=1)).shape == (1, 64, 64, 3)
+
+
+def test_same_seed_same_frames_other_seed_other_frames(pipe):
+    a, b, c = (run(pipe, request("t2v"), seed) for seed in (3, 3, 4))
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_every_mode_has_the_right_length(pipe):
+    video = clip(10)
+    assert run(pipe, request("i2v", image=video[0])).shape[0] == 6
+    assert run(pipe, request("extend", video=video, keep=3)).shape[0] == 10 - 3 + 6
+    assert run(pipe, request("extend", video=video, keep=3, direction="backward")).shape[0] == 10 - 3 + 6
+    assert run(pipe, request("interpolate", video=video[[0, -1]])).shape[0] == 6
+    assert run(pipe, request("interpolate", video=video[:6], keyframes=(0, 2, 5))).shape[0] == 6
+
+
+def kept_latents(pipe, given: np.ndarray, keep: list[int], frames: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
+    video = torch.from_numpy(given).permute(0, 3, 1, 2).float() / 127.5 - 1
+    out = pipe(parse(PROMPT).caption, num_frames=frames, num_inference_steps=2, video=video, keep=keep,
+               generator=torch.Generator().manual_seed(0), output_type="latent").frames  # (1, C, T, h, w)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        encoded = pipe.vae.encode(video.permute(1, 0, 2, 3)[None]).float()
+    return out[:, :, keep], encoded
+
+
+@pytest.mark.parametrize("keep", [[0], [0, 1, 2], [3, 4, 5], [0, 5], [1, 3]])
+def test_kept_frames_come_out_as_given_in_latent_space(pipe, keep):
+    video = clip(6)
+    out, encoded = kept_latents(pipe, video[keep], keep)
+    assert torch.allclose(out, encoded, atol=1e-5)
+
+
+def test_generated_frames_are_not_the_kept_ones(pipe):
+    video = clip(6)
+    out = pipe(parse(PROMPT).caption, num_frames=6, num_inference_steps=2, video=torch.zeros(1, 3, 64, 64), keep=[0],
+               generator=torch.Generator().manual_seed(0), output_type="latent").frames
+    assert not torch.allclose(out[:, :, 1], out[:, :, 0], atol=1e-3)
+    del video
+
+
+def test_extension_window_starts_with_the_kept_frames(pipe):
+    video = clip(8)
+    out = run(pipe, request("extend", video=video, keep=2))
+    # the kept frames pass through the autoencoder; untouched frames of the video are copied as they are
+    assert np.array_equal(out[:6], video[:6])
+    back = run(pipe, request("extend", video=video, keep=2, direction="backward"))
+    assert np.array_equal(back[-6:], video[2:])
+
+
+def test_save_and_load_give_the_same_frames(pipe, tmp_path):
+    pipe.save_pretrained(tmp_path, safe_serialization=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model_index.json", "scheduler", "text_encoder", "tokenizer", "transformer", "vae"]
+    assert list(tmp_path.rglob("*.safetensors")) and not list(tmp_path.rglob("*.bin"))
+    loaded = TinyWorldPipeline.from_pretrained(tmp_path)
+    assert np.array_equal(run(pipe, request("t2v")), run(loaded, request("t2v")))
+
+
+def test_prompt_is_expanded_and_unknown_words_are_named(pipe):
+    _, info = TinyWorldBackend(pipe).generate(request("t2v", frames=1), torch.Generator().manual_seed(0))
+    assert info["caption"] == parse(PROMPT).caption and info["caption"].startswith("A medium red ball moves")
+    with pytest.raises(ValueError, match="zebra"):
+        TinyWorldBackend(pipe).generate(request("t2v", prompt="a zebra moves right"), torch.Generator())
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    (dict(num_frames=17), "num_frames: expected 1 to 16, got 17"),
+    (dict(num_frames=0), "num_frames: expected 1 to 16, got 0"),
+    (dict(height=60), "height: expected a positive multiple of 16, got 60"),
+    (dict(width=8), "width: expected a positive multiple of 16, got 8"),
+    (dict(video=torch.zeros(1, 3, 64, 64)), "video and keep: give both"),
+    (dict(video=torch.zeros(1, 3, 32, 32), keep=[0]), r"video: expected \(1, 3, 64, 64\)"),
+    (dict(video=torch.zeros(1, 3, 64, 64), keep=[16]), "keep: expected distinct frame indices in 0..15"),
+])
+def test_check_inputs_name_the_field(pipe, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        pipe(parse(PROMPT).caption, num_inference_steps=1, **kwargs)
+
+
+def test_tokenizer_covers_both_languages(tokenizer):
+    ids, mask = tokenize(tokenizer, [parse("一个红色的球向右移动").caption, "一个红色的球向右移动", ""])
+    unk = tokenizer.convert_tokens_to_ids("[UNK]")
+    assert not (ids[mask] == unk).any()
+    assert mask.sum(1).tolist()[2] == 1  # the empty caption is [BOS] alone
+
+
+def test_keep_masks_cover_every_mode():
+    rng = np.random.default_rng(0)
+    masks = [sample_keep_mask(rng, 16, TrainConfig().mask_probs) for _ in range(400)]
+    assert any(not m.any() for m in masks)  # t2v
+    assert any(m[0] and m.sum() == 1 for m in masks)  # i2v
+    assert any(m[-1] and not m[0] for m in masks)  # backward extension
+    assert any(m[0] and m[-1] and m.sum() == 2 for m in masks)  # interpolation
+    assert all(not m.all() for m in masks)  # always something to generate
+
+
+def test_training_runs_checkpoints_and_resumes(tmp_path):
+    cfg = TrainConfig(width=32, depth=1, heads=2, text_width=16, text_depth=1, batch_size=2, frames=4,
+                      vae_minutes=0.02, vae_batch_frames=4, checkpoint_minutes=100)
+    logs = []
+    train(cfg, minutes=0.1, out=tmp_path, log=logs.append)
+    first = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"]
+    rows = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
+    assert first >= 1 and all(np.isfinite(r["loss"]) for r in rows)
+    train(cfg, minutes=0.05, out=tmp_path, log=logs.append)
+    assert json.loads(next(line for line in logs if "resumed" in line))["resumed"] == first
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] > first
