@@ -3,6 +3,7 @@
     from pipeline.video_io import write_mp4, read_video
     write_mp4("clip.mp4", frames, fps=8)          # frames: uint8 (T, H, W, 3), RGB
     frames, fps = read_video("clip.mp4")          # also .webm .mov .mkv .gif .png .jpg
+    frames, note = fit_frames(frames, 64, 64)     # an upload to the model's size: cover, then centre crop
 
 Frames are always numpy uint8 arrays of shape (T, H, W, 3) in RGB order. Video containers go
 through the ffmpeg binary that imageio-ffmpeg ships; gif and png go through OpenCV (its own
@@ -238,6 +239,44 @@ def _ffmpeg_reason(text: str) -> str:
     if any("does not contain any stream" in line or "matches no streams" in line for line in keep):
         return "it has no video stream"
     return "; ".join(keep[:3]) or (text.strip().splitlines() or ["no message from ffmpeg"])[0]
+
+
+# ----------------------------------------------------------------------------------------
+# Fitting an upload to a model's size
+# ----------------------------------------------------------------------------------------
+
+
+def fit_frames(frames: np.ndarray, width: int, height: int) -> tuple[np.ndarray, str | None]:
+    """Resize and crop frames to width x height; return them and a note saying what was done.
+
+    The policy: scale uniformly until the picture *covers* width x height (no stretching, no
+    padding), then crop the overflow equally from both sides (centre crop). Shrinking uses area
+    averaging (no aliasing); enlarging uses bicubic interpolation. An upload that already has the
+    size comes back unchanged with note None.
+
+    frames: uint8 (T, H, W, 3) RGB. Returns (uint8 (T, height, width, 3), note or None).
+    """
+    frames = _check_frames(frames, "frames")
+    for name, value in (("width", width), ("height", height)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"fit_frames: {name} must be an int >= 1; got {value!r}")
+    t, h, w, _ = frames.shape
+    if (w, h) == (width, height):
+        return frames, None
+    scale = max(width / w, height / h)  # cover: both sides reach the target
+    sw, sh = max(width, round(w * scale)), max(height, round(h * scale))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    scaled = np.stack([cv2.resize(f, (sw, sh), interpolation=interpolation) for f in frames])  # (T, sh, sw, 3)
+    left, top = (sw - width) // 2, (sh - height) // 2
+    out = np.ascontiguousarray(scaled[:, top : top + height, left : left + width])  # (T, height, width, 3)
+    cropped = []
+    if sw > width:
+        cropped.append(f"{sw - width} px of width")
+    if sh > height:
+        cropped.append(f"{sh - height} px of height")
+    note = f"resized {w}x{h} -> {sw}x{sh} (scale {scale:.3g}, aspect kept)"
+    note += f", centre-cropped {' and '.join(cropped)} to {width}x{height}" if cropped else ""
+    return out, note
 
 
 # ----------------------------------------------------------------------------------------

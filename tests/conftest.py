@@ -5,8 +5,29 @@
 
 import os
 
+import pytest
+
 # setdefault, so that a run that means to reach the Hub (real weights, behind an explicit
 # marker) can still say so from the shell.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory):
+    """Tiny random pipelines of the real diffusers classes (tests/tiny_models.py), saved once per
+    session as safetensors folders: {card name: folder}.
+
+    torch runs single-threaded while they are in use: their tensors are so small that a second
+    thread only adds synchronisation, and on a busy 2-core machine OpenMP's barriers turn a 1 ms
+    matmul into 15 ms.
+    """
+    import torch
+    import tiny_models
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("tiny_weights")
+    yield {name: tiny_models.save_tiny(name, root / name) for name in tiny_models.BUILDERS}
+    torch.set_num_threads(threads)

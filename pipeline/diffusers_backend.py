@@ -1,0 +1,175 @@
+"""LTX-Video, Wan 2.1 (with VACE) and CogVideoX through their diffusers pipelines.
+
+    from pipeline import load
+    pipe = load("ltx-video", weights="/data/ltx")     # load() picks this backend from the card
+
+One backend object per loaded card: `from_pretrained` once (safetensors only, no remote code),
+with the card's memory options; every other pipeline class the card uses is built on the same
+components (no second copy of the weights). `plan(request)` turns a resolved GenerationRequest
+into (pipeline, keyword arguments): that is the whole mapping from our modes onto diffusers,
+and tests run the same plan with output_type="latent". `generate` runs it.
+
+How each mode maps (see registry.py for which card does what):
+    t2v          LTXPipeline / WanPipeline / CogVideoXPipeline / WanVACEPipeline without a video
+    i2v          LTXImageToVideoPipeline / CogVideoXImageToVideoPipeline (image=), or VACE with
+                 the image as frame 0 and a mask that is black (given) there, white elsewhere
+    extend       several frames, never only the last one:
+                 LTXConditionPipeline with the kept frames as one video condition, at frame 0
+                 (forward) or at frames - keep (backward); VACE with the kept frames at the
+                 start / end of the control video and masked as given.
+                 CogVideoX-5b-I2V: labelled last-frame chaining (image-to-video from the last frame).
+    interpolate  LTXConditionPipeline with one image condition per keyframe at its index;
+                 VACE with the keyframes at their indices, masked as given.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+import diffusers
+from pipeline.errors import BackendError
+from pipeline.registry import CHAINED, ModelCard
+from pipeline.request import GenerationRequest
+
+GREY = (128, 128, 128)  # frames VACE is to generate: mid-grey pixels (zero after [-1, 1] scaling)
+
+
+@dataclass
+class Call:
+    pipe: diffusers.DiffusionPipeline  # the pipeline object to call
+    kwargs: dict  # its keyword arguments, except output_type and callback_on_step_end
+
+
+class DiffusersBackend:
+    """A loaded diffusers model card. `generate(request, generator, callback) -> (frames, info)`."""
+
+    def __init__(self, card: ModelCard, folder: Path, device: str):
+        self.card, self.device, self.notes = card, device, []
+        on_gpu = device.startswith("cuda")
+        dtype = getattr(torch, card.dtype) if on_gpu else torch.float32
+        dtypes = {"default": dtype, "vae": getattr(torch, card.vae_dtype)} if on_gpu and card.vae_dtype else dtype
+        if not on_gpu and card.dtype != "float32":
+            self.notes.append(f"dtype: float32 on {device} (the card's {card.dtype} is for GPUs)")
+        cls = getattr(diffusers, card.load_class)
+        base = cls.from_pretrained(folder, dtype=dtypes, use_safetensors=True, trust_remote_code=False)
+        self._offload = card.memory.cpu_offload and on_gpu
+        if card.memory.cpu_offload and not on_gpu:
+            self.notes.append(f"cpu offload: not used on {device}")
+        if card.memory.vae_tiling:
+            base.vae.enable_tiling()
+        if card.memory.vae_slicing:
+            base.vae.enable_slicing()
+        self._pipes = {card.load_class: self._place(base)}
+
+    def _place(self, pipe: diffusers.DiffusionPipeline) -> diffusers.DiffusionPipeline:
+        if self._offload:
+            pipe.enable_model_cpu_offload(device=self.device)
+        else:
+            pipe.to(self.device)
+        pipe.set_progress_bar_config(disable=True)  # progress goes through generate's callback
+        return pipe
+
+    def pipeline(self, class_name: str) -> diffusers.DiffusionPipeline:
+        """The card's pipeline of this class, sharing the loaded components (built on first use)."""
+        if class_name not in self._pipes:
+            cls = getattr(diffusers, class_name)
+            wanted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+            base = self._pipes[self.card.load_class]
+            # not from_pipe(): it casts the shared modules to float32
+            self._pipes[class_name] = self._place(cls(**{k: v for k, v in base.components.items() if k in wanted}))
+        return self._pipes[class_name]
+
+    # ------------------------------------------------------------------------------------
+    # Request -> pipeline call
+    # ------------------------------------------------------------------------------------
+
+    def plan(self, r: GenerationRequest, generator: torch.Generator) -> Call:
+        """The pipeline and arguments that make r (a resolved request)."""
+        cap = self.card.capability(r.mode, r.direction)
+        pipe = self.pipeline(cap.pipeline)
+        kwargs = dict(prompt=r.prompt, negative_prompt=r.negative_prompt, height=r.height, width=r.width,
+                      num_frames=r.frames, num_inference_steps=r.steps, guidance_scale=r.guidance,
+                      generator=generator, **self.card.call_kwargs)
+        name = type(pipe).__name__
+        if name.startswith("LTX"):
+            kwargs["frame_rate"] = r.fps  # LTX's positional coordinates are in seconds
+        if name.startswith("CogVideoX"):  # the text length the transformer was built for (226 for real models)
+            kwargs["max_sequence_length"] = pipe.transformer.config.max_text_seq_length
+
+        if r.mode == "t2v":
+            pass
+        elif name == "WanVACEPipeline":
+            kwargs.update(vace_video_and_mask(r))
+        elif r.mode == "i2v":
+            kwargs["image"] = Image.fromarray(r.image)
+        elif r.mode == "extend" and cap.support == CHAINED:
+            kwargs["image"] = Image.fromarray(r.video[-1])  # (H, W, 3): the last frame only
+        elif r.mode == "extend":
+            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+            kept = kept_frames(r)  # (keep, H, W, 3)
+            index = 0 if r.direction == "forward" else r.frames - r.keep
+            kwargs["conditions"] = [LTXVideoCondition(video=[Image.fromarray(f) for f in kept], frame_index=index)]
+        elif r.mode == "interpolate":
+            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+            kwargs["conditions"] = [LTXVideoCondition(image=Image.fromarray(f), frame_index=k)
+                                    for f, k in zip(r.video, r.keyframes)]
+        return Call(pipe, kwargs)
+
+    def generate(self, r: GenerationRequest, generator: torch.Generator,
+                 callback: Callable[[int, int], None]) -> tuple[np.ndarray, dict]:
+        """Run r; return uint8 frames (T, H, W, 3) and an info dict (empty: no caption, no notes)."""
+        call = self.plan(r, generator)
+
+        def on_step_end(pipe, i: int, t, tensors: dict) -> dict:
+            callback(i + 1, getattr(pipe, "_num_timesteps", None) or r.steps)
+            return {}
+
+        out = call.pipe(**call.kwargs, output_type="np", callback_on_step_end=on_step_end)
+        video = np.asarray(out.frames[0])  # (T, H, W, 3) float in [0, 1]
+        if video.ndim != 4 or video.shape[-1] != 3:
+            raise BackendError(f"{self.card.name}: {type(call.pipe).__name__} returned frames of shape {video.shape}")
+        frames = (video * 255.0).round().clip(0, 255).astype(np.uint8)  # (T, H, W, 3)
+        return frames, {}
+
+
+# ----------------------------------------------------------------------------------------
+# Conditioning inputs
+# ----------------------------------------------------------------------------------------
+
+
+def kept_frames(r: GenerationRequest) -> np.ndarray:
+    """extend: the input frames kept as conditioning, (keep, H, W, 3): the last ones going forward,
+    the first ones going backward."""
+    return r.video[-r.keep:] if r.direction == "forward" else r.video[: r.keep]
+
+
+def given_frames(r: GenerationRequest) -> dict[int, np.ndarray]:
+    """Output index -> given frame (H, W, 3), for every mode that conditions on frames."""
+    if r.mode == "i2v":
+        return {0: r.image}
+    if r.mode == "extend":
+        start = 0 if r.direction == "forward" else r.frames - r.keep
+        return {start + i: f for i, f in enumerate(kept_frames(r))}
+    if r.mode == "interpolate":
+        return dict(zip(r.keyframes, r.video))
+    return {}
+
+
+def vace_video_and_mask(r: GenerationRequest) -> dict:
+    """WanVACEPipeline's control video and mask: given frames where they belong, grey elsewhere;
+    the mask is black (0: keep) on given frames and white (255: generate) on the rest."""
+    given = given_frames(r)
+    grey = Image.new("RGB", (r.width, r.height), GREY)
+    black, white = Image.new("L", (r.width, r.height), 0), Image.new("L", (r.width, r.height), 255)
+    video = [Image.fromarray(given[i]) if i in given else grey for i in range(r.frames)]
+    mask = [black if i in given else white for i in range(r.frames)]
+    return {"video": video, "mask": mask}

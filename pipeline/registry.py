@@ -1,0 +1,309 @@
+"""Model cards: name -> backend, where the weights come from, capabilities per mode, defaults, limits.
+
+    python -m pipeline --list                     # prints this registry with capabilities
+
+    from pipeline.registry import MODELS, get_card
+    card = get_card("ltx-video"); card.capability("extend", "backward").pipeline   # 'LTXConditionPipeline'
+
+MODELS is a plain dict, reused for CLI choices and UI dropdowns. Cards are frozen dataclasses;
+GenerationRequest.resolve(card) fills a request's unset fields from `card.defaults` and checks
+it against `card.limits`. Pipeline classes are named by their diffusers class name (a string,
+so that reading the registry imports neither torch nor diffusers; grep finds the class all the
+same); pipeline/diffusers_backend.py looks them up in `diffusers`.
+
+Weights: a Hub repo id + revision (downloaded by `python -m pipeline fetch NAME`, never by
+loading), or a folder in this repository. Any card can be pointed at a local folder instead:
+`load(name, weights=DIR)`, `--weights DIR`, or the environment variable
+`SPACETIME_WEIGHTS_<NAME>` (see `weights_env_var`; e.g. SPACETIME_WEIGHTS_LTX_VIDEO=/data/ltx).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.errors import UnknownModelError
+
+# ----------------------------------------------------------------------------------------
+# Vocabulary
+# ----------------------------------------------------------------------------------------
+
+MODES = ("t2v", "i2v", "extend", "interpolate")
+DIRECTIONS = ("forward", "backward")
+# A task is a mode, with extension split by direction: models differ in which way they extend.
+TASKS = ("t2v", "i2v", "extend-forward", "extend-backward", "interpolate")
+
+NATIVE = "native"  # the model does it itself, conditioning on every given frame
+CHAINED = "last-frame chaining"  # a labelled fallback: image-to-video from one frame (drifts)
+UNSUPPORTED = "unsupported"
+
+
+def task_of(mode: str, direction: str = "forward") -> str:
+    """('extend', 'backward') -> 'extend-backward'; other modes are their own task."""
+    return f"extend-{direction}" if mode == "extend" else mode
+
+
+@dataclass(frozen=True)
+class Capability:
+    support: str  # NATIVE, CHAINED or UNSUPPORTED
+    pipeline: str = ""  # the diffusers class that runs it ("" for tinyworld and unsupported tasks)
+    note: str = ""  # how it is done, or why not; shown in --list, the UI and (for CHAINED) result notes
+
+
+@dataclass(frozen=True)
+class Defaults:
+    steps: int  # denoising steps; more is slower and usually cleaner
+    guidance: float  # classifier-free guidance scale; 1 or less turns guidance off
+    frames: int  # frames generated (including kept conditioning frames)
+    width: int  # pixels
+    height: int  # pixels
+    fps: float  # playback rate written to the mp4 (LTX also conditions on it)
+    keep: int  # extension: frames of the input kept as conditioning (capped by the input's length)
+
+
+@dataclass(frozen=True)
+class Limits:
+    frame_step: int  # frames must be frame_step * k + frame_offset: 8k+1 for LTX (its VAE's 8x time compression)
+    frame_offset: int
+    min_frames: int
+    max_frames: int
+    size_multiple: int  # width and height must be multiples of this (VAE compression x patch size)
+    min_size: int  # smallest width / height
+    max_size: int  # largest width / height
+    sizes: tuple[tuple[int, int], ...] = ()  # if set, the only (width, height) pairs allowed
+    keep_step: int = 1  # extension: keep must be keep_step * k + 1 (1: any count)
+    max_keep: int | None = None  # extension: the most frames it can condition on (None: frames - 1)
+    max_steps: int = 200  # upper bound on denoising steps
+
+    def frame_rule(self) -> str:
+        """'8k+1' / 'any count'."""
+        if self.frame_step == 1:
+            return "any count"
+        return f"{self.frame_step}k+{self.frame_offset}" if self.frame_offset else f"a multiple of {self.frame_step}"
+
+    def allowed_frames(self) -> list[int]:
+        return [n for n in range(self.min_frames, self.max_frames + 1) if n % self.frame_step == self.frame_offset % self.frame_step]
+
+
+@dataclass(frozen=True)
+class Memory:
+    cpu_offload: bool = False  # enable_model_cpu_offload() on GPU: slower, much less GPU memory (skipped on CPU)
+    vae_tiling: bool = False  # decode/encode in spatial tiles: lower peak memory at large sizes
+    vae_slicing: bool = False  # decode a batch one video at a time
+
+
+@dataclass(frozen=True)
+class ModelCard:
+    name: str  # the registry key; also the CLI's --model value
+    backend: str  # "tinyworld" (pipeline/tinyworld) or "diffusers" (pipeline/diffusers_backend.py)
+    description: str  # one line for --list and the UI
+    repo_id: str | None  # Hugging Face Hub repo the weights come from (None: shipped in this repo)
+    revision: str  # Hub revision (branch, tag or commit) fetched and loaded
+    folder: str | None  # weights folder relative to the repository root (tinyworld), else None
+    dtype: str  # torch dtype of the weights on GPU; on CPU everything runs in float32
+    vae_dtype: str | None  # a different dtype for the VAE on GPU (Wan's VAE wants float32), or None
+    load_class: str  # the diffusers class used for from_pretrained; others share its components
+    capabilities: dict[str, Capability]  # task -> how (see TASKS)
+    defaults: Defaults
+    limits: Limits
+    memory: Memory = field(default_factory=Memory)
+    call_kwargs: dict = field(default_factory=dict)  # fixed extra arguments for every pipeline call
+    fetch_patterns: tuple[str, ...] = ()  # files `fetch` downloads (fnmatch patterns; see DIFFUSERS_FILES)
+
+    def capability(self, mode: str, direction: str = "forward") -> Capability:
+        return self.capabilities.get(task_of(mode, direction), Capability(UNSUPPORTED))
+
+    def supported_tasks(self) -> list[str]:
+        return [t for t in TASKS if self.capabilities.get(t, Capability(UNSUPPORTED)).support != UNSUPPORTED]
+
+
+# Hub files `fetch` downloads for a diffusers-format repo: the component folders' configs,
+# safetensors weights (with shard indices) and tokenizer files; never .bin/.pt pickles, and never
+# the multi-gigabyte single-file checkpoints some repos keep at their root (no "/" in the name).
+DIFFUSERS_FILES = ("model_index.json", "*/*.json", "*/*.safetensors", "tokenizer/*.model", "tokenizer/*.txt")
+
+
+def _native(pipeline: str, note: str = "") -> Capability:
+    return Capability(NATIVE, pipeline, note)
+
+
+def _unsupported(note: str) -> Capability:
+    return Capability(UNSUPPORTED, "", note)
+
+
+# ----------------------------------------------------------------------------------------
+# The cards
+# ----------------------------------------------------------------------------------------
+
+MODELS: dict[str, ModelCard] = {}
+
+
+def _register(card: ModelCard) -> None:
+    MODELS[card.name] = card
+
+
+_register(ModelCard(
+    name="tinyworld",
+    backend="tinyworld",
+    description="the embedded model, trained here on the procedural world (CPU, offline)",
+    repo_id=None, revision="", folder="pipeline/tinyworld/weights",
+    dtype="float32", vae_dtype=None, load_class="",
+    capabilities={
+        "t2v": _native("", "text to video"),
+        "i2v": _native("", "first latent frame given clean"),
+        "extend-forward": _native("", "the last `keep` frames given clean at the start"),
+        "extend-backward": _native("", "the first `keep` frames given clean at the end"),
+        "interpolate": _native("", "keyframes given clean at their indices; the rest filled in"),
+    },
+    defaults=Defaults(steps=16, guidance=3.0, frames=16, width=64, height=64, fps=8.0, keep=4),
+    limits=Limits(frame_step=1, frame_offset=0, min_frames=1, max_frames=16, size_multiple=32,
+                  min_size=64, max_size=96, sizes=((64, 64), (96, 64), (64, 96)), max_steps=100),
+))
+
+_register(ModelCard(
+    name="ltx-video",
+    backend="diffusers",
+    description="Lightricks LTX-Video 0.9.5 (2B DiT): text, image, extension both ways, keyframes",
+    # The diffusers-format repo that LTXConditionPipeline's documentation uses. (Lightricks/LTX-Video's
+    # root holds an older diffusers export beside 6-28 GB single-file checkpoints.)
+    repo_id="Lightricks/LTX-Video-0.9.5", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype=None, load_class="LTXConditionPipeline",
+    capabilities={
+        "t2v": _native("LTXPipeline"),
+        "i2v": _native("LTXImageToVideoPipeline"),
+        "extend-forward": _native("LTXConditionPipeline", "the last `keep` frames as a video condition at frame 0"),
+        "extend-backward": _native("LTXConditionPipeline", "the first `keep` frames as a video condition at the end"),
+        "interpolate": _native("LTXConditionPipeline", "each keyframe an image condition at its frame index"),
+    },
+    defaults=Defaults(steps=40, guidance=3.0, frames=161, width=768, height=512, fps=24.0, keep=17),
+    # 8k+1 frames and multiples of 32 follow from the VAE (8x time, 32x space compression).
+    limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=257, size_multiple=32,
+                  min_size=32, max_size=1280, keep_step=8),
+    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True),
+    # the timestep-conditioned VAE of 0.9.1+ decodes best with a little noise (diffusers' example)
+    call_kwargs={"decode_timestep": 0.05, "decode_noise_scale": 0.025},
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
+_WAN_LIMITS = Limits(frame_step=4, frame_offset=1, min_frames=5, max_frames=81, size_multiple=16,
+                     min_size=16, max_size=1280)
+_WAN_DEFAULTS = Defaults(steps=50, guidance=5.0, frames=81, width=832, height=480, fps=16.0, keep=17)
+
+_register(ModelCard(
+    name="wan2.1-t2v-1.3b",
+    backend="diffusers",
+    description="Wan 2.1 text-to-video 1.3B",
+    repo_id="Wan-AI/Wan2.1-T2V-1.3B-Diffusers", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype="float32", load_class="WanPipeline",
+    capabilities={
+        "t2v": _native("WanPipeline"),
+        "i2v": _unsupported("Wan 2.1's image-to-video is 14B only; use wan2.1-vace-1.3b"),
+        "extend-forward": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
+        "extend-backward": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
+        "interpolate": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
+    },
+    defaults=_WAN_DEFAULTS, limits=_WAN_LIMITS,
+    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True),
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
+_register(ModelCard(
+    name="wan2.1-vace-1.3b",
+    backend="diffusers",
+    description="Wan 2.1 VACE 1.3B: every mode through one masked video-conditioning model",
+    repo_id="Wan-AI/Wan2.1-VACE-1.3B-diffusers", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype="float32", load_class="WanVACEPipeline",
+    capabilities={
+        "t2v": _native("WanVACEPipeline", "no conditioning video"),
+        "i2v": _native("WanVACEPipeline", "the image as frame 0 of the video, masked as given"),
+        "extend-forward": _native("WanVACEPipeline", "the last `keep` frames at the start, masked as given"),
+        "extend-backward": _native("WanVACEPipeline", "the first `keep` frames at the end, masked as given"),
+        "interpolate": _native("WanVACEPipeline", "keyframes at their indices, masked as given"),
+    },
+    defaults=_WAN_DEFAULTS, limits=_WAN_LIMITS,
+    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True),
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
+# CogVideoX 1.0: 8k+1 frames up to 49. The VAE decodes latents two at a time, so 4k+1 counts
+# with k odd come back as 4k+4 frames; 8k+1 is what it returns as asked.
+_register(ModelCard(
+    name="cogvideox-2b",
+    backend="diffusers",
+    description="CogVideoX 2B text-to-video",
+    repo_id="THUDM/CogVideoX-2b", revision="main", folder=None,
+    dtype="float16", vae_dtype=None, load_class="CogVideoXPipeline",
+    capabilities={
+        "t2v": _native("CogVideoXPipeline"),
+        "i2v": _unsupported("text-to-video only; use cogvideox-5b-i2v"),
+        "extend-forward": _unsupported("text-to-video only; cogvideox-5b-i2v extends by last-frame chaining"),
+        "extend-backward": _unsupported("text-to-video only"),
+        "interpolate": _unsupported("text-to-video only"),
+    },
+    defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1),
+    limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=49, size_multiple=16,
+                  min_size=16, max_size=1360),
+    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True),
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
+_register(ModelCard(
+    name="cogvideox-5b-i2v",
+    backend="diffusers",
+    description="CogVideoX 5B image-to-video (extension only as labelled last-frame chaining)",
+    repo_id="THUDM/CogVideoX-5b-I2V", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype=None, load_class="CogVideoXImageToVideoPipeline",
+    capabilities={
+        "t2v": _unsupported("image-to-video only (needs an image); use cogvideox-2b"),
+        "i2v": _native("CogVideoXImageToVideoPipeline"),
+        "extend-forward": Capability(CHAINED, "CogVideoXImageToVideoPipeline",
+                                     "no native extension: image-to-video from the last frame only; "
+                                     "colour and motion drift"),
+        "extend-backward": _unsupported("image-to-video can only continue forward from a frame"),
+        "interpolate": _unsupported("no keyframe conditioning"),
+    },
+    defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1),
+    # learned positional embeddings: 720x480 only
+    limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=49, size_multiple=16,
+                  min_size=480, max_size=720, sizes=((720, 480),), max_keep=1),
+    memory=Memory(cpu_offload=True, vae_tiling=True, vae_slicing=True),
+    call_kwargs={"use_dynamic_cfg": True},
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
+
+# ----------------------------------------------------------------------------------------
+# Lookups
+# ----------------------------------------------------------------------------------------
+
+
+def get_card(name: str) -> ModelCard:
+    """The card called name; UnknownModelError lists the names there are."""
+    try:
+        return MODELS[name]
+    except (KeyError, TypeError):
+        raise UnknownModelError(f"model: {name!r} is not in the registry; choose one of {', '.join(MODELS)}") from None
+
+
+def weights_env_var(name: str) -> str:
+    """The environment variable that points a card at a local folder: 'ltx-video' -> SPACETIME_WEIGHTS_LTX_VIDEO."""
+    return "SPACETIME_WEIGHTS_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
+
+
+def describe(card: ModelCard) -> str:
+    """A few lines for --list: name, source, defaults, limits and what each task does."""
+    d, lim = card.defaults, card.limits
+    source = f"{card.repo_id}@{card.revision}" if card.repo_id else card.folder
+    sizes = (", ".join(f"{w}x{h}" for w, h in lim.sizes) if lim.sizes
+             else f"multiples of {lim.size_multiple}, {lim.min_size}..{lim.max_size}")
+    lines = [
+        f"{card.name}  [{card.backend}]  {card.description}",
+        f"  weights: {source}  (override: --weights DIR or {weights_env_var(card.name)})",
+        f"  defaults: {d.width}x{d.height}, {d.frames} frames @ {d.fps:g} fps, {d.steps} steps, guidance {d.guidance:g}",
+        f"  limits: frames {lim.frame_rule()} in {lim.min_frames}..{lim.max_frames}; sizes {sizes}",
+    ]
+    for task in TASKS:
+        cap = card.capabilities.get(task, Capability(UNSUPPORTED))
+        how = " ".join(x for x in (cap.pipeline, f"({cap.note})" if cap.note else "") if x)
+        lines.append(f"  {task:<16} {cap.support:<20} {how}".rstrip())
+    return "\n".join(lines)

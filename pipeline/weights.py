@@ -1,0 +1,167 @@
+"""Where a model's weights are, whether they are complete, their hash, and fetching them.
+
+    python -m pipeline fetch ltx-video            # downloads into the Hugging Face cache (needs internet)
+
+    from pipeline.weights import locate, weights_hash
+    folder = locate(get_card("ltx-video"))        # never downloads; WeightsMissingError if absent
+
+Where a card's weights are looked for, first match wins:
+    1. the `weights` argument (`load(name, weights=DIR)`, `--weights DIR`)
+    2. the environment variable SPACETIME_WEIGHTS_<NAME> (registry.weights_env_var)
+    3. the card's repository folder (tinyworld: pipeline/tinyworld/weights)
+    4. the Hugging Face cache (HF_HOME), where `fetch` puts the card's repo_id at its revision
+
+Loading never downloads: a missing or incomplete folder is one WeightsMissingError naming the
+missing files, the folder, and the command that fetches them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+from pipeline.errors import FetchError, WeightsMissingError
+from pipeline.registry import ModelCard, weights_env_var
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+HASHED_SUFFIXES = (".safetensors", ".json", ".model", ".txt")  # weights, configs, tokenizer files
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_file_hashes: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256
+
+
+# ----------------------------------------------------------------------------------------
+# Locating and checking
+# ----------------------------------------------------------------------------------------
+
+
+def locate(card: ModelCard, weights: str | os.PathLike | None = None) -> Path:
+    """The folder holding card's weights (see the module docstring for the order); checked complete."""
+    env = weights_env_var(card.name)
+    if weights is not None:
+        folder, origin = Path(weights), "the weights argument"
+    elif os.environ.get(env):
+        folder, origin = Path(os.environ[env]), f"${env}"
+    elif card.folder:
+        folder, origin = REPO_ROOT / card.folder, "the card's folder"
+    else:
+        folder, origin = _hub_cache_folder(card), "the Hugging Face cache"
+    folder = folder.expanduser()
+    missing = missing_files(card, folder)
+    if missing:
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        raise WeightsMissingError(
+            f"{card.name}: weights missing in {folder} (from {origin}): {shown}. "
+            f"Run `python -m pipeline fetch {card.name}` where there is internet, "
+            f"or point --weights DIR or ${env} at a folder that has them.")
+    return folder
+
+
+def missing_files(card: ModelCard, folder: Path) -> list[str]:
+    """What is missing for card in folder (relative paths, or the folder itself); [] if complete."""
+    if not folder.is_dir():
+        return [f"{folder} (no such folder)"]
+    if card.backend != "diffusers":  # tinyworld: its own loader checks its files in detail
+        return [] if any(folder.rglob("*.safetensors")) else ["*.safetensors"]
+    index = folder / "model_index.json"
+    if not index.is_file():
+        return ["model_index.json"]
+    missing = []
+    for component, spec in json.loads(index.read_text()).items():
+        if component.startswith("_") or not isinstance(spec, list) or spec[0] is None or spec[1] is None:
+            continue
+        missing += _missing_in_component(folder, component, spec[1])
+    return missing
+
+
+def _missing_in_component(folder: Path, component: str, class_name: str) -> list[str]:
+    sub = folder / component
+    if "Tokenizer" in class_name:
+        known = ("tokenizer.json", "spiece.model", "vocab.json", "tokenizer_config.json")
+        return [] if any((sub / f).is_file() for f in known) else [f"{component}/tokenizer.json"]
+    if "Scheduler" in class_name:
+        return [] if (sub / "scheduler_config.json").is_file() else [f"{component}/scheduler_config.json"]
+    missing = [] if (sub / "config.json").is_file() else [f"{component}/config.json"]
+    shards = sorted(sub.glob("*.safetensors.index.json"))
+    if shards:  # sharded: every file the index names
+        names = sorted(set(json.loads(shards[0].read_text())["weight_map"].values()))
+        missing += [f"{component}/{n}" for n in names if not (sub / n).is_file()]
+    elif not any(sub.glob("*.safetensors")):
+        pickles = [p.name for p in sub.glob("*.bin")] + [p.name for p in sub.glob("*.pt")]
+        hint = f" (found {', '.join(pickles)}: pickles are not loaded, safetensors only)" if pickles else ""
+        missing.append(f"{component}/*.safetensors{hint}")
+    return missing
+
+
+def _hub_cache_folder(card: ModelCard) -> Path:
+    """The cached snapshot of card.repo_id at card.revision, or a path that says it is absent."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import LocalEntryNotFoundError
+
+    try:
+        return Path(snapshot_download(card.repo_id, revision=card.revision, allow_patterns=list(card.fetch_patterns),
+                                      local_files_only=True))
+    except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
+        from huggingface_hub.constants import HF_HUB_CACHE
+
+        return Path(HF_HUB_CACHE) / ("models--" + card.repo_id.replace("/", "--"))
+
+
+# ----------------------------------------------------------------------------------------
+# Hashing
+# ----------------------------------------------------------------------------------------
+
+
+def weights_hash(folder: Path) -> str:
+    """'sha256:<16 hex>' over the relative path and sha256 of every weight, config and tokenizer file.
+
+    Files in the Hugging Face cache are symlinks to blobs named by their sha256, which is used as
+    is; other files are hashed once per (path, size, mtime) in this process.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in HASHED_SUFFIXES):
+        digest.update(f"{path.relative_to(folder).as_posix()} {_file_sha256(path)}\n".encode())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def _file_sha256(path: Path) -> str:
+    if path.is_symlink() and _HEX64.fullmatch(Path(os.readlink(path)).name):
+        return Path(os.readlink(path)).name  # an LFS blob in the HF cache, named by its sha256
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _file_hashes:
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        _file_hashes[key] = h.hexdigest()
+    return _file_hashes[key]
+
+
+# ----------------------------------------------------------------------------------------
+# Fetching
+# ----------------------------------------------------------------------------------------
+
+
+def fetch(card: ModelCard, dest: str | os.PathLike | None = None) -> Path:
+    """Download card's weights (safetensors, configs, tokenizer) into the HF cache, or into dest.
+
+    Raises FetchError with the reason in one line when the Hub cannot be reached.
+    """
+    if not card.repo_id:
+        raise FetchError(f"{card.name}: nothing to fetch; its weights ship in this repository ({card.folder})")
+    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
+        raise FetchError(f"{card.name}: HF_HUB_OFFLINE is set, so the Hub cannot be reached; "
+                         f"unset it to fetch {card.repo_id}")
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = snapshot_download(card.repo_id, revision=card.revision, allow_patterns=list(card.fetch_patterns),
+                                   local_dir=dest)
+    except Exception as e:  # the Hub client's errors are many and deep; say which and why in one line
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise FetchError(f"{card.name}: could not fetch {card.repo_id}@{card.revision}: "
+                         f"{type(e).__name__}: {reason[:300]}") from None
+    return locate(card, folder)

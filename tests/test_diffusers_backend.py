@@ -1,0 +1,242 @@
+"""The diffusers backend on tiny random pipelines of the real classes, loaded through the registry.
+
+    .venv/bin/python -m pytest -q tests/test_diffusers_backend.py
+
+Every diffusers card runs every task it claims, at toy size, from a folder saved with
+save_pretrained and loaded with load(name, weights=folder): outputs have the requested shape and
+depend on the seed alone; extension keeps its conditioning frames (compared in latent space,
+output_type="latent", on the very call the wrapper makes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+import diffusers
+from pipeline import registry
+from pipeline.api import clear_cache, load
+from pipeline.diffusers_backend import given_frames, kept_frames
+from pipeline.errors import RequestError
+from pipeline.registry import MODELS, UNSUPPORTED
+from pipeline.request import GenerationRequest
+
+# Toy sizes each tiny model runs at (tiny_models.py keeps the real VAEs' compression ratios).
+TINY = {
+    "ltx-video": dict(width=64, height=64, frames=17, keep=9),
+    "wan2.1-t2v-1.3b": dict(width=16, height=16, frames=9),
+    "wan2.1-vace-1.3b": dict(width=16, height=16, frames=9, keep=5),
+    "cogvideox-2b": dict(width=16, height=16, frames=9),
+    "cogvideox-5b-i2v": dict(width=16, height=16, frames=9, keep=1),
+}
+CASES = [(name, task) for name, card in MODELS.items() if card.backend == "diffusers"
+         for task in card.supported_tasks()]
+
+
+def moving_square(t: int = 20, h: int = 48, w: int = 40, seed: int = 0) -> np.ndarray:
+    """An upload: a coloured square crossing a textured background, uint8 (T, H, W, 3); not the model's size."""
+    rng = np.random.default_rng(seed)
+    frames = np.repeat(rng.integers(0, 256, (1, h, w, 3), dtype=np.uint8), t, axis=0)  # (T, H, W, 3)
+    for i in range(t):
+        x = (2 * i) % (w - 10)
+        frames[i, 10:20, x : x + 10] = rng.integers(0, 256, 3, dtype=np.uint8)
+    return frames
+
+
+def request_for(name: str, task: str, seed: int = 0, **over) -> GenerationRequest:
+    size = dict(TINY[name])
+    keep = size.pop("keep", None)
+    mode, _, direction = task.partition("-")
+    clip = moving_square()
+    fields = dict(mode=mode, prompt="a red ball falls and bounces", seed=seed, steps=2, **size)
+    if mode == "i2v":
+        fields["image"] = clip[0]
+    if mode == "extend":
+        fields.update(video=clip, direction=direction, keep=keep)
+    if mode == "interpolate":
+        fields["video"] = clip[[0, 10, -1]]  # three keyframes, spread evenly by default
+    fields.update(over)
+    return GenerationRequest(**fields)
+
+
+@pytest.fixture()
+def tiny_cards(monkeypatch):
+    """The real cards, except that CogVideoX-5b-I2V's one size (720x480, fixed by its learned
+    positional embeddings) becomes the tiny model's 16x16."""
+    card = MODELS["cogvideox-5b-i2v"]
+    limits = dataclasses.replace(card.limits, sizes=((16, 16),), min_size=16)
+    monkeypatch.setitem(registry.MODELS, card.name, dataclasses.replace(card, limits=limits))
+    yield
+    clear_cache()
+
+
+# ----------------------------------------------------------------------------------------
+# Every task each card claims
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,task", CASES, ids=[f"{n}:{t}" for n, t in CASES])
+def test_every_claimed_task_runs_with_shape_and_seed_determinism(name, task, tiny_weights, tiny_cards):
+    pipe = load(name, weights=tiny_weights[name])
+    steps = []
+    first = pipe.generate(request_for(name, task, seed=1), progress=lambda i, n: steps.append((i, n)))
+    again = pipe.generate(request_for(name, task, seed=1))
+    other = pipe.generate(request_for(name, task, seed=2))
+
+    size = TINY[name]
+    assert first.frames.dtype == np.uint8
+    assert first.frames.shape == (size["frames"], size["height"], size["width"], 3)
+    assert np.array_equal(first.frames, again.frames), "same seed, different video"
+    assert not np.array_equal(first.frames, other.frames), "different seeds, same video"
+    assert steps == [(1, 2), (2, 2)]
+    assert (first.seed, other.seed, first.model) == (1, 2, name)
+    assert first.weights_hash.startswith("sha256:") and first.weights_hash == other.weights_hash
+    assert set(first.timings) == {"validate", "denoise", "decode", "total"}
+    assert first.request.frames == size["frames"] and first.request.steps == 2
+    if task != "t2v":  # the upload (48x40) was fitted to the model's size, and it says so
+        assert any("resized 40x48" in note for note in first.notes), first.notes
+    chained = MODELS[name].capabilities[task].support == registry.CHAINED
+    assert any("last-frame chaining" in note for note in first.notes) == chained
+
+
+def test_unclaimed_tasks_are_refused_before_the_model_runs(tiny_weights, tiny_cards):
+    pipe = load("wan2.1-t2v-1.3b", weights=tiny_weights["wan2.1-t2v-1.3b"])
+    for task in ("i2v", "extend-forward", "interpolate"):
+        assert MODELS["wan2.1-t2v-1.3b"].capabilities[task].support == UNSUPPORTED
+        request = request_for("ltx-video", task, width=16, height=16, frames=9, keep=5 if "extend" in task else None)
+        with pytest.raises(RequestError, match=r"^mode: .* wan2.1-t2v-1.3b cannot do .*use wan2.1-vace-1.3b"):
+            pipe.generate(request)
+    cog = load("cogvideox-5b-i2v", weights=tiny_weights["cogvideox-5b-i2v"])
+    with pytest.raises(RequestError, match=r"^direction: 'backward'"):
+        cog.generate(request_for("cogvideox-5b-i2v", "extend-backward"))
+
+
+def test_load_is_cached_and_the_env_var_points_at_the_same_folder(tiny_weights, tiny_cards, monkeypatch):
+    folder = tiny_weights["ltx-video"]
+    pipe = load("ltx-video", weights=folder)
+    assert load("ltx-video", weights=folder) is pipe
+    monkeypatch.setenv(registry.weights_env_var("ltx-video"), str(folder))
+    assert registry.weights_env_var("ltx-video") == "SPACETIME_WEIGHTS_LTX_VIDEO"
+    assert load("ltx-video") is pipe  # same card, folder and device: the cached pipeline
+
+
+def test_card_classes_are_real_diffusers_classes():
+    for card in MODELS.values():
+        if card.backend != "diffusers":
+            continue
+        assert issubclass(getattr(diffusers, card.load_class), diffusers.DiffusionPipeline)
+        for cap in card.capabilities.values():
+            assert (cap.support == UNSUPPORTED) == (cap.pipeline == ""), (card.name, cap)
+            if cap.pipeline:
+                assert issubclass(getattr(diffusers, cap.pipeline), diffusers.DiffusionPipeline)
+
+
+# ----------------------------------------------------------------------------------------
+# Conditioning survives: latents of the kept frames
+# ----------------------------------------------------------------------------------------
+
+
+def run_plan_latents(pipe, request: GenerationRequest) -> torch.Tensor:
+    """The exact call generate() makes for request, but returning latents (B, C, F, h, w)."""
+    resolved, _ = request.resolve(pipe.card)
+    call = pipe.backend.plan(resolved, torch.Generator("cpu").manual_seed(resolved.seed))
+    return call.pipe(**call.kwargs, output_type="latent").frames
+
+
+def ltx_encode(pipe, frames: np.ndarray) -> torch.Tensor:
+    """LTX's normalised latents of uint8 frames (T, H, W, 3): (1, C, 1 + (T - 1) // 8, h, w)."""
+    ltx = pipe.backend.pipeline("LTXConditionPipeline")
+    video = torch.from_numpy(frames).permute(3, 0, 1, 2)[None].float() / 127.5 - 1.0  # (1, 3, T, H, W)
+    latents = ltx.vae.encode(video).latent_dist.mode()
+    return ltx._normalize_latents(latents, ltx.vae.latents_mean, ltx.vae.latents_std)
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_ltx_extension_keeps_the_conditioning_latents(direction, tiny_weights, tiny_cards):
+    pipe = load("ltx-video", weights=tiny_weights["ltx-video"])
+    # 25 frames = 4 latent frames; keep 17 frames = 3 latent frames. 40 steps, as in real use: LTX
+    # re-noises hard conditions every step by image_cond_noise_scale (0.15) * t^2, and only with
+    # many steps is the last t small (0.09; with 2 steps it is 0.975).
+    request = request_for("ltx-video", f"extend-{direction}", frames=25, keep=17, steps=40)
+    resolved, _ = request.resolve(pipe.card)
+    kept = resolved.video[-17:] if direction == "forward" else resolved.video[:17]
+    assert np.array_equal(kept_frames(resolved), kept)
+    condition = ltx_encode(pipe, kept)  # (1, 8, 3, 2, 2)
+    out = run_plan_latents(pipe, request)  # (1, 8, 4, 2, 2)
+    other = run_plan_latents(pipe, dataclasses.replace(request, video=moving_square(seed=7)))  # other kept frames
+    # forward: the video condition at frame 0 fills latent frames 0..2; backward: at frame 8, its
+    # first two latent frames become extra tokens and its third is latent frame 3
+    at, part = (slice(0, 3), slice(0, 3)) if direction == "forward" else (slice(3, 4), slice(2, 3))
+    error = (out[:, :, at] - condition[:, :, part]).abs().max().item()
+    baseline = (other[:, :, at] - condition[:, :, part]).abs().max().item()
+    assert error < 0.02 and error < 0.05 * baseline, (error, baseline)
+
+
+def test_ltx_interpolation_keeps_the_first_keyframe_latent(tiny_weights, tiny_cards):
+    pipe = load("ltx-video", weights=tiny_weights["ltx-video"])
+    request = request_for("ltx-video", "interpolate", frames=25, steps=40)  # see the extension test
+    resolved, _ = request.resolve(pipe.card)
+    assert resolved.keyframes == (0, 12, 24)
+    reference = ltx_encode(pipe, resolved.video[:1])  # (1, 8, 1, 2, 2): keyframe 0 sits in latent frame 0
+    out = run_plan_latents(pipe, request)
+    other = run_plan_latents(pipe, dataclasses.replace(request, seed=5))
+    assert (out[:, :, :1] - reference).abs().max() < 0.02
+    assert (other[:, :, :1] - reference).abs().max() < 0.02
+    assert (out[:, :, 1:] - other[:, :, 1:]).abs().max() > 0.2  # the rest is generated, seed-dependent
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_vace_extension_conditions_on_every_kept_frame(direction, tiny_weights, tiny_cards, monkeypatch):
+    pipe = load("wan2.1-vace-1.3b", weights=tiny_weights["wan2.1-vace-1.3b"])
+    vace = pipe.backend.pipeline("WanVACEPipeline")
+    request = request_for("wan2.1-vace-1.3b", f"extend-{direction}", frames=17, keep=9)
+    resolved, _ = request.resolve(pipe.card)
+
+    # 1. The control video and mask hold the kept frames exactly where they belong.
+    call = pipe.backend.plan(resolved, torch.Generator().manual_seed(0))
+    video = np.stack([np.asarray(f) for f in call.kwargs["video"]])  # (17, 16, 16, 3)
+    mask = np.stack([np.asarray(m) for m in call.kwargs["mask"]])  # (17, 16, 16): 0 given, 255 generate
+    at = slice(0, 9) if direction == "forward" else slice(8, 17)
+    expected_input = resolved.video[-9:] if direction == "forward" else resolved.video[:9]
+    assert np.array_equal(video[at], expected_input)
+    assert (mask[at] == 0).all() and (np.delete(mask, np.r_[at], axis=0) == 255).all()
+    assert set(given_frames(resolved)) == set(range(17)[at])
+
+    # 2. In latent space: the control latents' "inactive" half is the VAE encoding of those frames.
+    captured = {}
+    original = vace.prepare_video_latents
+
+    def capture(*args, **kwargs):
+        captured["latents"] = original(*args, **kwargs)  # (1, 32, 5, 2, 2): inactive 16 + reactive 16
+        return captured["latents"]
+
+    monkeypatch.setattr(vace, "prepare_video_latents", capture)
+    out = run_plan_latents(pipe, request)  # (1, 16, 5, 2, 2)
+    if direction == "forward":  # causal VAE: the first 3 latent frames see only frames 0..8
+        kept = torch.from_numpy(expected_input).permute(3, 0, 1, 2)[None].float() / 127.5 - 1.0
+        encoded = vace.vae.encode(kept).latent_dist.mode()  # (1, 16, 3, 2, 2)
+        mean = torch.tensor(vace.vae.config.latents_mean).view(1, -1, 1, 1, 1)
+        std = torch.tensor(vace.vae.config.latents_std).view(1, -1, 1, 1, 1)
+        reference = (encoded - mean) / std
+        assert (captured["latents"][:, :16, :3] - reference).abs().max() < 1e-4
+
+    # 3. And the kept frames reach the output: same seed, other kept frames, other latents. (A
+    # random VACE branch moves the output only a little, but a run is bit-for-bit repeatable, so
+    # any difference at all is the conditioning's.)
+    assert torch.equal(out, run_plan_latents(pipe, request))
+    out_changed = run_plan_latents(pipe, dataclasses.replace(request, video=moving_square(seed=7)))
+    assert (out - out_changed).abs().max() > 0
+
+
+def test_cogvideox_extension_is_labelled_last_frame_chaining(tiny_weights, tiny_cards):
+    pipe = load("cogvideox-5b-i2v", weights=tiny_weights["cogvideox-5b-i2v"])
+    request = request_for("cogvideox-5b-i2v", "extend-forward")
+    resolved, notes = request.resolve(pipe.card)
+    call = pipe.backend.plan(resolved, torch.Generator().manual_seed(0))
+    assert np.array_equal(np.asarray(call.kwargs["image"]), resolved.video[-1])  # the last frame, alone
+    assert any(note.startswith("extend-forward: last-frame chaining") for note in notes)
+    with pytest.raises(RequestError, match=r"^keep: 2 is not allowed for cogvideox-5b-i2v .*allowed 1$"):
+        request_for("cogvideox-5b-i2v", "extend-forward", keep=2).resolve(pipe.card)

@@ -1,0 +1,211 @@
+"""Tiny random pipelines of the real diffusers classes, built from configs, for tests and benchmarks.
+
+    from tiny_models import save_tiny
+    folder = save_tiny("ltx-video", tmp_path / "ltx")      # then pipeline.load("ltx-video", weights=folder)
+
+Each builder mirrors the toy configs of diffusers' own fast tests (tests/pipelines/ltx/test_ltx.py,
+tests/pipelines/wan/test_wan_vace.py, tests/pipelines/cogvideo/test_cogvideox_image2video.py):
+one or two layers, 8-to-32 channels, 2 denoising steps. Two differences on purpose:
+
+- The VAEs keep the real models' compression (LTX 32x spatial / 8x temporal, Wan and CogVideoX
+  8x / 4x), so the real model cards' size and frame rules (8k+1, 4k+1, multiples of 32 or 16)
+  hold for the tiny models too and the same validation code runs on both.
+- Nothing is downloaded: the tokenizer is a T5 Unigram tokenizer (the `tokenizers` library)
+  built here over a few dozen words, and the text encoders are random T5 / UMT5 encoders of
+  width 32 built from a config.
+
+Every weight is drawn under torch.manual_seed, so a builder returns the same model every time.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pipeline  # noqa: F401  (installs the torchvision CPU shim before transformers imports it)
+import torch
+from diffusers import (
+    AutoencoderKLCogVideoX,
+    AutoencoderKLLTXVideo,
+    AutoencoderKLWan,
+    CogVideoXImageToVideoPipeline,
+    CogVideoXPipeline,
+    CogVideoXTransformer3DModel,
+    DDIMScheduler,
+    FlowMatchEulerDiscreteScheduler,
+    LTXConditionPipeline,
+    LTXVideoTransformer3DModel,
+    WanPipeline,
+    WanTransformer3DModel,
+    WanVACEPipeline,
+    WanVACETransformer3DModel,
+)
+from transformers import T5Config, T5EncoderModel, T5TokenizerFast, UMT5Config, UMT5EncoderModel
+
+TEXT_DIM = 32  # width of the tiny text encoders; every tiny transformer's caption/text dim matches it
+WORDS = ("a red green blue yellow ball cube falls bounces rolls left right into the wall floor "
+         "dance monkey camera pans slowly over an of and on with").split()
+
+
+# ----------------------------------------------------------------------------------------
+# Text: a local tokenizer and random encoders
+# ----------------------------------------------------------------------------------------
+
+
+def tiny_tokenizer() -> T5TokenizerFast:
+    """A T5 Unigram tokenizer over WORDS plus single letters (so no word is ever <unk>-only)."""
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0)]  # T5's fixed ids 0, 1, 2
+    vocab += [("\u2581" + w, -1.0) for w in WORDS] + [(c, -5.0) for c in string.ascii_lowercase]
+    return T5TokenizerFast(vocab=vocab, extra_ids=0)
+
+
+def _text_config(cls, vocab_size: int):
+    return cls(vocab_size=vocab_size, d_model=TEXT_DIM, d_ff=37, d_kv=8, num_layers=2, num_heads=4,
+               relative_attention_num_buckets=8, dropout_rate=0.0)
+
+
+def tiny_t5(vocab_size: int) -> T5EncoderModel:
+    torch.manual_seed(0)
+    return T5EncoderModel(_text_config(T5Config, vocab_size)).eval()
+
+
+def tiny_umt5(vocab_size: int) -> UMT5EncoderModel:
+    torch.manual_seed(0)
+    return UMT5EncoderModel(_text_config(UMT5Config, vocab_size)).eval()
+
+
+# ----------------------------------------------------------------------------------------
+# LTX-Video: one set of components serves LTXPipeline, LTXImageToVideoPipeline and
+# LTXConditionPipeline (saved as the condition pipeline; the others are made with from_pipe)
+# ----------------------------------------------------------------------------------------
+
+
+def tiny_ltx(layers: int = 1, heads: int = 4, head_dim: int = 8) -> LTXConditionPipeline:
+    torch.manual_seed(0)
+    transformer = LTXVideoTransformer3DModel(
+        in_channels=8, out_channels=8, patch_size=1, patch_size_t=1,
+        num_attention_heads=heads, attention_head_dim=head_dim, cross_attention_dim=heads * head_dim,
+        num_layers=layers, caption_channels=TEXT_DIM,
+    )
+    torch.manual_seed(0)
+    # patch_size 4 and three 2x space-time downsamplings: 32x spatial, 8x temporal, like the real VAE.
+    vae = AutoencoderKLLTXVideo(
+        in_channels=3, out_channels=3, latent_channels=8,
+        block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
+        layers_per_block=(1, 1, 1, 1, 1), decoder_layers_per_block=(1, 1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, True, False),
+        decoder_spatio_temporal_scaling=(True, True, True, False),
+        decoder_inject_noise=(False, False, False, False, False),
+        upsample_residual=(False, False, False, False), upsample_factor=(1, 1, 1, 1),
+        timestep_conditioning=False, patch_size=4, patch_size_t=1,
+        encoder_causal=True, decoder_causal=False,
+    )
+    vae.use_framewise_encoding = False
+    vae.use_framewise_decoding = False
+    with torch.no_grad():  # a trained VAE's posterior is nearly a point; a random one has std ~1
+        log_variance = vae.encoder.conv_out.conv  # its last output channel is the log-variance
+        log_variance.weight[-1].zero_()
+        log_variance.bias[-1].fill_(-20.0)  # std e^-10: encodings (and conditioning) are ~deterministic
+    tokenizer = tiny_tokenizer()
+    return LTXConditionPipeline(
+        transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=tiny_t5(len(tokenizer)), tokenizer=tokenizer,
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# Wan 2.1: the text-to-video pipeline and the VACE pipeline (its own transformer class)
+# ----------------------------------------------------------------------------------------
+
+
+def _tiny_wan_vae() -> AutoencoderKLWan:
+    torch.manual_seed(0)
+    # three 2x downsamplings (8x spatial), two of them temporal (4x): the real Wan VAE's ratios.
+    return AutoencoderKLWan(base_dim=3, z_dim=16, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                            temperal_downsample=[False, True, True])
+
+
+_WAN_TRANSFORMER = dict(
+    patch_size=(1, 2, 2), num_attention_heads=2, attention_head_dim=12, in_channels=16,
+    out_channels=16, text_dim=TEXT_DIM, freq_dim=256, ffn_dim=32, cross_attn_norm=True,
+    qk_norm="rms_norm_across_heads", rope_max_seq_len=32,
+)
+
+
+def tiny_wan() -> WanPipeline:
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(num_layers=2, **_WAN_TRANSFORMER)
+    tokenizer = tiny_tokenizer()
+    return WanPipeline(transformer=transformer, vae=_tiny_wan_vae(),
+                       scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+                       text_encoder=tiny_umt5(len(tokenizer)), tokenizer=tokenizer)
+
+
+def tiny_wan_vace() -> WanVACEPipeline:
+    torch.manual_seed(0)
+    transformer = WanVACETransformer3DModel(num_layers=3, vace_layers=[0, 2], vace_in_channels=96,
+                                            **_WAN_TRANSFORMER)
+    tokenizer = tiny_tokenizer()
+    return WanVACEPipeline(transformer=transformer, vae=_tiny_wan_vae(),
+                           scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0),
+                           text_encoder=tiny_umt5(len(tokenizer)), tokenizer=tokenizer)
+
+
+# ----------------------------------------------------------------------------------------
+# CogVideoX: text-to-video (2b-like) and image-to-video (5b-I2V-like)
+# ----------------------------------------------------------------------------------------
+
+
+def _tiny_cog_vae() -> AutoencoderKLCogVideoX:
+    torch.manual_seed(0)
+    return AutoencoderKLCogVideoX(
+        in_channels=3, out_channels=3,
+        down_block_types=("CogVideoXDownBlock3D",) * 4, up_block_types=("CogVideoXUpBlock3D",) * 4,
+        block_out_channels=(8, 8, 8, 8), latent_channels=4, layers_per_block=1, norm_num_groups=2,
+        temporal_compression_ratio=4,
+    )
+
+
+def tiny_cogvideox() -> CogVideoXPipeline:
+    torch.manual_seed(0)
+    # sincos positional embeddings, recomputed for any size (like CogVideoX-2b)
+    transformer = CogVideoXTransformer3DModel(
+        num_attention_heads=4, attention_head_dim=8, in_channels=4, out_channels=4, time_embed_dim=2,
+        text_embed_dim=TEXT_DIM, num_layers=1, sample_width=2, sample_height=2, sample_frames=9,
+        patch_size=2, temporal_compression_ratio=4, max_text_seq_length=16,
+    )
+    tokenizer = tiny_tokenizer()
+    return CogVideoXPipeline(transformer=transformer, vae=_tiny_cog_vae(), scheduler=DDIMScheduler(),
+                             text_encoder=tiny_t5(len(tokenizer)), tokenizer=tokenizer)
+
+
+def tiny_cogvideox_i2v() -> CogVideoXImageToVideoPipeline:
+    torch.manual_seed(0)
+    # learned positional embeddings fix the size to the sample size, 16x16 here (720x480 for the
+    # real CogVideoX-5b-I2V); in_channels 8 = 4 noise latents + 4 image latents.
+    transformer = CogVideoXTransformer3DModel(
+        num_attention_heads=2, attention_head_dim=16, in_channels=8, out_channels=4, time_embed_dim=2,
+        text_embed_dim=TEXT_DIM, num_layers=1, sample_width=2, sample_height=2, sample_frames=9,
+        patch_size=2, temporal_compression_ratio=4, max_text_seq_length=16,
+        use_rotary_positional_embeddings=True, use_learned_positional_embeddings=True,
+    )
+    tokenizer = tiny_tokenizer()
+    return CogVideoXImageToVideoPipeline(transformer=transformer, vae=_tiny_cog_vae(),
+                                         scheduler=DDIMScheduler(),
+                                         text_encoder=tiny_t5(len(tokenizer)), tokenizer=tokenizer)
+
+
+BUILDERS = {
+    "ltx-video": tiny_ltx,
+    "wan2.1-t2v-1.3b": tiny_wan,
+    "wan2.1-vace-1.3b": tiny_wan_vace,
+    "cogvideox-2b": tiny_cogvideox,
+    "cogvideox-5b-i2v": tiny_cogvideox_i2v,
+}
+
+
+def save_tiny(name: str, folder: str | Path) -> Path:
+    """Build the tiny pipeline for the model card `name` and save it (safetensors) to folder."""
+    folder = Path(folder)
+    BUILDERS[name]().save_pretrained(folder, safe_serialization=True)
+    return folder
