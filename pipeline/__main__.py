@@ -128,29 +128,32 @@ def generate(args) -> None:
 
     from pipeline.api import load
     from pipeline.request import GenerationRequest
+    from pipeline.weights import locate
 
     out = Path(args.out)
     if out.suffix.lower() not in (".mp4", ".gif", ".png"):
         raise PipelineError(f"out: {args.out!r} must end with .mp4, .gif or .png")
-    _quiet_libraries()
+    locate(get_card(args.model), args.weights)  # unknown names and missing weights fail before heavy imports
     image, video, notes = _inputs(args)
+    _quiet_libraries()
     width, height = args.size or (None, None)
     request = GenerationRequest(
         mode=args.mode, prompt=args.prompt, negative_prompt=args.negative_prompt, seed=args.seed,
         steps=args.steps, guidance=args.guidance, frames=args.frames, width=width, height=height, fps=args.fps,
         image=image, video=video, direction=args.direction, keep=args.keep, keyframes=args.keyframes)
-    get_card(args.model)  # an unknown name fails before any loading
     pipe = load(args.model, weights=args.weights, device=args.device)
-    bar = tqdm(total=1, desc=f"{args.model} {args.mode}", unit="step", file=sys.stderr)
+    bars = []  # made at the first step, so that a request refused by validation prints only its error
 
     def progress(step: int, total: int) -> None:
-        bar.total = total
-        bar.update(step - bar.n)
+        if not bars:
+            bars.append(tqdm(total=total, desc=f"{args.model} {args.mode}", unit="step", file=sys.stderr))
+        bars[0].update(step - bars[0].n)
 
     try:
         result = pipe.generate(request, progress=progress, round_to_allowed=args.round)
     finally:
-        bar.close()
+        for bar in bars:
+            bar.close()
     frames = result.joined() if args.join else result.frames
     _write(out, frames, result.fps)
     sidecar = out.with_suffix(".json")

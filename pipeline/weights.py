@@ -50,12 +50,17 @@ def locate(card: ModelCard, weights: str | os.PathLike | None = None) -> Path:
         folder, origin = _hub_cache_folder(card), "the Hugging Face cache"
     folder = folder.expanduser()
     missing = missing_files(card, folder)
-    if missing:
-        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
-        raise WeightsMissingError(
-            f"{card.name}: weights missing in {folder} (from {origin}): {shown}. "
-            f"Run `python -m pipeline fetch {card.name}` where there is internet, "
-            f"or point --weights DIR or ${env} at a folder that has them.")
+    if not missing:
+        return folder
+    if card.repo_id:
+        remedy = f"Run `python -m pipeline fetch {card.name}` where there is internet"
+    else:
+        remedy = f"They ship with this repository in {card.folder} (written by its export script)"
+    remedy += f", or point --weights DIR or ${env} at a folder that has them."
+    if not folder.is_dir():
+        raise WeightsMissingError(f"{card.name}: no weights folder {folder} ({origin}). {remedy}")
+    shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+    raise WeightsMissingError(f"{card.name}: weights incomplete in {folder} ({origin}): missing {shown}. {remedy}")
     return folder
 
 
@@ -63,10 +68,10 @@ def missing_files(card: ModelCard, folder: Path) -> list[str]:
     """What is missing for card in folder (relative paths, or the folder itself); [] if complete."""
     if not folder.is_dir():
         return [f"{folder} (no such folder)"]
-    if card.backend != "diffusers":  # tinyworld: its own loader checks its files in detail
-        return [] if any(folder.rglob("*.safetensors")) else ["*.safetensors"]
     index = folder / "model_index.json"
     if not index.is_file():
+        if card.backend != "diffusers" and any(folder.rglob("*.safetensors")):
+            return []  # another layout: the backend's own loader checks it in detail
         return ["model_index.json"]
     missing = []
     for component, spec in json.loads(index.read_text()).items():
@@ -148,10 +153,13 @@ def _file_sha256(path: Path) -> str:
 def fetch(card: ModelCard, dest: str | os.PathLike | None = None) -> Path:
     """Download card's weights (safetensors, configs, tokenizer) into the HF cache, or into dest.
 
+    A card whose weights ship in the repository (tinyworld) has nothing to fetch: its folder is
+    checked and returned.
+
     Raises FetchError with the reason in one line when the Hub cannot be reached.
     """
-    if not card.repo_id:
-        raise FetchError(f"{card.name}: nothing to fetch; its weights ship in this repository ({card.folder})")
+    if not card.repo_id:  # nothing to download: say where they are, or that they are missing
+        return locate(card, dest)
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
         raise FetchError(f"{card.name}: HF_HUB_OFFLINE is set, so the Hub cannot be reached; "
                          f"unset it to fetch {card.repo_id}")

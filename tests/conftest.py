@@ -31,3 +31,24 @@ def tiny_weights(tmp_path_factory):
     root = tmp_path_factory.mktemp("tiny_weights")
     yield {name: tiny_models.save_tiny(name, root / name) for name in tiny_models.BUILDERS}
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def ltx_cli_clip(tiny_weights, tmp_path_factory):
+    """`python -m pipeline generate` run for real on the tiny LTX folder: (mp4 path, the finished run).
+
+    OMP_NUM_THREADS=1 for the reason tiny_weights gives.
+    """
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    out = tmp_path_factory.mktemp("cli") / "clip.mp4"
+    command = [sys.executable, "-m", "pipeline", "generate", "--model", "ltx-video", "--weights",
+               str(tiny_weights["ltx-video"]), "--mode", "t2v", "--prompt", "a red ball falls and bounces",
+               "--seed", "0", "--frames", "9", "--size", "64x64", "--steps", "2", "--out", str(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    run = subprocess.run(command, cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return out, run

@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.video_io import (
     STILL_FPS,
+    fit_frames,
     pad_to_even,
     read_video,
     write_gif,
@@ -213,3 +214,39 @@ def test_write_rejects_bad_fps_crf_and_suffix(tmp_path):
     with pytest.raises(ValueError, match=r"must end with \.mp4"):
         write_mp4(tmp_path / "x.avi", frames, 8)
     assert list(tmp_path.iterdir()) == []
+
+
+# ---- fitting an upload to a model's size -----------------------------------------------
+
+
+def three_bands(t, h, w):
+    """Red left quarter, green middle half, blue right quarter: uint8 (T, H, W, 3)."""
+    frames = np.zeros((t, h, w, 3), np.uint8)
+    frames[:, :, : w // 4] = (255, 0, 0)
+    frames[:, :, w // 4 : 3 * w // 4] = (0, 255, 0)
+    frames[:, :, 3 * w // 4 :] = (0, 0, 255)
+    return frames
+
+
+def test_fit_frames_covers_then_crops_the_centre():
+    out, note = fit_frames(three_bands(3, 90, 160), 64, 64)  # shrink: 160x90 -> 114x64, crop 50 px of width
+    assert out.shape == (3, 64, 64, 3) and out.dtype == np.uint8
+    assert note == "resized 160x90 -> 114x64 (scale 0.711, aspect kept), centre-cropped 50 px of width to 64x64"
+    # the green half spans source columns 40..119 -> 28..85 scaled -> 3..60 after the crop
+    assert (out[:, :, 6:58] == (0, 255, 0)).all()
+    assert (out[:, :, :2, 0] > 200).all() and (out[:, :, -2:, 2] > 200).all()  # a sliver of red / blue is left
+    tall, note = fit_frames(three_bands(1, 32, 16), 64, 64)  # enlarge: 16x32 -> 64x128, crop 64 px of height
+    assert tall.shape == (1, 64, 64, 3) and "centre-cropped 64 px of height" in note
+    assert (tall[:, :, 20:44, 1] == 255).all()  # bicubic keeps the flat middle band exact
+
+
+def test_fit_frames_keeps_a_fitting_clip_and_rejects_bad_sizes():
+    frames = three_bands(2, 64, 96)
+    out, note = fit_frames(frames, 96, 64)
+    assert out is frames and note is None
+    same_aspect, note = fit_frames(frames, 48, 32)
+    assert same_aspect.shape == (2, 32, 48, 3) and note == "resized 96x64 -> 48x32 (scale 0.5, aspect kept)"
+    with pytest.raises(ValueError, match=r"fit_frames: width must be an int >= 1; got 0"):
+        fit_frames(frames, 0, 64)
+    with pytest.raises(ValueError, match=r"must have shape \(T, H, W, 3\)"):
+        fit_frames(frames[0], 64, 64)

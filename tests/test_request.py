@@ -1,0 +1,261 @@
+"""GenerationRequest validation against model cards, the registry, and missing-weights errors (no torch).
+
+    .venv/bin/python -m pytest -q tests/test_request.py
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.errors import RequestError, UnknownModelError, WeightsMissingError
+from pipeline.registry import MODELS, NATIVE, TASKS, UNSUPPORTED, describe, get_card, weights_env_var
+from pipeline.request import GenerationRequest
+from pipeline.weights import locate, missing_files
+
+ROOT = Path(__file__).resolve().parent.parent
+LTX, TINY = get_card("ltx-video"), get_card("tinyworld")
+IMAGE = np.zeros((64, 64, 3), np.uint8)
+VIDEO = np.zeros((20, 64, 64, 3), np.uint8)
+
+
+def ok(mode: str = "t2v", **fields) -> GenerationRequest:
+    """A request that resolves on the ltx-video card; tests change one field at a time."""
+    base = dict(mode=mode, prompt="a red ball falls", seed=0, frames=17, width=64, height=64)
+    if mode == "i2v":
+        base["image"] = IMAGE
+    if mode in ("extend", "interpolate"):
+        base["video"] = VIDEO if mode == "extend" else VIDEO[:3]
+    base.update(fields)
+    return GenerationRequest(**base)
+
+
+# Every field of GenerationRequest, each with bad values and the start of the error it must raise.
+BAD = {
+    "mode": [(ok(mode="x2v"), r"mode: 'x2v' is not a mode; allowed t2v, i2v, extend, interpolate")],
+    "prompt": [(ok(prompt=""), r"prompt: '' is empty"), (ok(prompt=None), r"prompt: None is not a string"),
+               (ok(prompt="a" * 2001), r"prompt: 2001 characters is too long; allowed up to 2000")],
+    "negative_prompt": [(ok(negative_prompt=3), r"negative_prompt: 3 is not a string")],
+    "seed": [(ok(seed=-1), r"seed: -1 is not an int in 0\.\.9223372036854775807"),
+             (ok(seed=1.5), r"seed: 1\.5 is not an int"), (ok(seed=True), r"seed: True is not an int"),
+             (ok(seed=2**63), r"seed: 9223372036854775808 is not an int")],
+    "steps": [(ok(steps=0), r"steps: 0 is not an int in 1\.\.200"), (ok(steps=2.0), r"steps: 2\.0 is not an int"),
+              (ok(steps=201), r"steps: 201 is not an int in 1\.\.200")],
+    "guidance": [(ok(guidance=-1), r"guidance: -1 is not a number in \[0, 30\]"),
+                 (ok(guidance=float("nan")), r"guidance: nan is not a number"),
+                 (ok(guidance="3"), r"guidance: '3' is not a number")],
+    "frames": [(ok(frames=20), r"frames: 20 is not 8k\+1 for ltx-video; allowed 9, 17, 25, \.\.\. 257$"),
+               (ok(frames=265), r"frames: 265 is outside 9\.\.257 for ltx-video"),
+               (ok(frames=0), r"frames: 0 is outside 9\.\.257"), (ok(frames="17"), r"frames: '17' is not an int")],
+    "width": [(ok(width=100), r"width: 100 is not a multiple of 32 in 32\.\.1280 for ltx-video; nearest allowed 96"),
+              (ok(width=0), r"width: 0 is not a positive int"), (ok(width=2048), r"width: 2048 is not a multiple")],
+    "height": [(ok(height=50), r"height: 50 is not a multiple of 32 .*nearest allowed 64"),
+               (ok(height=64.0), r"height: 64\.0 is not a positive int")],
+    "fps": [(ok(fps=0), r"fps: 0 is not a number in \(0, 120\]"), (ok(fps=float("inf")), r"fps: inf is not a number")],
+    "image": [(ok(mode="i2v", image=None), r"image: None; mode 'i2v' needs a uint8 \(H, W, 3\) image"),
+              (ok(mode="i2v", image=IMAGE.astype(float)), r"image: dtype float64 is not uint8"),
+              (ok(mode="i2v", image=IMAGE[None]), r"image: shape \(1, 64, 64, 3\) is not \(H, W, 3\)"),
+              (ok(mode="i2v", image=[[0]]), r"image: list is not a numpy array"),
+              (ok(image=IMAGE), r"image: given, but mode 't2v' takes no image")],
+    "video": [(ok(mode="extend", video=None), r"video: None; mode 'extend' needs the clip to extend"),
+              (ok(mode="extend", video=VIDEO[0]), r"video: shape \(64, 64, 3\) is not \(T, H, W, 3\)"),
+              (ok(mode="interpolate", video=VIDEO[:0]), r"video: shape \(0, 64, 64, 3\) is not"),
+              (ok(mode="i2v", video=VIDEO), r"video: given, but mode 'i2v' takes no video")],
+    "direction": [(ok(mode="extend", direction="sideways"), r"direction: 'sideways' is not a direction; allowed forward, backward"),
+                  (ok(direction="backward"), r"direction: 'backward' applies only to mode 'extend'")],
+    "keep": [(ok(mode="extend", keep=5), r"keep: 5 is not allowed for ltx-video \(8k\+1, .*\); allowed 1, 9$"),
+             (ok(mode="extend", keep=17), r"keep: 17 is not allowed .*at most frames - 1 = 16"),
+             (ok(mode="extend", keep=0), r"keep: 0 is not allowed"), (ok(keep=9), r"keep: 9 applies only to mode 'extend'")],
+    "keyframes": [(ok(mode="interpolate", keyframes=(0, 16)), r"keyframes: 2 indices \(0, 16\) for 3 keyframe images"),
+                  (ok(mode="interpolate", keyframes=(0, 8, 8)), r"keyframes: \(0, 8, 8\) are not increasing indices in 0\.\.16"),
+                  (ok(mode="interpolate", keyframes=(0, 8, 17)), r"keyframes: \(0, 8, 17\) are not increasing"),
+                  (ok(mode="interpolate", keyframes="0,8"), r"keyframes: '0,8' is not a tuple of frame indices"),
+                  (ok(mode="interpolate", video=VIDEO[:1]), r"keyframes: None with 1 keyframe image"),
+                  (ok(keyframes=(0,)), r"keyframes: \(0,\) applies only to mode 'interpolate'")],
+}
+
+
+def test_every_field_is_walked():
+    assert set(BAD) == {f.name for f in dataclasses.fields(GenerationRequest)}
+
+
+@pytest.mark.parametrize("field", list(BAD))
+def test_each_bad_field_raises_the_named_error(field):
+    for request, message in BAD[field]:
+        with pytest.raises(RequestError, match="^" + message) as caught:
+            request.resolve(LTX)
+        assert isinstance(caught.value, ValueError)  # RequestError is a ValueError
+        assert "\n" not in str(caught.value)
+
+
+def test_the_good_base_request_resolves_for_every_mode():
+    for mode in ("t2v", "i2v", "extend", "interpolate"):
+        resolved, notes = ok(mode).resolve(LTX)
+        assert resolved.mode == mode and notes == []
+
+
+def test_unset_fields_come_from_the_card_and_a_seed_is_drawn():
+    resolved, notes = GenerationRequest("t2v", "a red ball").resolve(LTX)
+    d = LTX.defaults
+    assert (resolved.steps, resolved.guidance, resolved.frames, resolved.width, resolved.height, resolved.fps) == (
+        d.steps, d.guidance, d.frames, d.width, d.height, d.fps)
+    assert isinstance(resolved.seed, int) and 0 <= resolved.seed < 2**32
+    seeds = {GenerationRequest("t2v", "x").resolve(LTX)[0].seed for _ in range(5)}
+    assert len(seeds) > 1
+    assert notes == []
+
+
+def test_rounding_happens_only_when_asked_and_always_with_a_note():
+    resolved, notes = ok(frames=20, width=100, height=50).resolve(LTX, round_to_allowed=True)
+    assert (resolved.frames, resolved.width, resolved.height) == (17, 96, 64)
+    assert notes == ["width: 100 rounded to 96 (ltx-video needs a multiple of 32 in 32..1280)",
+                     "height: 50 rounded to 64 (ltx-video needs a multiple of 32 in 32..1280)",
+                     "frames: 20 rounded to 17 (ltx-video makes 8k+1 frames, 9..257)"]
+    assert ok(frames=21).resolve(LTX, round_to_allowed=True)[0].frames == 25  # ties go up
+    assert ok(frames=300).resolve(LTX, round_to_allowed=True)[0].frames == 257
+
+
+def test_uploads_are_fitted_with_a_note():
+    clip = np.zeros((20, 90, 160, 3), np.uint8)
+    resolved, notes = ok("extend", video=clip).resolve(LTX)
+    assert resolved.video.shape == (20, 64, 64, 3) and resolved.keep == 9
+    assert notes == ["video: resized 160x90 -> 114x64 (scale 0.711, aspect kept), centre-cropped 50 px of width to 64x64"]
+
+
+def test_extend_keep_defaults_to_the_card_capped_by_the_clip_and_output():
+    assert ok("extend", frames=33).resolve(LTX)[0].keep == 17  # the card's default
+    assert ok("extend", frames=33, video=VIDEO[:12]).resolve(LTX)[0].keep == 9  # capped by the clip
+    assert ok("extend", frames=9).resolve(LTX)[0].keep == 1  # capped by frames - 1
+
+
+def test_keyframes_default_to_evenly_spaced_and_fill_in_cuts_a_full_clip():
+    assert ok("interpolate").resolve(LTX)[0].keyframes == (0, 8, 16)
+    clip = np.arange(17, dtype=np.uint8)[:, None, None, None] * np.ones((17, 64, 64, 3), np.uint8)
+    resolved, notes = ok("interpolate", video=clip, keyframes=(0, 4, 16)).resolve(LTX)
+    assert resolved.keyframes == (0, 4, 16) and resolved.video[:, 0, 0, 0].tolist() == [0, 4, 16]
+    assert notes == ["video: frames 0, 4, 16 of the 17-frame clip kept, the rest filled in"]
+
+
+def test_unsupported_tasks_name_what_the_card_can_do():
+    wan = get_card("wan2.1-t2v-1.3b")
+    with pytest.raises(RequestError, match=r"^mode: 'i2v': wan2.1-t2v-1.3b cannot do i2v \(.*\); it can do t2v$"):
+        ok("i2v", frames=17).resolve(wan)
+    cog = get_card("cogvideox-5b-i2v")
+    request = ok("extend", direction="backward", frames=9, width=720, height=480, keep=1)
+    with pytest.raises(RequestError, match=r"^direction: 'backward': cogvideox-5b-i2v cannot do extend-backward"):
+        request.resolve(cog)
+    resolved, notes = dataclasses.replace(request, direction="forward").resolve(cog)
+    assert notes[0].startswith("extend-forward: last-frame chaining (no native extension")
+
+
+def test_tinyworld_card_limits():
+    resolved, notes = GenerationRequest("t2v", "a red ball falls").resolve(TINY)
+    assert (resolved.frames, resolved.width, resolved.height, resolved.steps, resolved.fps) == (16, 64, 64, 16, 8.0)
+    for w, h in ((64, 64), (96, 64), (64, 96)):
+        assert GenerationRequest("t2v", "x", width=w, height=h).resolve(TINY)[0].width == w
+    with pytest.raises(RequestError, match=r"^width, height: 96x96 is not a size tinyworld makes; allowed 64x64, 96x64, 64x96$"):
+        GenerationRequest("t2v", "x", width=96, height=96).resolve(TINY)
+    with pytest.raises(RequestError, match=r"^width, height: 96x96"):  # no rounding into a set of sizes
+        GenerationRequest("t2v", "x", width=96, height=96).resolve(TINY, round_to_allowed=True)
+    with pytest.raises(RequestError, match=r"^frames: 17 is outside 1\.\.16 for tinyworld; allowed 1, 2, 3, \.\.\. 16$"):
+        GenerationRequest("t2v", "x", frames=17).resolve(TINY)
+    for task in TASKS:
+        assert TINY.capabilities[task].support == NATIVE
+
+
+# ----------------------------------------------------------------------------------------
+# The registry
+# ----------------------------------------------------------------------------------------
+
+
+def test_registry_names_sources_and_capabilities():
+    assert list(MODELS) == ["tinyworld", "ltx-video", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "cogvideox-2b",
+                            "cogvideox-5b-i2v"]
+    repos = {name: card.repo_id for name, card in MODELS.items()}
+    assert repos == {"tinyworld": None, "ltx-video": "Lightricks/LTX-Video-0.9.5",
+                     "wan2.1-t2v-1.3b": "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
+                     "wan2.1-vace-1.3b": "Wan-AI/Wan2.1-VACE-1.3B-diffusers",
+                     "cogvideox-2b": "THUDM/CogVideoX-2b", "cogvideox-5b-i2v": "THUDM/CogVideoX-5b-I2V"}
+    assert TINY.folder == "pipeline/tinyworld/weights"
+    ltx = {t: c.pipeline for t, c in LTX.capabilities.items()}
+    assert ltx == {"t2v": "LTXPipeline", "i2v": "LTXImageToVideoPipeline", "extend-forward": "LTXConditionPipeline",
+                   "extend-backward": "LTXConditionPipeline", "interpolate": "LTXConditionPipeline"}
+    assert get_card("wan2.1-vace-1.3b").supported_tasks() == list(TASKS)
+    assert get_card("cogvideox-5b-i2v").supported_tasks() == ["i2v", "extend-forward"]
+    assert get_card("cogvideox-2b").supported_tasks() == ["t2v"]
+    with pytest.raises(UnknownModelError, match=r"^model: 'sora' is not in the registry; choose one of tinyworld, "):
+        get_card("sora")
+    assert weights_env_var("wan2.1-vace-1.3b") == "SPACETIME_WEIGHTS_WAN2_1_VACE_1_3B"
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+def test_each_card_resolves_its_own_defaults_for_every_task_it_claims(name):
+    card = MODELS[name]
+    d = card.defaults
+    for task in TASKS:
+        mode, _, direction = task.partition("-")
+        inputs = {"i2v": dict(image=IMAGE), "extend": dict(video=VIDEO, direction=direction),
+                  "interpolate": dict(video=VIDEO[:2])}.get(mode, {})
+        request = GenerationRequest(mode, "a red ball falls", **inputs)
+        if card.capabilities[task].support == UNSUPPORTED:
+            with pytest.raises(RequestError):
+                request.resolve(card)
+            continue
+        resolved, _ = request.resolve(card)
+        assert (resolved.frames, resolved.width, resolved.height) == (d.frames, d.width, d.height)
+    assert card.name in describe(card) and weights_env_var(name) in describe(card)
+
+
+# ----------------------------------------------------------------------------------------
+# Missing weights
+# ----------------------------------------------------------------------------------------
+
+
+def test_missing_weights_name_the_files_the_folder_and_the_fetch_command(tmp_path):
+    with pytest.raises(WeightsMissingError, match=r"^ltx-video: no weights folder .*nowhere \(the weights argument\)\. "
+                                                  r"Run `python -m pipeline fetch ltx-video` where there is internet"):
+        locate(LTX, tmp_path / "nowhere")
+    folder = tmp_path / "ltx"
+    (folder / "transformer").mkdir(parents=True)
+    (folder / "vae").mkdir()
+    (folder / "model_index.json").write_text(json.dumps({
+        "_class_name": "LTXConditionPipeline", "scheduler": ["diffusers", "FlowMatchEulerDiscreteScheduler"],
+        "text_encoder": ["transformers", "T5EncoderModel"], "tokenizer": ["transformers", "T5TokenizerFast"],
+        "transformer": ["diffusers", "LTXVideoTransformer3DModel"], "vae": ["diffusers", "AutoencoderKLLTXVideo"]}))
+    (folder / "transformer" / "config.json").write_text("{}")
+    (folder / "transformer" / "diffusion_pytorch_model.bin").write_bytes(b"pickle")
+    (folder / "vae" / "config.json").write_text("{}")
+    (folder / "vae" / "diffusion_pytorch_model.safetensors").write_bytes(b"")
+    assert missing_files(LTX, folder) == [
+        "scheduler/scheduler_config.json", "text_encoder/config.json", "text_encoder/*.safetensors",
+        "tokenizer/tokenizer.json",
+        "transformer/*.safetensors (found diffusion_pytorch_model.bin: pickles are not loaded, safetensors only)"]
+    with pytest.raises(WeightsMissingError, match=r"weights incomplete in .*ltx \(the weights argument\): missing "
+                                                  r"scheduler/scheduler_config.json, .*safetensors only\)\. Run `python -m pipeline fetch ltx-video`"):
+        locate(LTX, folder)
+
+
+def test_the_env_var_overrides_the_card(tmp_path, monkeypatch):
+    monkeypatch.setenv("SPACETIME_WEIGHTS_LTX_VIDEO", str(tmp_path / "elsewhere"))
+    with pytest.raises(WeightsMissingError, match=r"elsewhere \(\$SPACETIME_WEIGHTS_LTX_VIDEO\)"):
+        locate(LTX)
+
+
+def test_fetch_fails_in_one_line_without_a_network(tmp_path):
+    """Offline (HF_HUB_OFFLINE) and unreachable Hub alike: exit 2, one line, no Hub stack trace."""
+    base = {k: v for k, v in os.environ.items() if k not in ("HF_HUB_OFFLINE", "HF_ENDPOINT")}
+    cases = [({**base, "HF_HUB_OFFLINE": "1"}, "HF_HUB_OFFLINE is set"),
+             ({**base, "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path)}, "could not fetch Lightricks/LTX-Video-0.9.5@main")]
+    for env, expected in cases:
+        run = subprocess.run([sys.executable, "-m", "pipeline", "fetch", "ltx-video"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2, run.stderr
+        assert run.stderr.startswith("error: ltx-video: ") and expected in run.stderr, run.stderr
+        assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
