@@ -26,6 +26,8 @@ SCHEDULER = dict(num_train_timesteps=1000, shift=1.0)  # flow time t = sigma, li
 
 
 def pipeline_from_run(run: Path) -> tuple[TinyWorldPipeline, int]:
+    """The run's EMA weights as a pipeline; the autoencoder from vae_decoder/ (a decoder fine-tuned on the
+    same frozen encoder, `train_vae --decoder-only`) where there is one, else vae/."""
     cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text()))
     tokenizer = PreTrainedTokenizerFast.from_pretrained(run / "tokenizer")
     text_encoder, transformer = build_models(cfg, len(tokenizer))
@@ -34,7 +36,7 @@ def pipeline_from_run(run: Path) -> tuple[TinyWorldPipeline, int]:
     text_encoder.load_state_dict({k.removeprefix("text_encoder."): v for k, v in ema.items() if k.startswith("text_encoder.")})
     transformer.load_state_dict({k.removeprefix("transformer."): v for k, v in ema.items() if k.startswith("transformer.")})
     pipe = TinyWorldPipeline(
-        vae=TinyVideoAutoencoder.from_pretrained(run / "vae"),
+        vae=TinyVideoAutoencoder.from_pretrained(run / "vae_decoder" if (run / "vae_decoder").exists() else run / "vae"),
         text_encoder=text_encoder.eval(),
         tokenizer=tokenizer,
         transformer=transformer.eval(),

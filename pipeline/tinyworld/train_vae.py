@@ -1,6 +1,11 @@
 """Phase 1 of training: the autoencoder, on single world frames; `train.py` runs it first.
 
     python -m pipeline.tinyworld.train_vae --minutes 8 --out runs/tinyworld/vae
+    python -m pipeline.tinyworld.train_vae --minutes 30 --out runs/tinyworld/vae --decoder-only
+
+--decoder-only goes on training the decoder of the autoencoder in --out with its encoder frozen:
+the latents do not change, so a transformer trained on them stays valid while the pixels it
+decodes to get sharper.
 
 Logs loss and PSNR; at the end measures the latent mean and spread so the transformer sees
 unit-variance latents, and saves with `save_pretrained` (safetensors).
@@ -29,11 +34,13 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     return 10 * np.log10(255**2 / max(mse, 1e-10))
 
 
-def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print) -> TinyVideoAutoencoder:
+def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_only: bool = False) -> TinyVideoAutoencoder:
     torch.manual_seed(cfg.data_seed)
-    rng = np.random.default_rng([cfg.data_seed, 1])
-    vae = TinyVideoAutoencoder()
-    opt = torch.optim.AdamW(vae.parameters(), lr=cfg.vae_lr, weight_decay=0.0)
+    rng = np.random.default_rng([cfg.data_seed, 3 if decoder_only else 1])
+    vae = TinyVideoAutoencoder.from_pretrained(out) if decoder_only else TinyVideoAutoencoder()
+    vae.encoder.requires_grad_(not decoder_only)
+    lr = cfg.vae_lr / 2 if decoder_only else cfg.vae_lr
+    opt = torch.optim.AdamW([p for p in vae.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
     clips_per_step = max(1, cfg.vae_batch_frames // cfg.frames)
     start, step = time.time(), 0
     while time.time() - start < minutes * 60:
@@ -42,7 +49,7 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print) -> TinyVid
         frames = rearrange(video, "b c t h w -> 1 c (b t) h w")  # every frame on its own: (1, 3, B*T, H, W)
         progress = (time.time() - start) / (minutes * 60)
         for group in opt.param_groups:  # cosine decay: the last minutes polish edges
-            group["lr"] = cfg.vae_lr * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
+            group["lr"] = lr * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
             latents = vae.encode(frames)
             # Half the frames decode from slightly noisy latents: generated latents are never exact.
@@ -56,7 +63,8 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print) -> TinyVid
         if step % 50 == 0:
             log(json.dumps({"phase": "vae", "step": step, "loss": round(loss.item(), 5),
                             "psnr": round(psnr(recon.float(), frames), 2), "minutes": round((time.time() - start) / 60, 2)}))
-    _set_latent_stats(vae, rng, cfg)
+    if not decoder_only:  # a frozen encoder keeps its latent statistics
+        _set_latent_stats(vae, rng, cfg)
     vae.save_pretrained(out)
     return vae
 
@@ -84,10 +92,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=TrainConfig.vae_minutes)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--decoder-only", action="store_true", help="fine-tune the decoder of the autoencoder in --out")
+    parser.add_argument("--threads", type=int, default=TrainConfig.threads)
     args = parser.parse_args(argv)
     cfg = TrainConfig()
-    torch.set_num_threads(cfg.threads)
-    vae = train_vae(cfg, args.minutes, args.out)
+    torch.set_num_threads(args.threads)
+    vae = train_vae(cfg, args.minutes, args.out, decoder_only=args.decoder_only)
     print(json.dumps({"psnr": measure_psnr(vae), "latent_shift": vae.config.latent_shift, "latent_scale": vae.config.latent_scale}))
 
 

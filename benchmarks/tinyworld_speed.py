@@ -1,0 +1,54 @@
+"""Benchmark: tinyworld's speed on this machine and its probe pass rates against step count.
+
+    .venv/bin/python benchmarks/tinyworld_speed.py                 # speed, then 8 / 16 / 32 steps on 40 prompts
+    .venv/bin/python benchmarks/tinyworld_speed.py --n 0           # speed only
+
+Prints the weights' load time (target <= 2 s), the median wall time of a 16-frame 64x64
+text-to-video clip at the default step count over 5 runs after a warm-up, and the real-time
+factor (2 s of video / wall time; target >= 4). Then, for each step count, the held-out probe
+pass rates from eval.fidelity, from which the card's default is chosen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eval.fidelity import evaluate  # noqa: E402
+from pipeline import load  # noqa: E402
+from pipeline.request import GenerationRequest  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=40, help="held-out prompts per step count (0: speed only)")
+    parser.add_argument("--steps", type=int, nargs="+", default=[8, 16, 32])
+    args = parser.parse_args()
+    start = time.perf_counter()
+    pipe = load("tinyworld")
+    print(f"load: {time.perf_counter() - start:.2f} s (target <= 2 s)")
+    request = GenerationRequest(mode="t2v", prompt="a red ball falls and bounces", seed=0)
+    pipe.generate(request)  # warm-up
+    times = []
+    for seed in range(5):
+        start = time.perf_counter()
+        out = pipe.generate(GenerationRequest(mode="t2v", prompt="a red ball falls and bounces", seed=seed))
+        times.append(time.perf_counter() - start)
+    wall = float(np.median(times))
+    video_seconds = len(out.frames) / out.fps
+    print(f"t2v {len(out.frames)} frames {out.frames.shape[2]}x{out.frames.shape[1]} at {out.request.steps} steps: "
+          f"{wall:.3f} s median of 5 -> real-time factor {video_seconds / wall:.1f} (target >= 4)")
+    for steps in args.steps if args.n else []:
+        report = evaluate("tinyworld", args.n, steps=steps, conditioning=0)
+        rates = "  ".join(f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in report["model"].items())
+        print(f"{steps:>3} steps, {args.n} held-out prompts: {rates}  ({report['seconds_per_clip']:.2f} s/clip)")
+
+
+if __name__ == "__main__":
+    main()

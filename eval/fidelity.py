@@ -1,0 +1,183 @@
+"""Any model against the world's ground truth on held-out prompts, judged by the probes.
+
+    python -m eval.fidelity --model tinyworld --n 200 --json
+    python -m eval.fidelity --model tinyworld --n 40 --steps 8
+
+Prompts: subject combinations (colour, shape, event) that tinyworld never saw in training
+(pipeline/tinyworld/config.HELD_OUT), as short prompts and parser-accepted paraphrases, half in
+English, half in Chinese. For each, the model's text-to-video clip and the world's ground-truth
+clip for the same prompt and seed go through the same probes; a probe's rate is the share of
+clips whose verdict is pass. Conditioning is measured on ground-truth clips: image-to-video
+first-frame PSNR, extension kept-frame PSNR (forward and backward) and the probes on the
+extended clip, subject colour drift over three chained extensions, and speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from eval.probes import PROBES, run_probes
+from eval.probes.verdict import PASS
+from pipeline import load
+from pipeline.request import GenerationRequest
+from pipeline.tinyworld.config import HELD_OUT
+from world import PALETTE, ObjectSpec, SceneSpec, expectation_for, parse, sample_spec, short_prompt
+from world.render import make_clip
+
+# Parser-accepted rewrites: a paraphrase is kept only when it parses to the same expectation.
+PARAPHRASES = {
+    "en": [(" ball", " sphere"), (" box", " cube"), ("moves right", "moves to the right"), ("moves left", "moves leftward"),
+           ("falls", "drops"), ("hits", "strikes")],
+    "zh": [("向右", "从左向右"), ("向左", "从右向左"), ("方块", "立方体")],
+}
+
+
+def held_out_spec(rng: np.random.Generator, index: int) -> SceneSpec:
+    """A scene whose subject is held-out combination index % len(HELD_OUT)."""
+    colour, shape, event = HELD_OUT[index % len(HELD_OUT)]
+    spec = sample_spec(rng, event=event)
+    others = [o for o in spec.objects[1:] if o.colour != colour]
+    while len(others) < len(spec.objects) - 1:  # the subject's colour was taken: pick a free one
+        free = [c for c in PALETTE if c != colour and c not in {o.colour for o in others}]
+        others.append(ObjectSpec(shape=str(rng.choice(["ball", "box", "triangle"])), colour=str(rng.choice(free))))
+    subject = ObjectSpec(shape=shape, colour=colour, size=spec.subject.size)
+    return replace(spec, objects=(subject, *others))
+
+
+def prompt_for(spec: SceneSpec, lang: str, paraphrase: bool) -> str:
+    text = short_prompt(spec, lang)
+    if paraphrase:
+        for old, new in PARAPHRASES[lang]:
+            candidate = text.replace(old, new)
+            if candidate != text and parse(candidate).expectation == expectation_for(spec):
+                text = candidate
+    return text
+
+
+def held_out_prompts(n: int, seed: int = 0) -> list[tuple[str, str, SceneSpec]]:
+    """n (language, prompt, spec): languages alternate, every other pair is paraphrased."""
+    out = []
+    for i in range(n):
+        rng = np.random.default_rng([seed, i])
+        spec = held_out_spec(rng, i // 2)
+        lang = "en" if i % 2 == 0 else "zh"
+        out.append((lang, prompt_for(spec, lang, paraphrase=(i // 2) % 2 == 1), spec))
+    return out
+
+
+def pass_rates(verdict_lists: list[list]) -> dict[str, float | None]:
+    """Per probe: share of clips (that call for it) whose verdict is pass."""
+    rates = {}
+    for name in PROBES:
+        statuses = [v.status for verdicts in verdict_lists for v in verdicts if v.probe == name]
+        rates[name] = round(sum(s == PASS for s in statuses) / len(statuses), 4) if statuses else None
+    return rates
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 10 * np.log10(255**2 / max(mse, 1e-10))
+
+
+def subject_colour(frames: np.ndarray, colour: str) -> np.ndarray | None:
+    """Mean RGB of pixels near the subject's palette colour, over the clip; None if none are."""
+    target = np.array(PALETTE[colour], dtype=np.float64)
+    pixels = frames.reshape(-1, 3).astype(np.float64)
+    near = np.linalg.norm(pixels - target, axis=1) < 60
+    return pixels[near].mean(axis=0) if near.sum() >= 8 else None
+
+
+def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, conditioning: int = 20) -> dict:
+    pipe = load(model)
+    prompts = held_out_prompts(n, seed)
+    results: dict = {"n": n, "steps": steps}
+    by_lang: dict[str, dict[str, list]] = {"en": {"model": [], "truth": []}, "zh": {"model": [], "truth": []}}
+    seconds = []
+    for i, (lang, prompt, spec) in enumerate(prompts):
+        expectation = expectation_for(spec)
+        start = time.perf_counter()
+        out = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed + i, steps=steps))
+        seconds.append(time.perf_counter() - start)
+        truth = make_clip(spec, seed=seed + i, frames=len(out.frames), width=out.frames.shape[2], height=out.frames.shape[1])
+        by_lang[lang]["model"].append(run_probes(out.frames, expectation))
+        by_lang[lang]["truth"].append(run_probes(truth.frames, expectation))
+    both = {k: by_lang["en"][k] + by_lang["zh"][k] for k in ("model", "truth")}
+    results["model"] = pass_rates(both["model"])
+    results["ground_truth"] = pass_rates(both["truth"])
+    results["by_language"] = {lang: {"model": pass_rates(v["model"]), "ground_truth": pass_rates(v["truth"])} for lang, v in by_lang.items()}
+    results["share_of_ground_truth"] = {
+        k: (round(results["model"][k] / results["ground_truth"][k], 4) if results["ground_truth"][k] else None) for k in PROBES}
+    if conditioning:
+        results.update(conditioning_metrics(pipe, prompts[:conditioning], seed, steps))
+    median = float(np.median(seconds))
+    fps = out.fps
+    results["seconds_per_clip"] = round(median, 3)
+    results["realtime_factor"] = round(len(out.frames) / fps / median, 2)
+    return results
+
+
+def conditioning_metrics(pipe, prompts, seed: int, steps: int | None) -> dict:
+    first, kept, extended, drift = [], {"forward": [], "backward": []}, [], []
+    k = 4
+    for i, (lang, prompt, spec) in enumerate(prompts):
+        clip = make_clip(spec, seed=seed + i).frames  # (16, 64, 64, 3)
+        out = pipe.generate(GenerationRequest(mode="i2v", prompt=prompt, seed=seed + i, steps=steps, image=clip[0])).frames
+        first.append(psnr(out[0], clip[0]))
+        fwd = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + i, steps=steps, video=clip[:8], keep=k)).frames
+        kept["forward"].append(psnr(fwd[8 - k:8], clip[8 - k:8]))
+        extended.append(run_probes(fwd[8 - k: 8 - k + 16], expectation_for(spec)))
+        back = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + i, steps=steps, video=clip[8:],
+                                               keep=k, direction="backward")).frames
+        kept["backward"].append(psnr(back[16 - k:16], clip[8:8 + k]))
+        if i < max(1, len(prompts) // 4):
+            drift.append(chain_drift(pipe, prompt, spec, seed + i, steps, k))
+    drifts = [d for d in drift if d is not None]
+    return {
+        "i2v_first_frame_psnr": round(float(np.mean(first)), 2),
+        "extend_kept_psnr": round(float(np.mean(kept["forward"] + kept["backward"])), 2),
+        "extend_kept_psnr_by_direction": {d: round(float(np.mean(v)), 2) for d, v in kept.items()},
+        "extend_probe_pass": pass_rates(extended),
+        "chain3_colour_drift": round(float(np.max(drifts)), 2) if drifts else None,
+    }
+
+
+def chain_drift(pipe, prompt: str, spec: SceneSpec, seed: int, steps: int | None, k: int) -> float | None:
+    """Largest per-channel change (0-255) of the subject's mean colour after three forward extensions."""
+    video = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed, steps=steps)).frames
+    start = subject_colour(video[:16], spec.subject.colour)
+    for j in range(3):
+        video = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + 100 + j, steps=steps, video=video, keep=k)).frames
+    end = subject_colour(video[-12:], spec.subject.colour)
+    return None if start is None or end is None else float(np.abs(end - start).max())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="tinyworld")
+    parser.add_argument("--n", type=int, default=200, help="held-out prompts (half English, half Chinese)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--steps", type=int, help="denoising steps (default: the model card's)")
+    parser.add_argument("--conditioning", type=int, default=20, help="prompts used for i2v / extension / chaining checks")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.n < 2:
+        parser.error(f"--n: expected at least 2 prompts (one per language), got {args.n}")
+    report = evaluate(args.model, args.n, args.seed, args.steps, args.conditioning)
+    if args.json:
+        print(json.dumps(report, indent=1))
+        return
+    print(f"{'probe':<12} {'model':>7} {'truth':>7} {'share':>7}")
+    for name in PROBES:
+        m, t, s = report["model"][name], report["ground_truth"][name], report["share_of_ground_truth"][name]
+        print(f"{name:<12} {m if m is not None else '-':>7} {t if t is not None else '-':>7} {s if s is not None else '-':>7}")
+    for key in ("i2v_first_frame_psnr", "extend_kept_psnr", "chain3_colour_drift", "realtime_factor", "seconds_per_clip"):
+        print(f"{key}: {report[key]}")
+
+
+if __name__ == "__main__":
+    main()

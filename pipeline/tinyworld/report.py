@@ -1,0 +1,84 @@
+"""The training report: markdown with the loss curve, the config and the autoencoder's PSNR.
+
+    python -m pipeline.tinyworld.report --run runs/tinyworld --weights pipeline/tinyworld/weights
+    python -m pipeline.tinyworld.report --run runs/tinyworld --weights pipeline/tinyworld/weights --fidelity fidelity.json
+
+Writes REPORT.md and loss.png into the weights folder. The evaluation section comes from a JSON
+file written by `python -m eval.fidelity --json` (generation code never imports its judges).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display here
+import matplotlib.pyplot as plt  # noqa: E402
+
+from pipeline.tinyworld.train_vae import measure_psnr  # noqa: E402
+from pipeline.tinyworld.vae import TinyVideoAutoencoder  # noqa: E402
+
+
+def loss_plot(rows: list[dict], path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
+    ax.plot([r["step"] for r in rows], [r["loss"] for r in rows], lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("step")
+    ax.set_ylabel("flow-matching loss (mean of 25 steps)")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path:
+    rows = [json.loads(line) for line in (run / "train_log.jsonl").read_text().splitlines() if line.strip()]
+    loss_plot(rows, weights / "loss.png")
+    made = json.loads((weights / "train_config.json").read_text())
+    cfg = made["config"]
+    minutes = sum(25 / r["steps_per_s"] for r in rows) / 60
+    vae_psnr = measure_psnr(TinyVideoAutoencoder.from_pretrained(weights / "vae"))
+    size_mb = sum(p.stat().st_size for p in weights.rglob("*.safetensors")) / 1e6
+    lines = [
+        "# tinyworld training report",
+        "",
+        f"Made by `python -m pipeline.tinyworld.train` (then `export`), data seed {cfg['data_seed']}, "
+        f"{made['step']} transformer steps of {cfg['batch_size']} clips ({made['step'] * cfg['batch_size']:,} clips), "
+        f"about {minutes:.0f} minutes of transformer training on a 2-core CPU; weights {size_mb:.1f} MB (safetensors, EMA, no optimiser).",
+        "",
+        f"Final loss {rows[-1]['loss']:.4f} at {rows[-1]['clips_per_s']} clips/s.",
+        "",
+        "![loss](loss.png)",
+        "",
+        f"Autoencoder round trip PSNR on fresh clips (dB): {json.dumps(vae_psnr)}",
+        "",
+        f"Held-out subject combinations (never trained on): {cfg['held_out']}",
+        "",
+        "Config (`train_config.json`):",
+        "",
+        "```json",
+        json.dumps(cfg, indent=1),
+        "```",
+    ]
+    if fidelity is not None:
+        lines += ["", "## Evaluation", "", f"`python -m eval.fidelity --model tinyworld {fidelity.name}`:", "", "```json",
+                  fidelity.read_text().strip(), "```"]
+    path = weights / "REPORT.md"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--run", type=Path, required=True)
+    parser.add_argument("--weights", type=Path, required=True)
+    parser.add_argument("--fidelity", type=Path, help="JSON from python -m eval.fidelity --json")
+    args = parser.parse_args(argv)
+    print(write_report(args.run, args.weights, args.fidelity))
+
+
+if __name__ == "__main__":
+    main()
