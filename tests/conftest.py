@@ -14,30 +14,34 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
-@pytest.fixture(scope="session")
-def tiny_weights(tmp_path_factory):
-    """Tiny random pipelines of the real diffusers classes (tests/tiny_models.py), saved once per
-    session as safetensors folders: {card name: folder}.
-
-    torch runs single-threaded while they are in use: their tensors are so small that a second
-    thread only adds synchronisation, and on a busy 2-core machine OpenMP's barriers turn a 1 ms
-    matmul into 15 ms.
-    """
+@pytest.fixture()
+def single_thread():
+    """torch single-threaded for one test (restored after it). Tiny models' tensors are so small
+    that a second thread only adds synchronisation, and on a busy 2-core machine OpenMP's barriers
+    turn a 1 ms matmul into 15 ms. Tests of tiny pipelines use it (pytestmark)."""
     import torch
-    import tiny_models
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    root = tmp_path_factory.mktemp("tiny_weights")
-    yield {name: tiny_models.save_tiny(name, root / name) for name in tiny_models.BUILDERS}
+    yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory):
+    """Tiny random pipelines of the real diffusers classes (tests/tiny_models.py), saved once per
+    session as safetensors folders: {card name: folder}."""
+    import tiny_models
+
+    root = tmp_path_factory.mktemp("tiny_weights")
+    return {name: tiny_models.save_tiny(name, root / name) for name in tiny_models.BUILDERS}
 
 
 @pytest.fixture(scope="session")
 def ltx_cli_clip(tiny_weights, tmp_path_factory):
     """`python -m pipeline generate` run for real on the tiny LTX folder: (mp4 path, the finished run).
 
-    OMP_NUM_THREADS=1 for the reason tiny_weights gives.
+    OMP_NUM_THREADS=1 for the reason single_thread gives.
     """
     import subprocess
     import sys

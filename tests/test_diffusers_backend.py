@@ -24,6 +24,8 @@ from pipeline.errors import RequestError
 from pipeline.registry import MODELS, UNSUPPORTED
 from pipeline.request import GenerationRequest
 
+pytestmark = pytest.mark.usefixtures("single_thread")
+
 # Toy sizes each tiny model runs at (tiny_models.py keeps the real VAEs' compression ratios).
 TINY = {
     "ltx-video": dict(width=64, height=64, frames=17, keep=9),

@@ -19,6 +19,8 @@ from pipeline.api import load
 from pipeline.request import GenerationRequest
 from pipeline.video_io import read_video, write_mp4, write_png_strip
 
+pytestmark = pytest.mark.usefixtures("single_thread")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
