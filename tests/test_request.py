@@ -259,3 +259,25 @@ def test_fetch_fails_in_one_line_without_a_network(tmp_path):
         assert run.returncode == 2, run.stderr
         assert run.stderr.startswith("error: ltx-video: ") and expected in run.stderr, run.stderr
         assert len(run.stderr.strip().splitlines()) == 1 and "Traceback" not in run.stderr
+
+
+def test_importing_the_request_side_of_the_pipeline_imports_no_torch():
+    code = ("import sys, pipeline, pipeline.registry, pipeline.request, pipeline.weights, pipeline.errors; "
+            "from pipeline import GenerationRequest, MODELS; assert 'torch' not in sys.modules, 'torch imported'")
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+
+
+def test_weights_hash_covers_weights_configs_and_tokenizer(tmp_path):
+    from pipeline.weights import weights_hash
+
+    (tmp_path / "vae").mkdir()
+    (tmp_path / "vae" / "diffusion_pytorch_model.safetensors").write_bytes(b"weights")
+    (tmp_path / "vae" / "config.json").write_text("{}")
+    (tmp_path / "notes.md").write_text("not hashed")
+    first = weights_hash(tmp_path)
+    assert first.startswith("sha256:") and len(first) == len("sha256:") + 16
+    (tmp_path / "notes.md").write_text("changed, still not hashed")
+    assert weights_hash(tmp_path) == first
+    (tmp_path / "vae" / "config.json").write_text('{"scaling_factor": 2}')
+    assert weights_hash(tmp_path) != first
