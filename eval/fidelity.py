@@ -92,8 +92,8 @@ def subject_colour(frames: np.ndarray, colour: str) -> np.ndarray | None:
     return pixels[near].mean(axis=0) if near.sum() >= 8 else None
 
 
-def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, conditioning: int = 20) -> dict:
-    pipe = load(model)
+def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, conditioning: int = 20, weights: str | None = None) -> dict:
+    pipe = load(model, weights=weights)
     prompts = held_out_prompts(n, seed)
     results: dict = {"n": n, "steps": steps}
     by_lang: dict[str, dict[str, list]] = {"en": {"model": [], "truth": []}, "zh": {"model": [], "truth": []}}
@@ -163,11 +163,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, help="denoising steps (default: the model card's)")
     parser.add_argument("--conditioning", type=int, default=20, help="prompts used for i2v / extension / chaining checks")
+    parser.add_argument("--weights", help="a local weights folder overriding the model card's")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.n < 2:
         parser.error(f"--n: expected at least 2 prompts (one per language), got {args.n}")
-    report = evaluate(args.model, args.n, args.seed, args.steps, args.conditioning)
+    report = evaluate(args.model, args.n, args.seed, args.steps, args.conditioning, args.weights)
     if args.json:
         print(json.dumps(report, indent=1))
         return

@@ -6,14 +6,14 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
 from diffusers import FlowMatchEulerDiscreteScheduler
 
-from pipeline.tinyworld.backend import TinyWorldBackend
+from pipeline import GenerationRequest, load
+from pipeline.api import clear_cache
 from pipeline.tinyworld.config import TrainConfig
 from pipeline.tinyworld.data import sample_keep_mask
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
@@ -44,43 +44,54 @@ def pipe(tokenizer):
                              scheduler=FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0))
 
 
-def request(mode: str, **kw) -> SimpleNamespace:
-    base = dict(mode=mode, prompt=PROMPT, negative_prompt="", steps=2, guidance=3.0, frames=6, width=64, height=64,
-                image=None, video=None, direction="forward", keep=None, keyframes=None)
-    return SimpleNamespace(**{**base, **kw})
+@pytest.fixture(scope="module")
+def folder(pipe, tmp_path_factory):
+    path = tmp_path_factory.mktemp("tinyworld")
+    pipe.save_pretrained(path, safe_serialization=True)
+    return path
+
+
+def request(mode: str, **kw) -> GenerationRequest:
+    return GenerationRequest(**{**dict(mode=mode, prompt=PROMPT, steps=2, frames=6, seed=0), **kw})
 
 
 def clip(frames: int = 6, width: int = 64, height: int = 64) -> np.ndarray:
     return make_clip(parse(PROMPT).spec, seed=0, frames=frames, width=width, height=height).frames
 
 
-def run(pipe, req, seed: int = 0) -> np.ndarray:
-    return TinyWorldBackend(pipe).generate(req, torch.Generator().manual_seed(seed))[0]
+def generate(folder, req):
+    """Through the shared pipeline, as the UI and the CLI call it."""
+    return load("tinyworld", weights=folder).generate(req)
+
+
+def run(folder, req) -> np.ndarray:
+    return generate(folder, req).frames
 
 
 @pytest.mark.parametrize("width,height", [(64, 64), (96, 64), (64, 96)])
-def test_text_to_video_shape_and_sizes(pipe, width, height):
-    frames = run(pipe, request("t2v", width=width, height=height))
+def test_text_to_video_shape_and_sizes(folder, width, height):
+    frames = run(folder, request("t2v", width=width, height=height))
     assert frames.shape == (6, height, width, 3) and frames.dtype == np.uint8
 
 
-def test_one_frame_is_an_image(pipe):
-    assert run(pipe, request("t2v", frames=1)).shape == (1, 64, 64, 3)
+def test_one_frame_is_an_image(folder):
+    assert run(folder, request("t2v", frames=1)).shape == (1, 64, 64, 3)
 
 
-def test_same_seed_same_frames_other_seed_other_frames(pipe):
-    a, b, c = (run(pipe, request("t2v"), seed) for seed in (3, 3, 4))
+def test_same_seed_same_frames_other_seed_other_frames(folder):
+    a, b, c = (run(folder, request("t2v", seed=seed)) for seed in (3, 3, 4))
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
 
 
-def test_every_mode_has_the_right_length(pipe):
+def test_every_mode_has_the_right_length(folder):
     video = clip(10)
-    assert run(pipe, request("i2v", image=video[0])).shape[0] == 6
-    assert run(pipe, request("extend", video=video, keep=3)).shape[0] == 10 - 3 + 6
-    assert run(pipe, request("extend", video=video, keep=3, direction="backward")).shape[0] == 10 - 3 + 6
-    assert run(pipe, request("interpolate", video=video[[0, -1]])).shape[0] == 6
-    assert run(pipe, request("interpolate", video=video[:6], keyframes=(0, 2, 5))).shape[0] == 6
+    assert run(folder, request("i2v", image=video[0])).shape[0] == 6
+    for direction in ("forward", "backward"):
+        result = generate(folder, request("extend", video=video, keep=3, direction=direction))
+        assert result.frames.shape[0] == 6 and result.joined().shape[0] == 10 - 3 + 6
+    assert run(folder, request("interpolate", video=video[[0, -1]])).shape[0] == 6
+    assert run(folder, request("interpolate", video=video[:6], keyframes=(0, 2, 5))).shape[0] == 6
 
 
 def kept_latents(pipe, given: np.ndarray, keep: list[int], frames: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
@@ -100,35 +111,33 @@ def test_kept_frames_come_out_as_given_in_latent_space(pipe, keep):
 
 
 def test_generated_frames_are_not_the_kept_ones(pipe):
-    video = clip(6)
     out = pipe(parse(PROMPT).caption, num_frames=6, num_inference_steps=2, video=torch.zeros(1, 3, 64, 64), keep=[0],
                generator=torch.Generator().manual_seed(0), output_type="latent").frames
     assert not torch.allclose(out[:, :, 1], out[:, :, 0], atol=1e-3)
-    del video
 
 
-def test_extension_window_starts_with_the_kept_frames(pipe):
+def test_joined_extension_keeps_the_untouched_input_frames(folder):
     video = clip(8)
-    out = run(pipe, request("extend", video=video, keep=2))
-    # the kept frames pass through the autoencoder; untouched frames of the video are copied as they are
-    assert np.array_equal(out[:6], video[:6])
-    back = run(pipe, request("extend", video=video, keep=2, direction="backward"))
-    assert np.array_equal(back[-6:], video[2:])
+    forward = generate(folder, request("extend", video=video, keep=2)).joined()
+    assert np.array_equal(forward[:8], video)  # the input, then the 4 new frames
+    backward = generate(folder, request("extend", video=video, keep=2, direction="backward")).joined()
+    assert np.array_equal(backward[-8:], video)
 
 
-def test_save_and_load_give_the_same_frames(pipe, tmp_path):
-    pipe.save_pretrained(tmp_path, safe_serialization=True)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model_index.json", "scheduler", "text_encoder", "tokenizer", "transformer", "vae"]
-    assert list(tmp_path.rglob("*.safetensors")) and not list(tmp_path.rglob("*.bin"))
-    loaded = TinyWorldPipeline.from_pretrained(tmp_path)
-    assert np.array_equal(run(pipe, request("t2v")), run(loaded, request("t2v")))
+def test_save_and_load_give_the_same_frames(pipe, folder):
+    assert sorted(p.name for p in folder.iterdir()) == ["model_index.json", "scheduler", "text_encoder", "tokenizer", "transformer", "vae"]
+    assert list(folder.rglob("*.safetensors")) and not list(folder.rglob("*.bin"))
+    clear_cache()
+    caption = parse(PROMPT).caption
+    direct = pipe(caption, num_frames=6, num_inference_steps=2, generator=torch.Generator().manual_seed(0)).frames[0]
+    assert np.array_equal(direct, run(folder, request("t2v")))
 
 
-def test_prompt_is_expanded_and_unknown_words_are_named(pipe):
-    _, info = TinyWorldBackend(pipe).generate(request("t2v", frames=1), torch.Generator().manual_seed(0))
-    assert info["caption"] == parse(PROMPT).caption and info["caption"].startswith("A medium red ball moves")
+def test_prompt_is_expanded_and_unknown_words_are_named(folder):
+    result = generate(folder, request("t2v", frames=1))
+    assert result.caption == parse(PROMPT).caption and result.caption.startswith("A medium red ball moves")
     with pytest.raises(ValueError, match="zebra"):
-        TinyWorldBackend(pipe).generate(request("t2v", prompt="a zebra moves right"), torch.Generator())
+        generate(folder, request("t2v", prompt="a zebra moves right"))
 
 
 @pytest.mark.parametrize("kwargs,message", [
@@ -166,10 +175,10 @@ def test_training_runs_checkpoints_and_resumes(tmp_path):
     cfg = TrainConfig(width=32, depth=1, heads=2, text_width=16, text_depth=1, batch_size=2, frames=4,
                       vae_minutes=0.02, vae_batch_frames=4, checkpoint_minutes=100)
     logs = []
-    train(cfg, minutes=0.1, out=tmp_path, log=logs.append)
+    train(cfg, minutes=5, out=tmp_path, log=logs.append, max_steps=2)
     first = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"]
     rows = [json.loads(line) for line in (tmp_path / "train_log.jsonl").read_text().splitlines()]
-    assert first >= 1 and all(np.isfinite(r["loss"]) for r in rows)
-    train(cfg, minutes=0.05, out=tmp_path, log=logs.append)
-    assert json.loads(next(line for line in logs if "resumed" in line))["resumed"] == first
-    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] > first
+    assert first == 2 and all(np.isfinite(r["loss"]) for r in rows)
+    train(cfg, minutes=5, out=tmp_path, log=logs.append, max_steps=3)
+    assert json.loads(next(line for line in logs if "resumed" in line))["resumed"] == 2
+    assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 3

@@ -5,9 +5,9 @@
 Every mode is one call of the same weights with different kept frames:
   t2v          nothing kept
   i2v          the image kept as frame 0
-  extend       forward: the video's last `keep` frames become the window's first frames and the
-               window is appended; backward: its first `keep` frames become the window's last
-               frames and the window is prepended. Several frames condition, not one.
+  extend       forward: the video's last `keep` frames are kept as the window's first frames;
+               backward: its first `keep` frames as the window's last frames. Several frames
+               condition, not one. The window is returned; GenerationResult.joined() adds the rest.
   interpolate  keyframes kept where `keyframes` puts them (default: first and last frame)
 The prompt is expanded by world's parser to the detailed caption the model was trained on;
 words outside the grammar raise the parser's ValueError, which names them.
@@ -15,7 +15,6 @@ words outside the grammar raise the parser's ValueError, which names them.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -42,8 +41,7 @@ class TinyWorldBackend:
 
     def generate(self, request, generator: torch.Generator, callback: Callable[[int, int], None] | None = None
                  ) -> tuple[np.ndarray, dict]:
-        """-> (uint8 frames (T', H, W, 3), {"caption", "notes", "timings"}); T' > frames for extension."""
-        start = time.perf_counter()
+        """-> (uint8 frames (T, H, W, 3), {"caption", "notes"})."""
         caption = parse(request.prompt).caption
         notes = []
         if request.negative_prompt:
@@ -61,9 +59,7 @@ class TinyWorldBackend:
             generator=generator,
             callback_on_step_end=callback,
         )
-        window = out.frames[0]  # (T, H, W, 3)
-        frames = self._assemble(request, window)
-        return frames, {"caption": caption, "notes": notes, "timings": {"generate": time.perf_counter() - start}}
+        return out.frames[0], {"caption": caption, "notes": notes}  # (T, H, W, 3)
 
     @staticmethod
     def _kept_frames(request) -> tuple[np.ndarray | None, list[int] | None]:
@@ -79,19 +75,4 @@ class TinyWorldBackend:
             if request.direction == "forward":
                 return video[-k:], list(range(k))
             return video[:k], list(range(t - k, t))
-        # interpolate / fill in
-        if request.keyframes is None:
-            return video[[0, -1]], [0, t - 1]
-        keys = list(request.keyframes)
-        if len(video) == len(keys):  # one given frame per keyframe
-            return video, keys
-        return video[keys], keys  # a full-length video whose keyframes are kept, the rest filled in
-
-    @staticmethod
-    def _assemble(request, window: np.ndarray) -> np.ndarray:
-        if request.mode != "extend":
-            return window
-        k = request.keep
-        if request.direction == "forward":
-            return np.concatenate([request.video[:-k], window])  # the window starts with the video's last k frames
-        return np.concatenate([window, request.video[k:]])  # the window ends with the video's first k frames
+        return video, list(request.keyframes)  # interpolate / fill in: resolve() gives one index per frame

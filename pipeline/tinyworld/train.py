@@ -75,7 +75,8 @@ def save_checkpoint(path: Path, state: dict) -> None:
     os.replace(tmp, path)  # atomic: an interrupted save never leaves a half-written checkpoint
 
 
-def train(cfg: TrainConfig, minutes: float, out: Path, log=print) -> None:
+def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int | None = None) -> None:
+    """Train (or resume) for `minutes` of wall time, or until the checkpoint reaches `max_steps`."""
     out.mkdir(parents=True, exist_ok=True)
     start = time.time()
     torch.set_num_threads(cfg.threads)
@@ -106,7 +107,7 @@ def train(cfg: TrainConfig, minutes: float, out: Path, log=print) -> None:
         log(json.dumps({"initialised_from": step}))
     log_file = (out / "train_log.jsonl").open("a")
     last_ckpt, window_start, window_steps, losses = time.time(), time.time(), 0, []
-    while time.time() - start < minutes * 60:
+    while time.time() - start < minutes * 60 and (max_steps is None or step < max_steps):
         for group in opt.param_groups:
             group["lr"] = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
         loss = flow_loss(vae, text_encoder, transformer, tokenizer, cfg, step)
@@ -137,10 +138,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, required=True, help="wall-clock budget of this invocation")
     parser.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, logs, the autoencoder")
+    parser.add_argument("--steps", type=int, help="stop when the run reaches this many transformer steps")
     parser.add_argument("--config", type=Path, help="JSON of TrainConfig fields (unknown keys are errors)")
     args = parser.parse_args(argv)
     cfg = TrainConfig.from_dict(json.loads(args.config.read_text())) if args.config else TrainConfig()
-    train(cfg, args.minutes, args.out)
+    train(cfg, args.minutes, args.out, max_steps=args.steps)
 
 
 if __name__ == "__main__":
