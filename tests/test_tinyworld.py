@@ -10,17 +10,14 @@ import json
 import numpy as np
 import pytest
 import torch
-from diffusers import FlowMatchEulerDiscreteScheduler
 
 from pipeline import GenerationRequest, load
 from pipeline.api import clear_cache
 from pipeline.tinyworld.config import TrainConfig
 from pipeline.tinyworld.data import sample_keep_mask
-from pipeline.tinyworld.pipeline import TinyWorldPipeline
-from pipeline.tinyworld.text import TinyTextEncoder, build_tokenizer, grammar_corpus, tokenize
+from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.train import train
-from pipeline.tinyworld.transformer import TinyWorldTransformer
-from pipeline.tinyworld.vae import TinyVideoAutoencoder
+from tiny_models import tiny_tinyworld
 from world import parse
 from world.render import make_clip
 
@@ -28,20 +25,13 @@ PROMPT = "a red ball moves right"
 
 
 @pytest.fixture(scope="module")
-def tokenizer():
-    return build_tokenizer(grammar_corpus(200))
+def tokenizer(pipe):
+    return pipe.tokenizer
 
 
 @pytest.fixture(scope="module")
-def pipe(tokenizer):
-    torch.manual_seed(0)
-    vae = TinyVideoAutoencoder(latent_channels=4, widths=(8, 8, 16))
-    text = TinyTextEncoder(vocab_size=len(tokenizer), width=16, depth=1, heads=2)
-    transformer = TinyWorldTransformer(latent_channels=4, width=32, depth=1, heads=2, text_width=16)
-    for p in transformer.parameters():  # adaLN-Zero starts at zero velocity; make the toy do something
-        torch.nn.init.normal_(p, std=0.05)
-    return TinyWorldPipeline(vae=vae.eval(), text_encoder=text.eval(), tokenizer=tokenizer, transformer=transformer.eval(),
-                             scheduler=FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0))
+def pipe():
+    return tiny_tinyworld()
 
 
 @pytest.fixture(scope="module")

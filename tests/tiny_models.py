@@ -209,3 +209,26 @@ def save_tiny(name: str, folder: str | Path) -> Path:
     folder = Path(folder)
     BUILDERS[name]().save_pretrained(folder, safe_serialization=True)
     return folder
+
+
+# ----------------------------------------------------------------------------------------
+# tinyworld: our own classes at toy size (not a diffusers card, so not in BUILDERS)
+# ----------------------------------------------------------------------------------------
+
+
+def tiny_tinyworld():
+    """A random TinyWorldPipeline: 4 latent channels, one 32-wide block, a 200-caption tokenizer."""
+    from pipeline.tinyworld.pipeline import TinyWorldPipeline
+    from pipeline.tinyworld.text import TinyTextEncoder, build_tokenizer, grammar_corpus
+    from pipeline.tinyworld.transformer import TinyWorldTransformer
+    from pipeline.tinyworld.vae import TinyVideoAutoencoder
+
+    torch.manual_seed(0)
+    tokenizer = build_tokenizer(grammar_corpus(200))
+    vae = TinyVideoAutoencoder(latent_channels=4, widths=(8, 8, 16))
+    text = TinyTextEncoder(vocab_size=len(tokenizer), width=16, depth=1, heads=2)
+    transformer = TinyWorldTransformer(latent_channels=4, width=32, depth=1, heads=2, text_width=16)
+    for p in transformer.parameters():  # adaLN-Zero starts at zero velocity; make the toy do something
+        torch.nn.init.normal_(p, std=0.05)
+    return TinyWorldPipeline(vae=vae.eval(), text_encoder=text.eval(), tokenizer=tokenizer, transformer=transformer.eval(),
+                             scheduler=FlowMatchEulerDiscreteScheduler(num_train_timesteps=1000, shift=1.0))
