@@ -121,39 +121,75 @@ def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, condit
     return results
 
 
-def conditioning_metrics(pipe, prompts, seed: int, steps: int | None) -> dict:
-    first, kept, extended, drift = [], {"forward": [], "backward": []}, [], []
-    k = 4
+def conditioning_metrics(pipe, prompts, seed: int, steps: int | None, keep: int = 4) -> dict:
+    """Kept-frame PSNR for i2v and extension both ways, the probes on extended clips, colour drift."""
+    first, kept, continued, drift = [], {"forward": [], "backward": []}, [], []
     for i, (lang, prompt, spec) in enumerate(prompts):
         clip = make_clip(spec, seed=seed + i).frames  # (16, 64, 64, 3)
-        out = pipe.generate(GenerationRequest(mode="i2v", prompt=prompt, seed=seed + i, steps=steps, image=clip[0])).frames
+        request = dict(prompt=prompt, seed=seed + i, steps=steps)
+        out = pipe.generate(GenerationRequest(mode="i2v", image=clip[0], **request)).frames
         first.append(psnr(out[0], clip[0]))
-        fwd = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + i, steps=steps, video=clip[:8], keep=k)).frames
-        kept["forward"].append(psnr(fwd[8 - k:8], clip[8 - k:8]))
-        extended.append(run_probes(fwd[8 - k: 8 - k + 16], expectation_for(spec)))
-        back = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + i, steps=steps, video=clip[8:],
-                                               keep=k, direction="backward")).frames
-        kept["backward"].append(psnr(back[16 - k:16], clip[8:8 + k]))
+        # forward: the first half given, its last `keep` frames condition the window that continues it
+        fwd = pipe.generate(GenerationRequest(mode="extend", video=clip[:8], keep=keep, **request))
+        kept["forward"].append(psnr(fwd.frames[:keep], clip[8 - keep:8]))
+        continued.append(run_probes(fwd.joined()[:16], expectation_for(spec)))  # frames 0-7 given, 8-15 new
+        # backward: the second half given, its first `keep` frames end the window that leads into it
+        back = pipe.generate(GenerationRequest(mode="extend", video=clip[8:], keep=keep, direction="backward", **request))
+        kept["backward"].append(psnr(back.frames[-keep:], clip[8:8 + keep]))
+        continued.append(run_probes(back.joined()[-16:], expectation_for(spec)))  # frames 0-7 new, 8-15 given
         if i < max(1, len(prompts) // 4):
-            drift.append(chain_drift(pipe, prompt, spec, seed + i, steps, k))
+            drift.append(chain_drift(pipe, prompt, spec, seed + i, steps, keep))
     drifts = [d for d in drift if d is not None]
     return {
         "i2v_first_frame_psnr": round(float(np.mean(first)), 2),
         "extend_kept_psnr": round(float(np.mean(kept["forward"] + kept["backward"])), 2),
         "extend_kept_psnr_by_direction": {d: round(float(np.mean(v)), 2) for d, v in kept.items()},
-        "extend_probe_pass": pass_rates(extended),
+        "extend_probe_pass": pass_rates(continued),
         "chain3_colour_drift": round(float(np.max(drifts)), 2) if drifts else None,
+        "chain3_measured": len(drifts),
+        **interpolation_metrics(pipe, len(prompts), seed, steps),
     }
 
 
-def chain_drift(pipe, prompt: str, spec: SceneSpec, seed: int, steps: int | None, k: int) -> float | None:
+def chain_drift(pipe, prompt: str, spec: SceneSpec, seed: int, steps: int | None, keep: int) -> float | None:
     """Largest per-channel change (0-255) of the subject's mean colour after three forward extensions."""
     video = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed, steps=steps)).frames
-    start = subject_colour(video[:16], spec.subject.colour)
+    start = subject_colour(video, spec.subject.colour)
     for j in range(3):
-        video = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + 100 + j, steps=steps, video=video, keep=k)).frames
-    end = subject_colour(video[-12:], spec.subject.colour)
+        video = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + 100 + j, steps=steps,
+                                                video=video, keep=keep)).joined()
+    end = subject_colour(video[-12:], spec.subject.colour)  # the last extension's new frames
     return None if start is None or end is None else float(np.abs(end - start).max())
+
+
+def subject_track(frames: np.ndarray, colour: str) -> np.ndarray:
+    """(T, 2) centroid (x, y) of pixels near the subject's palette colour; NaN where there are none."""
+    target = np.array(PALETTE[colour], dtype=np.float64)
+    near = np.linalg.norm(frames.astype(np.float64) - target, axis=-1) < 60  # (T, H, W)
+    ys, xs = np.mgrid[: frames.shape[1], : frames.shape[2]]
+    counts = near.sum(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.stack([(near * xs).sum(axis=(1, 2)) / counts, (near * ys).sum(axis=(1, 2)) / counts], axis=1)
+
+
+def interpolation_metrics(pipe, n: int, seed: int, steps: int | None) -> dict:
+    """First and last frames of straight-line motions given: keyframe PSNR, and whether the subject
+    moves monotonically between them (each step along the motion's axis, allowing 0.5 px jitter)."""
+    psnrs, monotonic = [], []
+    axis_sign = {"right": (0, 1), "left": (0, -1), "down": (1, 1), "up": (1, -1)}
+    for i in range(n):
+        rng = np.random.default_rng([seed, 7, i])
+        spec = sample_spec(rng, event="move", pan=False)
+        clip = make_clip(spec, seed=seed + i).frames
+        out = pipe.generate(GenerationRequest(mode="interpolate", prompt=short_prompt(spec, "en"), seed=seed + i,
+                                              steps=steps, video=clip[[0, -1]])).frames
+        psnrs += [psnr(out[0], clip[0]), psnr(out[-1], clip[-1])]
+        axis, sign = axis_sign[spec.direction]
+        track = subject_track(out, spec.subject.colour)[:, axis]
+        steps_along = np.diff(track) * sign
+        monotonic.append(bool(np.isfinite(track).all() and (steps_along > -0.5).all()))
+    return {"interpolate_keyframe_psnr": round(float(np.mean(psnrs)), 2),
+            "interpolate_monotonic": round(float(np.mean(monotonic)), 4)}
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eval.fidelity import evaluate, held_out_prompts, subject_colour
+from eval.fidelity import evaluate, held_out_prompts, subject_colour, subject_track
 from eval.probes import PROBES
 from pipeline.tinyworld.config import HELD_OUT
 from tiny_models import tiny_tinyworld
@@ -49,6 +49,14 @@ def test_report_on_a_random_model(folder):
     assert report["ground_truth"]["presence"] == 1.0
     assert report["model"]["presence"] == 0.0
     assert report["share_of_ground_truth"]["presence"] == 0.0
-    for key in ("i2v_first_frame_psnr", "extend_kept_psnr", "realtime_factor", "seconds_per_clip"):
+    for key in ("i2v_first_frame_psnr", "extend_kept_psnr", "interpolate_keyframe_psnr", "realtime_factor", "seconds_per_clip"):
         assert np.isfinite(report[key]) and report[key] > 0, key
     assert set(report["extend_kept_psnr_by_direction"]) == {"forward", "backward"}
+    assert 0 <= report["interpolate_monotonic"] <= 1
+
+
+def test_subject_track_follows_a_moving_ball():
+    spec = parse("a red ball moves right").spec
+    track = subject_track(make_clip(spec, seed=0).frames, "red")
+    assert np.isfinite(track).all() and (np.diff(track[:, 0]) > 0).all()
+    assert np.isnan(subject_track(make_clip(spec, seed=0).frames, "blue")).all()
