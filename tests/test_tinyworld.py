@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -14,6 +15,8 @@ import torch
 from pipeline import GenerationRequest, load
 from pipeline.api import clear_cache
 from pipeline.tinyworld.config import TrainConfig
+from pipeline.tinyworld.export import export
+from pipeline.tinyworld.pipeline import TinyWorldPipeline
 from pipeline.tinyworld.data import sample_keep_mask
 from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.train import train
@@ -172,3 +175,19 @@ def test_training_runs_checkpoints_and_resumes(tmp_path):
     train(cfg, minutes=5, out=tmp_path, log=logs.append, max_steps=3)
     assert json.loads(next(line for line in logs if "resumed" in line))["resumed"] == 2
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 3
+
+
+def test_export_then_start_a_new_run_from_the_exported_weights(tmp_path):
+    cfg = TrainConfig(width=32, depth=1, heads=2, text_width=16, text_depth=1, batch_size=2, frames=4,
+                      vae_minutes=0.02, vae_batch_frames=4)
+    run, weights, more = tmp_path / "run", tmp_path / "weights", tmp_path / "more"
+    train(cfg, minutes=5, out=run, log=lambda _: None, max_steps=2)
+    export(run, weights)
+    assert json.loads((weights / "train_config.json").read_text())["step"] == 2
+    exported = TinyWorldPipeline.from_pretrained(weights).transformer.state_dict()
+    shutil.copytree(weights / "vae", more / "vae")
+    train(cfg, minutes=5, out=more, log=lambda _: None, max_steps=0, init=weights)
+    started = torch.load(more / "checkpoint.pt", weights_only=True)
+    assert started["step"] == 0
+    for key, value in exported.items():
+        assert torch.equal(started["models"][f"transformer.{key}"], value), key

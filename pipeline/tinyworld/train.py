@@ -3,6 +3,9 @@
     python -m pipeline.tinyworld.train --minutes 120 --out runs/tinyworld          # train or resume
     nohup python -u -m pipeline.tinyworld.train --minutes 120 --out runs/tinyworld > runs/tinyworld/train.log 2>&1 &
     python -m pipeline.tinyworld.export --run runs/tinyworld --out pipeline/tinyworld/weights
+    # go on from the committed weights in a new run (fresh optimiser), e.g. in a later session:
+    mkdir -p runs/more && cp -r pipeline/tinyworld/weights/vae runs/more/vae
+    python -m pipeline.tinyworld.train --minutes 120 --out runs/more --init pipeline/tinyworld/weights --config seed1.json
 
 Clips are rendered on the fly from a seeded stream (step s always sees the same clips), with
 the held-out subject combinations of config.HELD_OUT never shown. Each clip gets a keep-mask
@@ -75,8 +78,24 @@ def save_checkpoint(path: Path, state: dict) -> None:
     os.replace(tmp, path)  # atomic: an interrupted save never leaves a half-written checkpoint
 
 
-def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int | None = None) -> None:
-    """Train (or resume) for `minutes` of wall time, or until the checkpoint reaches `max_steps`."""
+def initial_weights(init: Path) -> dict[str, torch.Tensor]:
+    """Text encoder and transformer weights to start from: a run's checkpoint.pt (its EMA) or an
+    exported weights folder (pipeline/tinyworld/weights), as one state dict for the ModuleDict."""
+    if init.is_file():
+        return torch.load(init, weights_only=True)["ema"]
+    state = {}
+    for name, cls in (("text_encoder", TinyTextEncoder), ("transformer", TinyWorldTransformer)):
+        state.update({f"{name}.{k}": v for k, v in cls.from_pretrained(init / name).state_dict().items()})
+    return state
+
+
+def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int | None = None,
+          init: Path | None = None) -> None:
+    """Train (or resume) for `minutes` of wall time, or until the checkpoint reaches `max_steps`.
+
+    A run folder with checkpoint.pt resumes. Otherwise `init` (a checkpoint.pt or an exported
+    weights folder) gives the starting weights; the autoencoder is out/vae, trained first if missing.
+    """
     out.mkdir(parents=True, exist_ok=True)
     start = time.time()
     torch.set_num_threads(cfg.threads)
@@ -99,12 +118,10 @@ def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int
         opt.load_state_dict(state["opt"])
         step = state["step"]
         log(json.dumps({"resumed": step}))
-    elif (out / "init.pt").exists():  # weights only (no optimiser state), e.g. from a committed export
-        state = torch.load(out / "init.pt", weights_only=True)
-        models.load_state_dict(state["models"])
-        ema.load_state_dict(state["ema"])
-        step = state["step"]
-        log(json.dumps({"initialised_from": step}))
+    elif init is not None:  # weights only: a fresh optimiser and a fresh data stream from step 0
+        models.load_state_dict(initial_weights(init))
+        ema.load_state_dict(models.state_dict())
+        log(json.dumps({"initialised_from": str(init)}))
     log_file = (out / "train_log.jsonl").open("a")
     last_ckpt, window_start, window_steps, losses = time.time(), time.time(), 0, []
     while time.time() - start < minutes * 60 and (max_steps is None or step < max_steps):
@@ -139,10 +156,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--minutes", type=float, required=True, help="wall-clock budget of this invocation")
     parser.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, logs, the autoencoder")
     parser.add_argument("--steps", type=int, help="stop when the run reaches this many transformer steps")
-    parser.add_argument("--config", type=Path, help="JSON of TrainConfig fields (unknown keys are errors)")
+    parser.add_argument("--init", type=Path, help="start from these weights: a checkpoint.pt or an exported weights folder")
+    parser.add_argument("--config", type=Path, help="JSON of TrainConfig fields to change (unknown keys are errors)")
     args = parser.parse_args(argv)
     cfg = TrainConfig.from_dict(json.loads(args.config.read_text())) if args.config else TrainConfig()
-    train(cfg, args.minutes, args.out, max_steps=args.steps)
+    if (args.out / "config.json").exists():  # resuming: the run's own config wins, so a resume trains the same thing
+        cfg = TrainConfig.from_dict(json.loads((args.out / "config.json").read_text()))
+    train(cfg, args.minutes, args.out, max_steps=args.steps, init=args.init)
 
 
 if __name__ == "__main__":

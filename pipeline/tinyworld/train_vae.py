@@ -2,6 +2,7 @@
 
     python -m pipeline.tinyworld.train_vae --minutes 8 --out runs/tinyworld/vae
     python -m pipeline.tinyworld.train_vae --minutes 30 --out runs/tinyworld/vae --decoder-only
+    python -m pipeline.tinyworld.train_vae --minutes 12 --out runs/tinyworld2/vae --init runs/tinyworld/vae
 
 --decoder-only goes on training the decoder of the autoencoder in --out with its encoder frozen:
 the latents do not change, so a transformer trained on them stays valid while the pixels it
@@ -34,15 +35,31 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
     return 10 * np.log10(255**2 / max(mse, 1e-10))
 
 
-def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_only: bool = False) -> TinyVideoAutoencoder:
+def reconstruction_loss(recon: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
+    """L1 + MSE, with saturated (object) pixels weighted 10x: objects are a few percent of the
+    frame, yet their colour is what the probes and captions name (red must not drift to orange)."""
+    saturation = frames.amax(dim=1, keepdim=True) - frames.amin(dim=1, keepdim=True)  # (B, 1, T, H, W), grey is 0
+    weight = 1 + 10 * (saturation > 0.3).float()
+    err = (recon - frames).abs() + (recon - frames).pow(2)
+    return (err * weight).sum() / (weight.sum() * frames.shape[1])
+
+
+def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_only: bool = False,
+              init: Path | None = None) -> TinyVideoAutoencoder:
+    """Train for `minutes` and save to `out`. decoder_only: go on from the autoencoder in `out` with its
+    encoder frozen. init: start from another autoencoder's weights and train all of it."""
     torch.manual_seed(cfg.data_seed)
-    rng = np.random.default_rng([cfg.data_seed, 3 if decoder_only else 1])
-    vae = TinyVideoAutoencoder.from_pretrained(out) if decoder_only else TinyVideoAutoencoder()
+    rng = np.random.default_rng([cfg.data_seed, 3 if decoder_only else 4 if init else 1])
+    if decoder_only or init:
+        vae = TinyVideoAutoencoder.from_pretrained(out if decoder_only else init)
+    else:
+        vae = TinyVideoAutoencoder()
     vae.encoder.requires_grad_(not decoder_only)
-    lr = cfg.vae_lr / 2 if decoder_only else cfg.vae_lr
+    lr = cfg.vae_lr / 2 if decoder_only or init else cfg.vae_lr  # going on from weights: a gentler start
     opt = torch.optim.AdamW([p for p in vae.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
     clips_per_step = max(1, cfg.vae_batch_frames // cfg.frames)
     start, step = time.time(), 0
+    last_save = start
     while time.time() - start < minutes * 60:
         width, height = SIZES[int(rng.choice(len(SIZES), p=np.array(cfg.size_weights) / sum(cfg.size_weights)))]
         video, _ = clip_batch(rng, clips_per_step, cfg.frames, width, height, held_out=())
@@ -55,7 +72,7 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_on
             # Half the frames decode from slightly noisy latents: generated latents are never exact.
             noise = torch.randn_like(latents) * 0.1 * (torch.rand(1, 1, latents.shape[2], 1, 1) < 0.5)
             recon = vae.decode(latents + noise * latents.detach().std())
-        loss = F.l1_loss(recon.float(), frames) + F.mse_loss(recon.float(), frames)
+        loss = reconstruction_loss(recon.float(), frames)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -63,6 +80,9 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_on
         if step % 50 == 0:
             log(json.dumps({"phase": "vae", "step": step, "loss": round(loss.item(), 5),
                             "psnr": round(psnr(recon.float(), frames), 2), "minutes": round((time.time() - start) / 60, 2)}))
+        if decoder_only and time.time() - last_save > cfg.checkpoint_minutes * 60:
+            vae.save_pretrained(out)  # the encoder is frozen, so every save is usable as it stands
+            last_save = time.time()
     if not decoder_only:  # a frozen encoder keeps its latent statistics
         _set_latent_stats(vae, rng, cfg)
     vae.save_pretrained(out)
@@ -93,11 +113,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--minutes", type=float, default=TrainConfig.vae_minutes)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--decoder-only", action="store_true", help="fine-tune the decoder of the autoencoder in --out")
+    parser.add_argument("--init", type=Path, help="start from this autoencoder's weights (all of it trains)")
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
     args = parser.parse_args(argv)
     cfg = TrainConfig()
     torch.set_num_threads(args.threads)
-    vae = train_vae(cfg, args.minutes, args.out, decoder_only=args.decoder_only)
+    vae = train_vae(cfg, args.minutes, args.out, decoder_only=args.decoder_only, init=args.init)
     print(json.dumps({"psnr": measure_psnr(vae), "latent_shift": vae.config.latent_shift, "latent_scale": vae.config.latent_scale}))
 
 
