@@ -191,3 +191,19 @@ def test_export_then_start_a_new_run_from_the_exported_weights(tmp_path):
     assert started["step"] == 0
     for key, value in exported.items():
         assert torch.equal(started["models"][f"transformer.{key}"], value), key
+
+
+def test_command_line_generates_with_tinyworld(folder, tmp_path):
+    from pipeline.__main__ import main
+    from pipeline.video_io import read_video
+
+    out = tmp_path / "clip.mp4"
+    assert main(["generate", "--model", "tinyworld", "--weights", str(folder), "--mode", "t2v", "--prompt", PROMPT,
+                 "--seed", "0", "--frames", "4", "--steps", "2", "--out", str(out)]) == 0
+    frames, fps = read_video(out)
+    assert frames.shape == (4, 64, 64, 3) and fps == 8.0
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["model"] == "tinyworld" and sidecar["caption"] == parse(PROMPT).caption
+    assert main(["generate", "--model", "tinyworld", "--weights", str(folder), "--mode", "extend", "--prompt", PROMPT, "--video", str(out),
+                 "--keep", "2", "--frames", "4", "--steps", "2", "--join", "--out", str(tmp_path / "longer.mp4")]) == 0
+    assert read_video(tmp_path / "longer.mp4")[0].shape == (6, 64, 64, 3)
