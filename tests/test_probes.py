@@ -13,9 +13,9 @@ from eval.probes import PROBES, run_probes
 from eval.probes import corruptions as c
 from eval.probes.tracker import camera_motion, observe
 from eval.probes.validate import validate
-from eval.probes.verdict import FAIL, PASS, Verdict
+from eval.probes.verdict import FAIL, INCONCLUSIVE, PASS, Verdict
 from pipeline.video_io import read_video, write_mp4
-from world import Expectation, Thing, expectation_for
+from world import Expectation, Thing, expectation_for, parse
 from world.render import make_clip, render
 
 CASES = [  # probe, scene event, corruption
@@ -137,3 +137,22 @@ def test_validate_reports_rates_for_every_probe():
         for key in ("gt_pass", "corrupt_fail", "gt_inconclusive"):
             assert 0.0 <= row[key] <= 1.0
         assert row["gt_pass"] >= 5 / 6 and row["corrupt_fail"] >= 5 / 6
+
+
+@pytest.mark.parametrize("prompt", [
+    "a red ball moves right and hits a blue box",
+    "a red ball falls and bounces, and a green box stays still",
+    "a red ball moves right behind a wall",
+])
+def test_every_probe_gives_a_verdict_on_broken_videos(prompt):
+    # what an untrained model makes: a named object missing, flat grey, noise
+    expectation = parse(prompt).expectation
+    only_subject = make_clip(parse("a red ball moves right").spec, seed=0).frames
+    grey = np.full((16, 64, 64, 3), 200, np.uint8)
+    noise = np.random.default_rng(0).integers(0, 256, (16, 64, 64, 3), dtype=np.uint8)
+    for frames in (only_subject, grey, noise):
+        verdicts = run_probes(frames, expectation)
+        assert [v.probe for v in verdicts] == list(expectation.probes())
+        assert all(v.status in (PASS, FAIL, INCONCLUSIVE) and v.reason for v in verdicts)
+    permanence = {v.probe: v for v in run_probes(only_subject, parse("a red ball moves right and hits a blue box").expectation)}["permanence"]
+    assert permanence.measured["never_seen"] == ["blue box"]

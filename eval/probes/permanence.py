@@ -29,6 +29,9 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
         return Verdict(NAME, INCONCLUSIVE, f"{obs.tracks[0].thing.name} never seen", {})
     measured: dict = {}
     for index, track in enumerate(obs.tracks):
+        if not track.present.any():  # a named object that never shows is presence's failure, not a change over time
+            measured.setdefault("never_seen", []).append(track.thing.name)
+            continue
         problem = _copies(track) or _gaps(track, occluder=expectation.occluded and index == 0, measured=measured)
         problem = problem or _size(track, occluded=expectation.occluded and index == 0)
         if problem:
