@@ -40,6 +40,8 @@ def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path
     made = json.loads((weights / "train_config.json").read_text())
     cfg = made["config"]
     minutes = sum(25 / r["steps_per_s"] for r in rows) / 60
+    log = (run / "train.log").read_text() if (run / "train.log").exists() else ""
+    starts = [json.loads(line)["initialised_from"] for line in log.splitlines() if '"initialised_from"' in line]
     vae_psnr = measure_psnr(TinyVideoAutoencoder.from_pretrained(weights / "vae"))
     size_mb = sum(p.stat().st_size for p in weights.rglob("*.safetensors")) / 1e6
     lines = [
@@ -49,6 +51,8 @@ def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path
         f"{made['step']} transformer steps of {cfg['batch_size']} clips ({made['step'] * cfg['batch_size']:,} clips), "
         f"about {minutes:.0f} minutes of transformer training on a 2-core CPU; weights {size_mb:.1f} MB (safetensors, EMA, no optimiser).",
         "",
+        *([f"This run started from the weights of `{starts[0]}` (a fresh optimiser and data stream); the steps above "
+           "are this run's own.", ""] if starts else []),
         f"Final loss {rows[-1]['loss']:.4f} at {rows[-1]['clips_per_s']} clips/s.",
         "",
         "![loss](loss.png)",
@@ -64,7 +68,9 @@ def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path
         "```",
     ]
     if fidelity is not None:
-        lines += ["", "## Evaluation", "", f"`python -m eval.fidelity --model tinyworld {fidelity.name}`:", "", "```json",
+        report = json.loads(fidelity.read_text())
+        lines += ["", "## Evaluation", "", f"`python -m eval.fidelity --model tinyworld --n {report['n']} --json` "
+                  "(held-out combinations; rates are the share of clips whose probe verdict is pass):", "", "```json",
                   fidelity.read_text().strip(), "```"]
     path = weights / "REPORT.md"
     path.write_text("\n".join(lines) + "\n")
