@@ -22,6 +22,7 @@ from dataclasses import replace
 import numpy as np
 
 from eval.probes import PROBES, run_probes
+from eval.probes.tracker import observe
 from eval.probes.verdict import PASS
 from pipeline import load
 from pipeline.request import GenerationRequest
@@ -115,9 +116,8 @@ def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, condit
     if conditioning:
         results.update(conditioning_metrics(pipe, prompts[:conditioning], seed, steps))
     median = float(np.median(seconds))
-    fps = out.fps
     results["seconds_per_clip"] = round(median, 3)
-    results["realtime_factor"] = round(len(out.frames) / fps / median, 2)
+    results["realtime_factor"] = round(len(out.frames) / out.fps / median, 2)
     return results
 
 
@@ -162,14 +162,10 @@ def chain_drift(pipe, prompt: str, spec: SceneSpec, seed: int, steps: int | None
     return None if start is None or end is None else float(np.abs(end - start).max())
 
 
-def subject_track(frames: np.ndarray, colour: str) -> np.ndarray:
-    """(T, 2) centroid (x, y) of pixels near the subject's palette colour; NaN where there are none."""
-    target = np.array(PALETTE[colour], dtype=np.float64)
-    near = np.linalg.norm(frames.astype(np.float64) - target, axis=-1) < 60  # (T, H, W)
-    ys, xs = np.mgrid[: frames.shape[1], : frames.shape[2]]
-    counts = near.sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.stack([(near * xs).sum(axis=(1, 2)) / counts, (near * ys).sum(axis=(1, 2)) / counts], axis=1)
+def subject_track(frames: np.ndarray, expectation) -> np.ndarray:
+    """(T, 2) the subject's centre (x, y) with camera motion removed, from the probes' shared
+    tracker; NaN in frames where it is not found."""
+    return observe(frames, expectation).world_centres(0)
 
 
 def interpolation_metrics(pipe, n: int, seed: int, steps: int | None) -> dict:
@@ -185,7 +181,7 @@ def interpolation_metrics(pipe, n: int, seed: int, steps: int | None) -> dict:
                                               steps=steps, video=clip[[0, -1]])).frames
         psnrs += [psnr(out[0], clip[0]), psnr(out[-1], clip[-1])]
         axis, sign = axis_sign[spec.direction]
-        track = subject_track(out, spec.subject.colour)[:, axis]
+        track = subject_track(out, expectation_for(spec))[:, axis]
         steps_along = np.diff(track) * sign
         monotonic.append(bool(np.isfinite(track).all() and (steps_along > -0.5).all()))
     return {"interpolate_keyframe_psnr": round(float(np.mean(psnrs)), 2),

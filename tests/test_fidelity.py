@@ -57,6 +57,6 @@ def test_report_on_a_random_model(folder):
 
 def test_subject_track_follows_a_moving_ball():
     spec = parse("a red ball moves right").spec
-    track = subject_track(make_clip(spec, seed=0).frames, "red")
+    track = subject_track(make_clip(spec, seed=0).frames, expectation_for(spec))
     assert np.isfinite(track).all() and (np.diff(track[:, 0]) > 0).all()
-    assert np.isnan(subject_track(make_clip(spec, seed=0).frames, "blue")).all()
+    assert np.isnan(subject_track(make_clip(spec, seed=0).frames, parse("a blue ball moves right").expectation)).all()
