@@ -31,6 +31,7 @@ class TrainConfig:
     data_seed: int = 0  # seeds the clip stream; the same seed replays the same clips
     frames: int = 16  # frames per training clip (8 fps, 2 s)
     batch_size: int = 16  # clips per step; larger is smoother but slower per step on 2 cores
+    batch_reuse: int = 2  # steps per rendered+encoded batch (fresh noise each); 1 = every step new clips
     size_weights: tuple[float, ...] = (0.7, 0.15, 0.15)  # how often each of SIZES is drawn per step
     image_batch_prob: float = 0.05  # share of steps trained on single frames (images are one-frame videos)
     zh_caption_prob: float = 0.3  # share of captions given in Chinese; the rest English

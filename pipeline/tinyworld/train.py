@@ -8,7 +8,8 @@
     python -m pipeline.tinyworld.train --minutes 120 --out runs/more --init pipeline/tinyworld/weights --config seed1.json
 
 Clips are rendered on the fly from a seeded stream (step s always sees the same clips), with
-the held-out subject combinations of config.HELD_OUT never shown. Each clip gets a keep-mask
+the held-out subject combinations of config.HELD_OUT never shown; each rendered batch serves
+`batch_reuse` steps, each with fresh noise, flow times, keep-masks and caption dropout. Each clip gets a keep-mask
 (see data.sample_keep_mask) so one set of weights learns every mode. Rectified flow: x_t =
 (1 - t) x0 + t noise with logit-normal t, the model predicts noise - x0, loss only on frames
 that are not kept. A resumable checkpoint (weights, EMA, optimiser, step) is written every few
@@ -42,24 +43,33 @@ def build_models(cfg: TrainConfig, vocab_size: int) -> tuple[TinyTextEncoder, Ti
     return text_encoder, transformer
 
 
-def flow_loss(vae, text_encoder, transformer, tokenizer, cfg: TrainConfig, step: int) -> torch.Tensor:
-    """One batch of the seeded stream -> the masked rectified-flow loss."""
-    rng = np.random.default_rng([cfg.data_seed, 2, step])
+@torch.no_grad()
+def stream_batch(vae, cfg: TrainConfig, index: int) -> tuple[torch.Tensor, list[str]]:
+    """Batch `index` of the seeded stream -> (clean latents (B, C, T, h, w), captions)."""
+    rng = np.random.default_rng([cfg.data_seed, 2, index])
     width, height = SIZES[int(rng.choice(len(SIZES), p=np.array(cfg.size_weights) / sum(cfg.size_weights)))]
     frames = 1 if rng.random() < cfg.image_batch_prob else cfg.frames
     video, captions = clip_batch(rng, cfg.batch_size, frames, width, height, cfg.held_out, cfg.zh_caption_prob)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+        return vae.encode(video).float(), captions
+
+
+def flow_loss(x0: torch.Tensor, captions: list[str], text_encoder, transformer, tokenizer, cfg: TrainConfig,
+              step: int) -> torch.Tensor:
+    """Clean latents x0 (B, C, T, h, w) -> the masked rectified-flow loss, with this step's own
+    caption dropout, keep-masks, noise and flow times (so a reused batch is a new problem)."""
+    rng = np.random.default_rng([cfg.data_seed, 3, step])
+    frames = x0.shape[2]
     captions = ["" if rng.random() < cfg.text_drop_prob else c for c in captions]
     keep = torch.from_numpy(np.stack([sample_keep_mask(rng, frames, cfg.mask_probs) for _ in captions]))  # (B, T)
     ids, mask = tokenize(tokenizer, captions)
     gen = torch.Generator().manual_seed(int(rng.integers(2**31)))
+    noise = torch.randn(x0.shape, generator=gen)
+    t = torch.sigmoid(torch.randn(x0.shape[0], generator=gen))  # logit-normal flow time, (B,)
+    tb = t[:, None, None, None, None]
+    kept = keep[:, None, :, None, None]
+    xt = torch.where(kept, x0, (1 - tb) * x0 + tb * noise)
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-        with torch.no_grad():
-            x0 = vae.encode(video).float()  # (B, C, T, h, w)
-        noise = torch.randn(x0.shape, generator=gen)
-        t = torch.sigmoid(torch.randn(x0.shape[0], generator=gen))  # logit-normal flow time, (B,)
-        tb = t[:, None, None, None, None]
-        kept = keep[:, None, :, None, None]
-        xt = torch.where(kept, x0, (1 - tb) * x0 + tb * noise)
         velocity = transformer(xt, keep, t, text_encoder(ids, mask), mask).float()
     err = (velocity - (noise - x0)).pow(2).mean(dim=(1, 3, 4))  # (B, T)
     generated = (~keep).float()
@@ -123,11 +133,13 @@ def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int
         ema.load_state_dict(models.state_dict())
         log(json.dumps({"initialised_from": str(init)}))
     log_file = (out / "train_log.jsonl").open("a")
-    last_ckpt, window_start, window_steps, losses = time.time(), time.time(), 0, []
+    last_ckpt, window_start, window_steps, losses, batch = time.time(), time.time(), 0, [], None
     while time.time() - start < minutes * 60 and (max_steps is None or step < max_steps):
         for group in opt.param_groups:
             group["lr"] = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
-        loss = flow_loss(vae, text_encoder, transformer, tokenizer, cfg, step)
+        if batch is None or step % cfg.batch_reuse == 0:  # rendering + encoding is ~40% of a step: reuse it
+            batch = stream_batch(vae, cfg, step // cfg.batch_reuse)
+        loss = flow_loss(*batch, text_encoder, transformer, tokenizer, cfg, step)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(models.parameters(), 1.0)
