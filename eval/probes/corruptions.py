@@ -93,6 +93,27 @@ def split(clip: Clip, rng: np.random.Generator) -> np.ndarray:
     return render(scene.with_bodies((replace(subject, present=before),) + scene.bodies[1:] + pieces)).frames
 
 
+def smeared(clip: Clip, rng: np.random.Generator) -> np.ndarray:
+    """The subject is streaked along its motion (sideways if it does not move) to about twice its
+    length, kept inside the frame: what an undertrained model draws for a moving object."""
+    scene = clip.scene
+    subject = scene.bodies[0]
+    dx, dy = np.ptp(subject.x), np.ptp(subject.y)
+    norm = np.hypot(dx, dy)
+    ux, uy = (dx / norm, dy / norm) if norm > 1e-6 else (1.0, 0.0)
+    r = subject.radius
+    w, h = scene.width / scene.scale, scene.height / scene.scale
+
+    def margin(offsets: np.ndarray) -> float:  # closest approach of any copy to a frame edge
+        x = (subject.x - scene.camera_x)[:, None] + offsets * ux
+        y = subject.y[:, None] + offsets * uy
+        return float(min(np.min(x - r), np.min(w - x - r), np.min(y - r), np.min(h - y - r)))
+
+    offsets = max((np.linspace(-r, r, 5), np.linspace(0, 2 * r, 5), np.linspace(-2 * r, 0, 5)), key=margin)
+    streak = tuple(replace(subject, x=subject.x + s * ux, y=subject.y + s * uy) for s in offsets)
+    return render(scene.with_bodies(streak + scene.bodies[1:])).frames
+
+
 def _draw(clip: Clip, index: int, body: Body) -> np.ndarray:
     bodies = list(clip.scene.bodies)
     bodies[index] = body

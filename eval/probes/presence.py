@@ -2,8 +2,10 @@
 
     python -m eval probe --video clip.mp4 --prompt "a red ball moves right"
 
-Catches a subject that never appears, comes out in another colour, or has the wrong shape
-(judged by how much of its bounding box it fills and how low its centroid sits).
+Catches a subject that never appears, comes out in another colour, has the wrong shape
+(judged by how much of its bounding box it fills and how low its centroid sits) or is smeared
+into a streak (its box much longer than wide; every world shape fits a near-square box).
+A split object is permanence's to catch: it counts pieces through time.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ MIN_EXTENT = 8  # px: smaller objects are seen but their shape is not judged
 SAG_TRIANGLE = 0.575  # centroid this low in the box: an upward triangle ...
 FILL_TRIANGLE = 0.68  # ... and so is a mask this sparse (a blurred small triangle loses its tip)
 FILL_BALL_MAX, FILL_BOX_MIN = 0.86, 0.91  # fills between ball and box are not judged
+ASPECT_MAX = 1.6  # long / short side of the box: balls and boxes ~1.0, triangles ~1.15, a smear ~2
 
 
 def check(frames: np.ndarray, expectation: Expectation, observation: Observation | None = None) -> Verdict:
@@ -28,17 +31,40 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
     for track in obs.tracks:
         seen = float(track.present.mean())
         shape, fill = shape_of(track)
-        measured[track.thing.name] = {"seen": round(seen, 3), "shape": shape, "fill": fill}
+        aspect = aspect_of(track)
+        measured[track.thing.name] = {"seen": round(seen, 3), "shape": shape, "fill": fill, "aspect": aspect}
         if seen == 0:
             problems.append(f"no {track.thing.name} anywhere")
         elif seen < MIN_SEEN:
             problems.append(f"{track.thing.name} seen in only {seen:.0%} of frames")
+        elif aspect is not None and aspect > ASPECT_MAX:
+            problems.append(f"the {track.thing.name} is smeared: its box is {aspect:.1f}x longer than wide")
         elif track.thing.shape and shape and shape != track.thing.shape:
             problems.append(f"the {track.thing.colour} object looks like a {shape} (fill {fill}), not a {track.thing.shape}")
     if problems:
         return Verdict(NAME, FAIL, "; ".join(problems), measured)
     names = ", ".join(t.thing.name for t in obs.tracks)
     return Verdict(NAME, PASS, f"{names} present", measured)
+
+
+def whole_frames(track: Track) -> np.ndarray:
+    """(T,) bool: frames where the object is one piece, inside the frame, not half hidden, and
+    big enough to judge its shape."""
+    whole = track.present & ~track.border & (track.copies <= 1)
+    if not whole.any():
+        return whole
+    whole &= track.areas >= 0.8 * track.areas[whole].max()  # not half hidden behind something
+    extent = np.minimum(track.boxes[:, 2] - track.boxes[:, 0], track.boxes[:, 3] - track.boxes[:, 1]) + 1
+    return whole & (extent >= MIN_EXTENT)
+
+
+def aspect_of(track: Track) -> float | None:
+    """Median long / short side of the object's box over its whole frames; None if there are none."""
+    whole = whole_frames(track)
+    if not whole.any():
+        return None
+    sides = np.stack([track.boxes[:, 2] - track.boxes[:, 0], track.boxes[:, 3] - track.boxes[:, 1]], axis=1)[whole] + 1
+    return round(float(np.median(sides.max(axis=1) / sides.min(axis=1))), 2)
 
 
 def shape_of(track: Track) -> tuple[str | None, float | None]:
@@ -49,12 +75,7 @@ def shape_of(track: Track) -> tuple[str | None, float | None]:
     (python -m eval.probes.validate --mp4), whose chroma blur fattens and rounds small shapes. Too small, or a fill
     between ball and box, gives None: no judgement rather than a guess.
     """
-    whole = track.present & ~track.border & (track.copies <= 1)
-    if not whole.any():
-        return None, None
-    whole &= track.areas >= 0.8 * track.areas[whole].max()  # not half hidden behind something
-    extent = np.minimum(track.boxes[:, 2] - track.boxes[:, 0], track.boxes[:, 3] - track.boxes[:, 1]) + 1
-    whole &= extent >= MIN_EXTENT
+    whole = whole_frames(track)
     if not whole.any():
         return None, None
     fill = float(np.median(track.fill[whole]))
