@@ -1,13 +1,15 @@
-"""Benchmark: tinyworld's speed on this machine and its probe pass rates against step count.
+"""Benchmark: tinyworld's speed on this machine and its probe pass rates against step count and guidance.
 
-    .venv/bin/python benchmarks/tinyworld_speed.py                 # speed, then 8 / 16 / 32 steps on 40 prompts
-    .venv/bin/python benchmarks/tinyworld_speed.py --n 0           # speed only
+    .venv/bin/python benchmarks/tinyworld_speed.py                          # speed, then 8/16/32 steps x guidance 3/6 on 40 prompts
+    .venv/bin/python benchmarks/tinyworld_speed.py --n 0                    # speed only
+    .venv/bin/python benchmarks/tinyworld_speed.py --steps 8 16 --guidance 3
 
 Prints the one-off import of the libraries (torch, diffusers, transformers: paid once per
-process, whichever model is loaded), the weights' load time after it (target <= 2 s), the median wall time of a 16-frame 64x64
-text-to-video clip at the default step count over 5 runs after a warm-up, and the real-time
-factor (2 s of video / wall time; target >= 4). Then, for each step count, the held-out probe
-pass rates from eval.fidelity, from which the card's default is chosen.
+process, whichever model is loaded), the weights' load time after it (target <= 2 s), the
+median wall time of a 16-frame 64x64 text-to-video clip at the card's default steps and
+guidance over 5 runs after a warm-up, and the real-time factor (2 s of video / wall time;
+target >= 4). Then, for each step count and guidance scale, the held-out probe pass rates from
+eval.fidelity, from which the card's defaults are chosen.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=40, help="held-out prompts per step count (0: speed only)")
     parser.add_argument("--steps", type=int, nargs="+", default=[8, 16, 32])
+    parser.add_argument("--guidance", type=float, nargs="+", default=[3.0, 6.0])
     args = parser.parse_args()
     import pipeline.tinyworld.backend  # noqa: F401  (diffusers and transformers come with it)
 
@@ -52,9 +55,11 @@ def main() -> None:
     print(f"t2v {len(out.frames)} frames {out.frames.shape[2]}x{out.frames.shape[1]} at {out.request.steps} steps: "
           f"{wall:.3f} s median of 5 -> real-time factor {video_seconds / wall:.1f} (target >= 4)")
     for steps in args.steps if args.n else []:
-        report = evaluate("tinyworld", args.n, steps=steps, conditioning=0)
-        rates = "  ".join(f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in report["model"].items())
-        print(f"{steps:>3} steps, {args.n} held-out prompts: {rates}  ({report['seconds_per_clip']:.2f} s/clip)")
+        for guidance in args.guidance:
+            report = evaluate("tinyworld", args.n, steps=steps, conditioning=0, guidance=guidance)
+            rates = "  ".join(f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in report["model"].items())
+            print(f"{steps:>3} steps, guidance {guidance:g}, {args.n} held-out prompts: {rates}  "
+                  f"({report['seconds_per_clip']:.2f} s/clip)", flush=True)
 
 
 if __name__ == "__main__":

@@ -93,16 +93,19 @@ def subject_colour(frames: np.ndarray, colour: str) -> np.ndarray | None:
     return pixels[near].mean(axis=0) if near.sum() >= 8 else None
 
 
-def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, conditioning: int = 20, weights: str | None = None) -> dict:
+def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, conditioning: int = 20, weights: str | None = None,
+             guidance: float | None = None) -> dict:
+    """The report described in the module docstring; steps and guidance default to the model card's."""
     pipe = load(model, weights=weights)
+    sampling = {"steps": steps, "guidance": guidance}  # None: the card's default
     prompts = held_out_prompts(n, seed)
-    results: dict = {"n": n, "steps": steps}
+    results: dict = {"n": n, "steps": steps, "guidance": guidance}
     by_lang: dict[str, dict[str, list]] = {"en": {"model": [], "truth": []}, "zh": {"model": [], "truth": []}}
     seconds = []
     for i, (lang, prompt, spec) in enumerate(prompts):
         expectation = expectation_for(spec)
         start = time.perf_counter()
-        out = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed + i, steps=steps))
+        out = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed + i, **sampling))
         seconds.append(time.perf_counter() - start)
         truth = make_clip(spec, seed=seed + i, frames=len(out.frames), width=out.frames.shape[2], height=out.frames.shape[1])
         by_lang[lang]["model"].append(run_probes(out.frames, expectation))
@@ -114,19 +117,19 @@ def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, condit
     results["share_of_ground_truth"] = {
         k: (round(results["model"][k] / results["ground_truth"][k], 4) if results["ground_truth"][k] else None) for k in PROBES}
     if conditioning:
-        results.update(conditioning_metrics(pipe, prompts[:conditioning], seed, steps))
+        results.update(conditioning_metrics(pipe, prompts[:conditioning], seed, sampling))
     median = float(np.median(seconds))
     results["seconds_per_clip"] = round(median, 3)
     results["realtime_factor"] = round(len(out.frames) / out.fps / median, 2)
     return results
 
 
-def conditioning_metrics(pipe, prompts, seed: int, steps: int | None, keep: int = 4) -> dict:
+def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4) -> dict:
     """Kept-frame PSNR for i2v and extension both ways, the probes on extended clips, colour drift."""
     first, kept, continued, drift = [], {"forward": [], "backward": []}, [], []
     for i, (lang, prompt, spec) in enumerate(prompts):
         clip = make_clip(spec, seed=seed + i).frames  # (16, 64, 64, 3)
-        request = dict(prompt=prompt, seed=seed + i, steps=steps)
+        request = dict(prompt=prompt, seed=seed + i, **sampling)
         out = pipe.generate(GenerationRequest(mode="i2v", image=clip[0], **request)).frames
         first.append(psnr(out[0], clip[0]))
         # forward: the first half given, its last `keep` frames condition the window that continues it
@@ -138,7 +141,7 @@ def conditioning_metrics(pipe, prompts, seed: int, steps: int | None, keep: int 
         kept["backward"].append(psnr(back.frames[-keep:], clip[8:8 + keep]))
         continued.append(run_probes(back.joined()[-16:], expectation_for(spec)))  # frames 0-7 new, 8-15 given
         if i < max(1, len(prompts) // 4):
-            drift.append(chain_drift(pipe, prompt, spec, seed + i, steps, keep))
+            drift.append(chain_drift(pipe, prompt, spec, seed + i, sampling, keep))
     drifts = [d for d in drift if d is not None]
     return {
         "i2v_first_frame_psnr": round(float(np.mean(first)), 2),
@@ -147,16 +150,16 @@ def conditioning_metrics(pipe, prompts, seed: int, steps: int | None, keep: int 
         "extend_probe_pass": pass_rates(continued),
         "chain3_colour_drift": round(float(np.max(drifts)), 2) if drifts else None,
         "chain3_measured": len(drifts),
-        **interpolation_metrics(pipe, len(prompts), seed, steps),
+        **interpolation_metrics(pipe, len(prompts), seed, sampling),
     }
 
 
-def chain_drift(pipe, prompt: str, spec: SceneSpec, seed: int, steps: int | None, keep: int) -> float | None:
+def chain_drift(pipe, prompt: str, spec: SceneSpec, seed: int, sampling: dict, keep: int) -> float | None:
     """Largest per-channel change (0-255) of the subject's mean colour after three forward extensions."""
-    video = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed, steps=steps)).frames
+    video = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed, **sampling)).frames
     start = subject_colour(video, spec.subject.colour)
     for j in range(3):
-        video = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + 100 + j, steps=steps,
+        video = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + 100 + j, **sampling,
                                                 video=video, keep=keep)).joined()
     end = subject_colour(video[-12:], spec.subject.colour)  # the last extension's new frames
     return None if start is None or end is None else float(np.abs(end - start).max())
@@ -168,7 +171,7 @@ def subject_track(frames: np.ndarray, expectation) -> np.ndarray:
     return observe(frames, expectation).world_centres(0)
 
 
-def interpolation_metrics(pipe, n: int, seed: int, steps: int | None) -> dict:
+def interpolation_metrics(pipe, n: int, seed: int, sampling: dict) -> dict:
     """First and last frames of straight-line motions given: keyframe PSNR, and whether the subject
     moves monotonically between them (each step along the motion's axis, allowing 0.5 px jitter)."""
     psnrs, monotonic = [], []
@@ -178,7 +181,7 @@ def interpolation_metrics(pipe, n: int, seed: int, steps: int | None) -> dict:
         spec = sample_spec(rng, event="move", pan=False)
         clip = make_clip(spec, seed=seed + i).frames
         out = pipe.generate(GenerationRequest(mode="interpolate", prompt=short_prompt(spec, "en"), seed=seed + i,
-                                              steps=steps, video=clip[[0, -1]])).frames
+                                              video=clip[[0, -1]], **sampling)).frames
         psnrs += [psnr(out[0], clip[0]), psnr(out[-1], clip[-1])]
         axis, sign = axis_sign[spec.direction]
         track = subject_track(out, expectation_for(spec))[:, axis]
@@ -194,13 +197,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=200, help="held-out prompts (half English, half Chinese)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, help="denoising steps (default: the model card's)")
+    parser.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the model card's)")
     parser.add_argument("--conditioning", type=int, default=20, help="prompts used for i2v / extension / chaining checks")
     parser.add_argument("--weights", help="a local weights folder overriding the model card's")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.n < 2:
         parser.error(f"--n: expected at least 2 prompts (one per language), got {args.n}")
-    report = evaluate(args.model, args.n, args.seed, args.steps, args.conditioning, args.weights)
+    report = evaluate(args.model, args.n, args.seed, args.steps, args.conditioning, args.weights, args.guidance)
     if args.json:
         print(json.dumps(report, indent=1))
         return

@@ -42,7 +42,8 @@ def folder(tmp_path_factory):
 
 
 def test_report_on_a_random_model(folder):
-    report = evaluate("tinyworld", n=4, steps=2, conditioning=2, weights=str(folder))
+    report = evaluate("tinyworld", n=4, steps=2, conditioning=2, weights=str(folder), guidance=2.0)
+    assert (report["steps"], report["guidance"]) == (2, 2.0)
     assert set(report["model"]) == set(PROBES) == set(report["ground_truth"])
     assert set(report["by_language"]) == {"en", "zh"}
     # the world's own clips pass their probes; a random model's noise shows no red/blue object
