@@ -191,6 +191,10 @@ def test_export_then_start_a_new_run_from_the_exported_weights(tmp_path):
     assert started["step"] == 0
     for key, value in exported.items():
         assert torch.equal(started["models"][f"transformer.{key}"], value), key
+    export(more, weights)  # over the folder it started from: the lineage is read first
+    made = json.loads((weights / "train_config.json").read_text())
+    assert made["step"] == 0
+    assert made["lineage"] == [{"steps": 2, "data_seed": cfg.data_seed, "batch_size": 2, "batch_reuse": cfg.batch_reuse}]
 
 
 def test_command_line_generates_with_tinyworld(folder, tmp_path):

@@ -3,8 +3,9 @@
     python -m pipeline.tinyworld.export --run runs/tinyworld --out pipeline/tinyworld/weights
 
 Writes model_index.json with one subfolder per component (vae, text_encoder, tokenizer,
-transformer, scheduler), plus train_config.json (the resolved TrainConfig, with its data seed)
-and the step the weights come from, so the folder says how it was made.
+transformer, scheduler), plus train_config.json (the resolved TrainConfig, with its data seed),
+the step the weights come from and their lineage: the runs before this one, when the run was
+started with `train --init` from an exported folder, so the folder says how it was made.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from transformers import PreTrainedTokenizerFast
 
 from pipeline.tinyworld.config import TrainConfig
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
-from pipeline.tinyworld.train import build_models
+from pipeline.tinyworld.train import build_models, initialised_from
 from pipeline.tinyworld.vae import TinyVideoAutoencoder
 
 SCHEDULER = dict(num_train_timesteps=1000, shift=1.0)  # flow time t = sigma, linear from 1 to 0
@@ -45,11 +46,25 @@ def pipeline_from_run(run: Path) -> tuple[TinyWorldPipeline, int]:
     return pipe, state["step"]
 
 
+def lineage(run: Path) -> list[dict]:
+    """The earlier runs these weights descend from, oldest first (read before `out` is overwritten,
+    which may be the very folder the run started from)."""
+    start = initialised_from(run)
+    parent = start / "train_config.json" if start is not None else None
+    if parent is None or not parent.exists():  # a fresh run, or one started from a checkpoint.pt
+        return []
+    made = json.loads(parent.read_text())
+    cfg = made["config"]
+    return made.get("lineage", []) + [{"steps": made["step"], "data_seed": cfg["data_seed"], "batch_size": cfg["batch_size"],
+                                       "batch_reuse": cfg.get("batch_reuse", 1)}]
+
+
 def export(run: Path, out: Path) -> Path:
     pipe, step = pipeline_from_run(run)
+    history = lineage(run)
     pipe.save_pretrained(out, safe_serialization=True)
     cfg = json.loads((run / "config.json").read_text())
-    (out / "train_config.json").write_text(json.dumps({"step": step, "config": cfg}, indent=1))
+    (out / "train_config.json").write_text(json.dumps({"step": step, "config": cfg, "lineage": history}, indent=1))
     return out
 
 

@@ -18,6 +18,7 @@ import matplotlib
 matplotlib.use("Agg")  # no display here
 import matplotlib.pyplot as plt  # noqa: E402
 
+from pipeline.tinyworld.train import initialised_from  # noqa: E402
 from pipeline.tinyworld.train_vae import measure_psnr  # noqa: E402
 from pipeline.tinyworld.vae import TinyVideoAutoencoder  # noqa: E402
 
@@ -40,19 +41,26 @@ def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path
     made = json.loads((weights / "train_config.json").read_text())
     cfg = made["config"]
     minutes = sum(25 / r["steps_per_s"] for r in rows) / 60
-    log = (run / "train.log").read_text() if (run / "train.log").exists() else ""
-    starts = [json.loads(line)["initialised_from"] for line in log.splitlines() if '"initialised_from"' in line]
+    start = initialised_from(run)
     vae_psnr = measure_psnr(TinyVideoAutoencoder.from_pretrained(weights / "vae"))
     size_mb = sum(p.stat().st_size for p in weights.rglob("*.safetensors")) / 1e6
+    reuse = cfg.get("batch_reuse", 1)
+    earlier = made.get("lineage", [])
+    history = [f"{e['steps']:,} steps (data seed {e['data_seed']}, batch {e['batch_size']}, each batch used {e['batch_reuse']}x)"
+               for e in earlier]
+    total = sum(e["steps"] * e["batch_size"] for e in earlier) + made["step"] * cfg["batch_size"]
     lines = [
         "# tinyworld training report",
         "",
         f"Made by `python -m pipeline.tinyworld.train` (then `export`), data seed {cfg['data_seed']}, "
-        f"{made['step']} transformer steps of {cfg['batch_size']} clips ({made['step'] * cfg['batch_size']:,} clips), "
+        f"{made['step']:,} transformer steps of {cfg['batch_size']} clips ({made['step'] * cfg['batch_size']:,} clip samples, "
+        f"{made['step'] * cfg['batch_size'] // reuse:,} distinct clips: each rendered batch served {reuse} steps), "
         f"about {minutes:.0f} minutes of transformer training on a 2-core CPU; weights {size_mb:.1f} MB (safetensors, EMA, no optimiser).",
         "",
-        *([f"This run started from the weights of `{starts[0]}` (a fresh optimiser and data stream); the steps above "
-           "are this run's own.", ""] if starts else []),
+        *([f"This run started from the weights of `{start}` (a fresh optimiser and data stream); the steps above "
+           "are this run's own.", ""] if start else []),
+        *([f"Those weights came from earlier runs, oldest first: {'; '.join(history)}. "
+           f"With this run: {total:,} clip samples in all.", ""] if history else []),
         f"Final loss {rows[-1]['loss']:.4f} at {rows[-1]['clips_per_s']} clips/s.",
         "",
         "![loss](loss.png)",

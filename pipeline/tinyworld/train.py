@@ -99,6 +99,12 @@ def initial_weights(init: Path) -> dict[str, torch.Tensor]:
     return state
 
 
+def initialised_from(run: Path) -> Path | None:
+    """The checkpoint or weights folder a run started from (`--init`), if any."""
+    path = run / "init.json"
+    return Path(json.loads(path.read_text())["initialised_from"]) if path.exists() else None
+
+
 def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int | None = None,
           init: Path | None = None) -> None:
     """Train (or resume) for `minutes` of wall time, or until the checkpoint reaches `max_steps`.
@@ -131,6 +137,7 @@ def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int
     elif init is not None:  # weights only: a fresh optimiser and a fresh data stream from step 0
         models.load_state_dict(initial_weights(init))
         ema.load_state_dict(models.state_dict())
+        (out / "init.json").write_text(json.dumps({"initialised_from": str(init)}))  # export reads the lineage from it
         log(json.dumps({"initialised_from": str(init)}))
     log_file = (out / "train_log.jsonl").open("a")
     last_ckpt, window_start, window_steps, losses, batch = time.time(), time.time(), 0, [], None
