@@ -157,7 +157,7 @@ def test_unsupported_tasks_name_what_the_card_can_do():
 
 def test_tinyworld_card_limits():
     resolved, notes = GenerationRequest("t2v", "a red ball falls").resolve(TINY)
-    assert (resolved.frames, resolved.width, resolved.height, resolved.steps, resolved.fps) == (16, 64, 64, 16, 8.0)
+    assert (resolved.frames, resolved.width, resolved.height, resolved.steps, resolved.fps) == (16, 64, 64, 8, 8.0)
     for w, h in ((64, 64), (96, 64), (64, 96)):
         assert GenerationRequest("t2v", "x", width=w, height=h).resolve(TINY)[0].width == w
     with pytest.raises(RequestError, match=r"^width, height: 96x96 is not a size tinyworld makes; allowed 64x64, 96x64, 64x96$"):
