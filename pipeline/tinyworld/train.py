@@ -5,7 +5,8 @@
     python -m pipeline.tinyworld.export --run runs/tinyworld --out pipeline/tinyworld/weights
     # go on from the committed weights in a new run (fresh optimiser), e.g. in a later session:
     mkdir -p runs/more && cp -r pipeline/tinyworld/weights/vae runs/more/vae
-    python -m pipeline.tinyworld.train --minutes 120 --out runs/more --init pipeline/tinyworld/weights --config seed1.json
+    echo '{"data_seed": 3}' > runs/more/seed.json    # a seed the shipped weights' lineage has not used
+    python -m pipeline.tinyworld.train --minutes 120 --out runs/more --init pipeline/tinyworld/weights --config runs/more/seed.json
 
 Clips are rendered on the fly from a seeded stream (step s always sees the same clips), with
 the held-out subject combinations of config.HELD_OUT never shown; each rendered batch serves
