@@ -87,7 +87,7 @@ def _size(track: Track, occluded: bool) -> str | None:
         gone = np.flatnonzero(~track.present)
         if not len(gone):
             return None
-        extent = np.maximum(track.boxes[:, 2] - track.boxes[:, 0], track.boxes[:, 3] - track.boxes[:, 1]) + 1
+        extent = track.sides.max(axis=1)
         before, after = extent[: gone[0]][track.present[: gone[0]]], extent[gone[-1] + 1 :]
         if len(before) and len(after):
             ratio = after.max() / before.max()

@@ -54,8 +54,7 @@ def whole_frames(track: Track) -> np.ndarray:
     if not whole.any():
         return whole
     whole &= track.areas >= 0.8 * track.areas[whole].max()  # not half hidden behind something
-    extent = np.minimum(track.boxes[:, 2] - track.boxes[:, 0], track.boxes[:, 3] - track.boxes[:, 1]) + 1
-    return whole & (extent >= MIN_EXTENT)
+    return whole & (track.sides.min(axis=1) >= MIN_EXTENT)
 
 
 def aspect_of(track: Track) -> float | None:
@@ -63,7 +62,7 @@ def aspect_of(track: Track) -> float | None:
     whole = whole_frames(track)
     if not whole.any():
         return None
-    sides = np.stack([track.boxes[:, 2] - track.boxes[:, 0], track.boxes[:, 3] - track.boxes[:, 1]], axis=1)[whole] + 1
+    sides = track.sides[whole]
     return round(float(np.median(sides.max(axis=1) / sides.min(axis=1))), 2)
 
 

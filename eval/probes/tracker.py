@@ -41,6 +41,11 @@ class Track:
     sag: np.ndarray  # (T,) centroid height within the box, 0 top .. 1 bottom: 0.5 ball/box, ~0.65 upward triangle
 
     @property
+    def sides(self) -> np.ndarray:
+        """(T, 2) width and height of the box in pixels (1 for a one-pixel blob; 1 where absent)."""
+        return np.stack([self.boxes[:, 2] - self.boxes[:, 0], self.boxes[:, 3] - self.boxes[:, 1]], axis=1) + 1
+
+    @property
     def usual_area(self) -> float:
         """Median area over frames where the object is wholly in view; 0 if it never is."""
         whole = self.present & ~self.border
