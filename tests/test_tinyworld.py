@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from pipeline.api import clear_cache
 from pipeline.tinyworld.config import TrainConfig
 from pipeline.tinyworld.export import export
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
-from pipeline.tinyworld.data import sample_keep_mask
+from pipeline.tinyworld.data import RenderedBatches, sample_keep_mask, stream_batches
 from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.train import train
 from tiny_models import tiny_tinyworld
@@ -164,6 +165,16 @@ def test_keep_masks_cover_every_mode():
     assert all(not m.all() for m in masks)  # always something to generate
 
 
+def test_rendering_workers_give_the_same_batches_as_rendering_in_the_loop():
+    cfg = TrainConfig(batch_size=2, frames=4, data_workers=2)
+    loaded = iter(stream_batches(cfg, first=7))  # a resumed run starts the stream mid-way
+    for index in (7, 8):
+        video, captions = next(loaded)
+        expected_video, expected_captions = RenderedBatches(replace(cfg, data_workers=0))[index]
+        assert video.dtype == torch.uint8 and torch.equal(video, expected_video)
+        assert captions == expected_captions
+
+
 def test_training_runs_checkpoints_and_resumes(tmp_path):
     cfg = TrainConfig(width=32, depth=1, heads=2, text_width=16, text_depth=1, batch_size=2, frames=4,
                       vae_minutes=0.02, vae_batch_frames=4, checkpoint_minutes=100)
@@ -194,7 +205,8 @@ def test_export_then_start_a_new_run_from_the_exported_weights(tmp_path):
     export(more, weights)  # over the folder it started from: the lineage is read first
     made = json.loads((weights / "train_config.json").read_text())
     assert made["step"] == 0
-    assert made["lineage"] == [{"steps": 2, "data_seed": cfg.data_seed, "batch_size": 2, "batch_reuse": cfg.batch_reuse}]
+    assert made["lineage"] == [{"steps": 2, "data_seed": cfg.data_seed, "batch_size": 2, "batch_reuse": cfg.batch_reuse,
+                                "device": "cpu"}]
 
 
 def test_command_line_generates_with_tinyworld(folder, tmp_path):

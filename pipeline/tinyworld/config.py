@@ -57,6 +57,8 @@ class TrainConfig:
     checkpoint_minutes: float = 5.0  # how often a resumable checkpoint is written
     threads: int = 2  # torch CPU threads
     bf16: bool = True  # bf16 autocast on CPU: ~2x faster than fp32 here
+    device: str = "cpu"  # "cuda" trains on a GPU; the shipped model must still run on the CPU
+    data_workers: int = 0  # processes rendering clips ahead of the trainer; 0 renders in the training loop
     held_out: tuple[tuple[str, str, str], ...] = HELD_OUT
 
     def to_dict(self) -> dict:

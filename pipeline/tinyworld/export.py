@@ -32,7 +32,7 @@ def pipeline_from_run(run: Path) -> tuple[TinyWorldPipeline, int]:
     cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text()))
     tokenizer = PreTrainedTokenizerFast.from_pretrained(run / "tokenizer")
     text_encoder, transformer = build_models(cfg, len(tokenizer))
-    state = torch.load(run / "checkpoint.pt", weights_only=True)
+    state = torch.load(run / "checkpoint.pt", weights_only=True, map_location="cpu")  # it may come from a GPU
     ema = state["ema"]
     text_encoder.load_state_dict({k.removeprefix("text_encoder."): v for k, v in ema.items() if k.startswith("text_encoder.")})
     transformer.load_state_dict({k.removeprefix("transformer."): v for k, v in ema.items() if k.startswith("transformer.")})
@@ -56,7 +56,7 @@ def lineage(run: Path) -> list[dict]:
     made = json.loads(parent.read_text())
     cfg = made["config"]
     return made.get("lineage", []) + [{"steps": made["step"], "data_seed": cfg["data_seed"], "batch_size": cfg["batch_size"],
-                                       "batch_reuse": cfg.get("batch_reuse", 1)}]
+                                       "batch_reuse": cfg.get("batch_reuse", 1), "device": cfg.get("device", "cpu")}]
 
 
 def export(run: Path, out: Path) -> Path:

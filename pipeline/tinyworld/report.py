@@ -35,6 +35,11 @@ def loss_plot(rows: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def where(device: str) -> str:
+    """Where a run trained, from its config's device."""
+    return "a GPU" if device.startswith("cuda") else "a 2-core CPU"
+
+
 def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path:
     rows = [json.loads(line) for line in (run / "train_log.jsonl").read_text().splitlines() if line.strip()]
     loss_plot(rows, weights / "loss.png")
@@ -46,8 +51,8 @@ def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path
     size_mb = sum(p.stat().st_size for p in weights.rglob("*.safetensors")) / 1e6
     reuse = cfg.get("batch_reuse", 1)
     earlier = made.get("lineage", [])
-    history = [f"{e['steps']:,} steps (data seed {e['data_seed']}, batch {e['batch_size']}, each batch used {e['batch_reuse']}x)"
-               for e in earlier]
+    history = [f"{e['steps']:,} steps (data seed {e['data_seed']}, batch {e['batch_size']}, each batch used {e['batch_reuse']}x, "
+               f"on {where(e.get('device', 'cpu'))})" for e in earlier]
     total = sum(e["steps"] * e["batch_size"] for e in earlier) + made["step"] * cfg["batch_size"]
     lines = [
         "# tinyworld training report",
@@ -55,7 +60,7 @@ def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path
         f"Made by `python -m pipeline.tinyworld.train` (then `export`), data seed {cfg['data_seed']}, "
         f"{made['step']:,} transformer steps of {cfg['batch_size']} clips ({made['step'] * cfg['batch_size']:,} clip samples, "
         f"{made['step'] * cfg['batch_size'] // reuse:,} distinct clips: each rendered batch served {reuse} steps), "
-        f"about {minutes:.0f} minutes of transformer training on a 2-core CPU; weights {size_mb:.1f} MB (safetensors, EMA, no optimiser).",
+        f"about {minutes:.0f} minutes of transformer training on {where(cfg.get('device', 'cpu'))}; weights {size_mb:.1f} MB (safetensors, EMA, no optimiser).",
         "",
         *([f"This run started from the weights of `{start}` (a fresh optimiser and data stream); the steps above "
            "are this run's own.", ""] if start else []),
@@ -66,6 +71,9 @@ def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path
         "![loss](loss.png)",
         "",
         f"Autoencoder round trip PSNR on fresh clips (dB): {json.dumps(vae_psnr)}",
+        *(["", "The autoencoder's decoder was fine-tuned after the transformer, on its frozen encoder "
+           "(`train_vae --decoder-only`, the run's `vae_decoder/`): the latents the transformer learned are "
+           "unchanged, only the pixels they decode to are sharper."] if (run / "vae_decoder").exists() else []),
         "",
         f"Held-out subject combinations (never trained on): {cfg['held_out']}",
         "",

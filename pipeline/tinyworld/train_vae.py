@@ -3,6 +3,7 @@
     python -m pipeline.tinyworld.train_vae --minutes 8 --out runs/tinyworld/vae
     python -m pipeline.tinyworld.train_vae --minutes 30 --out runs/tinyworld/vae --decoder-only
     python -m pipeline.tinyworld.train_vae --minutes 12 --out runs/tinyworld2/vae --init runs/tinyworld/vae
+    python -m pipeline.tinyworld.train_vae --minutes 3 --out runs/gpu/vae --decoder-only --config gpu_vae.json   # e.g. {"device": "cuda", "data_workers": 15, "vae_batch_frames": 512}
 
 --decoder-only goes on training the decoder of the autoencoder in --out with its encoder frozen:
 the latents do not change, so a transformer trained on them stays valid while the pixels it
@@ -25,7 +26,9 @@ import torch.nn.functional as F
 from einops import rearrange
 
 from pipeline.tinyworld.config import SIZES, TrainConfig
-from pipeline.tinyworld.data import clip_batch
+from dataclasses import replace
+
+from pipeline.tinyworld.data import clip_batch, stream_batches, to_unit_range
 from pipeline.tinyworld.vae import TinyVideoAutoencoder
 
 
@@ -49,28 +52,33 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_on
     """Train for `minutes` and save to `out`. decoder_only: go on from the autoencoder in `out` with its
     encoder frozen. init: start from another autoencoder's weights and train all of it."""
     torch.manual_seed(cfg.data_seed)
-    rng = np.random.default_rng([cfg.data_seed, 3 if decoder_only else 4 if init else 1])
+    phase = 3 if decoder_only else 4 if init else 1
+    rng = np.random.default_rng([cfg.data_seed, phase])
     if decoder_only or init:
         vae = TinyVideoAutoencoder.from_pretrained(out if decoder_only else init)
     else:
         vae = TinyVideoAutoencoder()
+    vae.to(cfg.device)
     vae.encoder.requires_grad_(not decoder_only)
     lr = cfg.vae_lr / 2 if decoder_only or init else cfg.vae_lr  # going on from weights: a gentler start
     opt = torch.optim.AdamW([p for p in vae.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
     clips_per_step = max(1, cfg.vae_batch_frames // cfg.frames)
+    # Frames come from the training stream's renderer (in cfg.data_workers processes), every held-out
+    # combination included: the autoencoder learns pixels, not the captions' combinations.
+    stream = replace(cfg, batch_size=clips_per_step, image_batch_prob=0.0, held_out=(), data_seed=cfg.data_seed * 10 + phase)
+    batches = iter(stream_batches(stream, 0))
     start, step = time.time(), 0
     last_save = start
     while time.time() - start < minutes * 60:
-        width, height = SIZES[int(rng.choice(len(SIZES), p=np.array(cfg.size_weights) / sum(cfg.size_weights)))]
-        video, _ = clip_batch(rng, clips_per_step, cfg.frames, width, height, held_out=())
+        video = to_unit_range(next(batches)[0].to(cfg.device))
         frames = rearrange(video, "b c t h w -> 1 c (b t) h w")  # every frame on its own: (1, 3, B*T, H, W)
         progress = (time.time() - start) / (minutes * 60)
         for group in opt.param_groups:  # cosine decay: the last minutes polish edges
             group["lr"] = lr * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+        with torch.autocast(cfg.device, dtype=torch.bfloat16, enabled=cfg.bf16):
             latents = vae.encode(frames)
             # Half the frames decode from slightly noisy latents: generated latents are never exact.
-            noise = torch.randn_like(latents) * 0.1 * (torch.rand(1, 1, latents.shape[2], 1, 1) < 0.5)
+            noise = torch.randn_like(latents) * 0.1 * (torch.rand(1, 1, latents.shape[2], 1, 1, device=latents.device) < 0.5)
             recon = vae.decode(latents + noise * latents.detach().std())
         loss = reconstruction_loss(recon.float(), frames)
         opt.zero_grad(set_to_none=True)
@@ -83,6 +91,7 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_on
         if decoder_only and time.time() - last_save > cfg.checkpoint_minutes * 60:
             vae.save_pretrained(out)  # the encoder is frozen, so every save is usable as it stands
             last_save = time.time()
+    vae.cpu()
     if not decoder_only:  # a frozen encoder keeps its latent statistics
         _set_latent_stats(vae, rng, cfg)
     vae.save_pretrained(out)
@@ -115,8 +124,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--decoder-only", action="store_true", help="fine-tune the decoder of the autoencoder in --out")
     parser.add_argument("--init", type=Path, help="start from this autoencoder's weights (all of it trains)")
     parser.add_argument("--threads", type=int, default=TrainConfig.threads)
+    parser.add_argument("--config", type=Path, help="JSON of TrainConfig fields to change, e.g. device, data_workers, vae_batch_frames")
     args = parser.parse_args(argv)
-    cfg = TrainConfig()
+    cfg = TrainConfig.from_dict(json.loads(args.config.read_text())) if args.config else TrainConfig()
     torch.set_num_threads(args.threads)
     vae = train_vae(cfg, args.minutes, args.out, decoder_only=args.decoder_only, init=args.init)
     print(json.dumps({"psnr": measure_psnr(vae), "latent_shift": vae.config.latent_shift, "latent_scale": vae.config.latent_scale}))

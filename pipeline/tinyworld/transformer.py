@@ -24,7 +24,7 @@ from einops import rearrange
 
 def sincos(positions: torch.Tensor, dim: int, period: float = 10000.0) -> torch.Tensor:
     """(N,) float positions -> (N, dim) sin-cos features."""
-    freqs = torch.exp(-math.log(period) * torch.arange(dim // 2, dtype=torch.float32) / (dim // 2))
+    freqs = torch.exp(-math.log(period) * torch.arange(dim // 2, dtype=torch.float32, device=positions.device) / (dim // 2))
     angles = positions.float()[:, None] * freqs[None]
     return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
