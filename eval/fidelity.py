@@ -9,7 +9,10 @@ English, half in Chinese. For each, the model's text-to-video clip and the world
 clip for the same prompt and seed go through the same probes; a probe's rate is the share of
 clips whose verdict is pass. Conditioning is measured on ground-truth clips: image-to-video
 first-frame PSNR, extension kept-frame PSNR (forward and backward) and the probes on the
-extended clip, subject colour drift over three chained extensions, and speed.
+extended clip, subject colour drift over three chained extensions, and speed. There the prompt
+is the given clip's own detailed caption: a short prompt leaves sizes and the background unsaid,
+the parser fills in "medium" and "plain", and a model that follows its text would be told to
+contradict the frames it continues.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from eval.probes.verdict import PASS
 from pipeline import load
 from pipeline.request import GenerationRequest
 from pipeline.tinyworld.config import HELD_OUT
-from world import PALETTE, ObjectSpec, SceneSpec, expectation_for, parse, sample_spec, short_prompt
+from world import PALETTE, ObjectSpec, SceneSpec, detailed_caption, expectation_for, parse, sample_spec, short_prompt
 from world.render import make_clip
 
 # Parser-accepted rewrites: a paraphrase is kept only when it parses to the same expectation.
@@ -129,6 +132,7 @@ def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4
     first, kept, continued, drift = [], {"forward": [], "backward": []}, [], []
     for i, (lang, prompt, spec) in enumerate(prompts):
         clip = make_clip(spec, seed=seed + i).frames  # (16, 64, 64, 3)
+        prompt = detailed_caption(spec, lang)  # what the given frames show, sizes and background included
         request = dict(prompt=prompt, seed=seed + i, **sampling)
         out = pipe.generate(GenerationRequest(mode="i2v", image=clip[0], **request)).frames
         first.append(psnr(out[0], clip[0]))

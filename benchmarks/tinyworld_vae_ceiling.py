@@ -1,0 +1,57 @@
+"""Benchmark: the probes' ceiling through tinyworld's autoencoder.
+
+    .venv/bin/python benchmarks/tinyworld_vae_ceiling.py                          # the shipped autoencoder, 80 clips
+    .venv/bin/python benchmarks/tinyworld_vae_ceiling.py --vae runs/more/vae --n 200
+
+Ground-truth clips for eval.fidelity's held-out prompts go through the autoencoder (encode, then
+decode) and then through the probes. Whatever fails here, the transformer cannot pass: it only
+makes latents, and these are the ground truth's own. Prints each probe's pass rate and the
+round trip's PSNR.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eval.fidelity import held_out_prompts, pass_rates, psnr  # noqa: E402
+from eval.probes import run_probes  # noqa: E402
+from pipeline.tinyworld.data import to_unit_range  # noqa: E402
+from pipeline.tinyworld.vae import TinyVideoAutoencoder  # noqa: E402
+from world import expectation_for  # noqa: E402
+from world.render import make_clip  # noqa: E402
+
+
+@torch.no_grad()
+def round_trip(vae: TinyVideoAutoencoder, frames: np.ndarray) -> np.ndarray:
+    """uint8 (T, H, W, 3) -> the same frames after encode and decode, uint8 (T, H, W, 3)."""
+    video = to_unit_range(torch.from_numpy(frames).permute(3, 0, 1, 2)[None])  # (1, 3, T, H, W)
+    decoded = vae.decode(vae.encode(video))[0].permute(1, 2, 3, 0)  # (T, H, W, 3)
+    return ((decoded.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).numpy()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vae", type=Path, default=Path("pipeline/tinyworld/weights/vae"))
+    parser.add_argument("--n", type=int, default=80, help="held-out prompts (those of eval.fidelity, same seeds)")
+    args = parser.parse_args()
+    vae = TinyVideoAutoencoder.from_pretrained(args.vae).eval()
+    verdicts, psnrs = [], []
+    for i, (_, _, spec) in enumerate(held_out_prompts(args.n)):
+        truth = make_clip(spec, seed=i).frames
+        decoded = round_trip(vae, truth)
+        psnrs.append(psnr(decoded, truth))
+        verdicts.append(run_probes(decoded, expectation_for(spec)))
+    rates = "  ".join(f"{k} {v:.3f}" for k, v in pass_rates(verdicts).items() if v is not None)
+    print(f"{args.vae}: {args.n} ground-truth clips through the autoencoder: round trip {np.mean(psnrs):.2f} dB")
+    print(f"  probe pass rates: {rates}")
+
+
+if __name__ == "__main__":
+    main()
