@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from pipeline.tinyworld.config import SIZES
+from pipeline.tinyworld.config import SIZES, TrainConfig
 from world import detailed_caption, sample_spec
 from world.render import make_clip
 
@@ -84,7 +84,7 @@ class RenderedBatches(torch.utils.data.Dataset):
     workers (cfg.data_workers) change the speed of training and nothing else.
     """
 
-    def __init__(self, cfg):  # a config.TrainConfig
+    def __init__(self, cfg: TrainConfig):
         self.cfg = cfg
 
     def __len__(self) -> int:
@@ -98,7 +98,7 @@ class RenderedBatches(torch.utils.data.Dataset):
         return render_clips(rng, cfg.batch_size, frames, width, height, cfg.held_out, cfg.zh_caption_prob)
 
 
-def stream_batches(cfg, first: int) -> torch.utils.data.DataLoader:
+def stream_batches(cfg: TrainConfig, first: int) -> torch.utils.data.DataLoader:
     """Rendered batches first, first + 1, ... (workers render ahead when cfg.data_workers > 0)."""
     return torch.utils.data.DataLoader(
         RenderedBatches(cfg), batch_size=None, sampler=range(first, len(RenderedBatches(cfg))),

@@ -37,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from pipeline.tinyworld.config import SIZES, TrainConfig
+from pipeline.tinyworld.config import TrainConfig
 from pipeline.tinyworld.data import sample_keep_mask, stream_batches, to_unit_range
 from pipeline.tinyworld.text import TinyTextEncoder, build_tokenizer, tokenize
 from pipeline.tinyworld.train_vae import train_vae

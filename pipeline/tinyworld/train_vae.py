@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,8 +27,6 @@ import torch.nn.functional as F
 from einops import rearrange
 
 from pipeline.tinyworld.config import SIZES, TrainConfig
-from dataclasses import replace
-
 from pipeline.tinyworld.data import clip_batch, stream_batches, to_unit_range
 from pipeline.tinyworld.vae import TinyVideoAutoencoder
 
@@ -64,7 +63,8 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_on
     opt = torch.optim.AdamW([p for p in vae.parameters() if p.requires_grad], lr=lr, weight_decay=0.0)
     clips_per_step = max(1, cfg.vae_batch_frames // cfg.frames)
     # Frames come from the training stream's renderer (in cfg.data_workers processes), every held-out
-    # combination included: the autoencoder learns pixels, not the captions' combinations.
+    # combination included: the autoencoder learns pixels, not the captions' combinations. Its own data
+    # seed keeps it apart from the transformer's stream.
     stream = replace(cfg, batch_size=clips_per_step, image_batch_prob=0.0, held_out=(), data_seed=cfg.data_seed * 10 + phase)
     batches = iter(stream_batches(stream, 0))
     start, step = time.time(), 0
