@@ -8,11 +8,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from eval.fidelity import evaluate, held_out_prompts, subject_colour, subject_track
+from eval.fidelity import conditioning_metrics, evaluate, held_out_prompts, subject_colour, subject_track
 from eval.probes import PROBES
 from pipeline.tinyworld.config import HELD_OUT
 from tiny_models import tiny_tinyworld
-from world import PALETTE, expectation_for, parse, short_prompt
+from pipeline import load
+from world import PALETTE, detailed_caption, expectation_for, parse, short_prompt
 from world.render import make_clip
 
 
@@ -54,6 +55,18 @@ def test_report_on_a_random_model(folder):
         assert np.isfinite(report[key]) and report[key] > 0, key
     assert set(report["extend_kept_psnr_by_direction"]) == {"forward", "backward"}
     assert 0 <= report["interpolate_monotonic"] <= 1
+
+
+def test_conditioning_prompts_describe_the_given_clip(folder, monkeypatch):
+    # A short prompt leaves sizes unsaid and its expansion says "medium": extending a small object
+    # with it would ask the model to contradict the frames it is given.
+    pipe = load("tinyworld", weights=str(folder))
+    generate, requests = pipe.generate, []
+    monkeypatch.setattr(pipe, "generate", lambda request: requests.append(request) or generate(request))
+    [(lang, prompt, spec)] = held_out_prompts(1)
+    conditioning_metrics(pipe, [(lang, prompt, spec)], seed=0, sampling={"steps": 1, "guidance": None})
+    conditioned = [r for r in requests if r.mode in ("i2v", "extend")]
+    assert conditioned and {r.prompt for r in conditioned} == {detailed_caption(spec, lang)} != {prompt}
 
 
 def test_subject_track_follows_a_moving_ball():
