@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")  # no display here
 import matplotlib.pyplot as plt  # noqa: E402
@@ -25,10 +26,16 @@ from pipeline.tinyworld.vae import TinyVideoAutoencoder  # noqa: E402
 
 def loss_plot(rows: list[dict], path: Path) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.2), dpi=100)
-    ax.plot([r["step"] for r in rows], [r["loss"] for r in rows], lw=1)
+    steps, losses = [r["step"] for r in rows], [r["loss"] for r in rows]
+    ax.plot(steps, losses, lw=0.6, alpha=0.35, label="mean of 25 steps")
+    window = max(1, len(rows) // 40)  # batches differ (sizes, one-frame images): the trend needs smoothing
+    if len(rows) > window:
+        trend = np.convolve(losses, np.ones(window) / window, mode="valid")
+        ax.plot(steps[window - 1:], trend, lw=1.5, label=f"mean of {window * 25} steps")
+    ax.legend(fontsize=8)
     ax.set_yscale("log")
     ax.set_xlabel("step")
-    ax.set_ylabel("flow-matching loss (mean of 25 steps)")
+    ax.set_ylabel("flow-matching loss")
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
