@@ -17,6 +17,7 @@ from pipeline import GenerationRequest, load
 from pipeline.api import clear_cache
 from pipeline.tinyworld.config import TrainConfig
 from pipeline.tinyworld.export import export
+from pipeline.tinyworld.report import write_report
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
 from pipeline.tinyworld.data import RenderedBatches, sample_keep_mask, stream_batches
 from pipeline.tinyworld.text import tokenize
@@ -207,6 +208,19 @@ def test_export_then_start_a_new_run_from_the_exported_weights(tmp_path):
     assert made["step"] == 0
     assert made["lineage"] == [{"steps": 2, "data_seed": cfg.data_seed, "batch_size": 2, "batch_reuse": cfg.batch_reuse,
                                 "device": "cpu"}]
+
+
+def test_report_has_the_steps_the_loss_curve_and_the_evaluation(tmp_path):
+    cfg = TrainConfig(width=32, depth=1, heads=2, text_width=16, text_depth=1, batch_size=2, frames=4,
+                      vae_minutes=0.02, vae_batch_frames=4)
+    run, weights = tmp_path / "run", tmp_path / "weights"
+    train(cfg, minutes=5, out=run, log=lambda _: None, max_steps=25)  # one logged row
+    export(run, weights)
+    fidelity = tmp_path / "fidelity.json"
+    fidelity.write_text(json.dumps({"n": 4, "model": {"presence": 0.25}}))
+    text = write_report(run, weights, fidelity).read_text()
+    assert "25 transformer steps of 2 clips" in text and "on a 2-core CPU" in text
+    assert '"presence": 0.25' in text and (weights / "loss.png").stat().st_size > 1000
 
 
 def test_command_line_generates_with_tinyworld(folder, tmp_path):
