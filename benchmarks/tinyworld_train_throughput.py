@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline.tinyworld.config import TrainConfig  # noqa: E402
 from pipeline.tinyworld.data import stream_batches  # noqa: E402
 from pipeline.tinyworld.text import build_tokenizer  # noqa: E402
-from pipeline.tinyworld.train import build_models, flow_loss, update_ema  # noqa: E402
+from pipeline.tinyworld.train import build_models, build_optimiser, flow_loss, optimiser_step  # noqa: E402
 
 
 def render_rate(cfg: TrainConfig, batches: int) -> float:
@@ -45,16 +45,13 @@ def step_rate(cfg: TrainConfig, steps: int) -> float:
     text_encoder, transformer = build_models(cfg, len(tokenizer))
     models = torch.nn.ModuleDict({"text_encoder": text_encoder, "transformer": transformer}).to(cfg.device)
     ema = copy.deepcopy(models).requires_grad_(False)
-    opt = torch.optim.AdamW(models.parameters(), lr=1e-4, fused=cfg.device == "cuda")
+    opt = build_optimiser(models, cfg)
     x0 = torch.randn(cfg.batch_size, 16, cfg.frames, 8, 8, device=cfg.device)
     captions = ["A medium red ball moves steadily to the right across the frame."] * cfg.batch_size
 
     def one(step: int) -> None:
         loss = flow_loss(x0, captions, text_encoder, transformer, tokenizer, cfg, step)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        update_ema(ema, models, 0.999)
+        optimiser_step(loss, models, ema, opt, cfg.ema_decay)
 
     for step in range(3):  # warm-up: allocations, kernel selection
         one(step)

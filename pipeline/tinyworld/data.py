@@ -100,7 +100,8 @@ class RenderedBatches(torch.utils.data.Dataset):
 
 def stream_batches(cfg: TrainConfig, first: int) -> torch.utils.data.DataLoader:
     """Rendered batches first, first + 1, ... (workers render ahead when cfg.data_workers > 0)."""
+    batches = RenderedBatches(cfg)
     return torch.utils.data.DataLoader(
-        RenderedBatches(cfg), batch_size=None, sampler=range(first, len(RenderedBatches(cfg))),
+        batches, batch_size=None, sampler=range(first, len(batches)),
         num_workers=cfg.data_workers, prefetch_factor=4 if cfg.data_workers else None,
         persistent_workers=cfg.data_workers > 0)

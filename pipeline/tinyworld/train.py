@@ -86,6 +86,21 @@ def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> No
     torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)  # one fused op, not one per tensor
 
 
+def build_optimiser(models: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    return torch.optim.AdamW(models.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99),
+                             fused=cfg.device == "cuda")
+
+
+def optimiser_step(loss: torch.Tensor, models: torch.nn.Module, ema: torch.nn.Module, opt: torch.optim.Optimizer,
+                   ema_decay: float) -> None:
+    """One update from `loss`: gradients clipped to norm 1, the optimiser steps, the EMA follows."""
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(models.parameters(), 1.0)
+    opt.step()
+    update_ema(ema, models, ema_decay)
+
+
 def save_checkpoint(path: Path, state: dict) -> None:
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -129,8 +144,7 @@ def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int
     text_encoder, transformer = build_models(cfg, len(tokenizer))
     models = torch.nn.ModuleDict({"text_encoder": text_encoder, "transformer": transformer}).to(cfg.device)
     ema = copy.deepcopy(models).requires_grad_(False)
-    opt = torch.optim.AdamW(models.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, betas=(0.9, 0.99),
-                            fused=cfg.device == "cuda")
+    opt = build_optimiser(models, cfg)
     step = 0
     ckpt = out / "checkpoint.pt"
     if ckpt.exists():
@@ -155,11 +169,7 @@ def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int
             video, captions = next(batches)
             batch = encode(vae, video, cfg), captions
         loss = flow_loss(*batch, text_encoder, transformer, tokenizer, cfg, step)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(models.parameters(), 1.0)
-        opt.step()
-        update_ema(ema, models, min(cfg.ema_decay, (1 + step) / (10 + step)))
+        optimiser_step(loss, models, ema, opt, min(cfg.ema_decay, (1 + step) / (10 + step)))
         step += 1
         window_steps += 1
         losses.append(loss.detach())  # read back every 25 steps, so a GPU is not made to wait each step
