@@ -19,7 +19,8 @@ from pipeline.tinyworld.config import TrainConfig
 from pipeline.tinyworld.export import export
 from pipeline.tinyworld.report import write_report
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
-from pipeline.tinyworld.data import RenderedBatches, sample_keep_mask, stream_batches
+from pipeline.tinyworld.data import (RenderedBatches, keep_mask, sample_mode, slide_windows, stream_batches,
+                                     window_offset)
 from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.train import train
 from tiny_models import tiny_tinyworld
@@ -158,12 +159,30 @@ def test_tokenizer_covers_both_languages(tokenizer):
 
 def test_keep_masks_cover_every_mode():
     rng = np.random.default_rng(0)
-    masks = [sample_keep_mask(rng, 16, TrainConfig().mask_probs) for _ in range(400)]
+    masks = [keep_mask(rng, sample_mode(rng, TrainConfig().mask_probs), 16) for _ in range(400)]
     assert any(not m.any() for m in masks)  # t2v
     assert any(m[0] and m.sum() == 1 for m in masks)  # i2v
     assert any(m[-1] and not m[0] for m in masks)  # backward extension
     assert any(m[0] and m[-1] and m.sum() == 2 for m in masks)  # interpolation
     assert all(not m.all() for m in masks)  # always something to generate
+
+
+def test_only_extension_windows_slide_and_a_held_start_repeats_the_first_frame():
+    rng = np.random.default_rng(0)
+    assert {window_offset(rng, mode, 8) for mode in ("none", "first", "ends", "random") for _ in range(50)} == {0}
+    offsets = {window_offset(rng, mode, 8) for mode in ("first_k", "last_k") for _ in range(400)}
+    assert min(offsets) == -8 and max(offsets) == 8 and 0 in offsets
+    assert {window_offset(rng, "last_k", 0) for _ in range(50)} == {0}
+    x0 = torch.arange(6.0).reshape(1, 1, 6, 1, 1).repeat(3, 2, 1, 1, 1)  # (B=3, C=2, frames 4 + shift 2, 1, 1)
+    windows = slide_windows(x0, [0, 2, -2], frames=4)  # (3, 2, 4, 1, 1)
+    assert windows[:, 0, :, 0, 0].tolist() == [[0, 1, 2, 3], [2, 3, 4, 5], [0, 0, 0, 1]]
+
+
+def test_batches_render_room_to_slide_except_images():
+    video, _ = RenderedBatches(TrainConfig(batch_size=1, frames=4, time_shift=3, image_batch_prob=0.0))[0]
+    assert video.shape[2] == 7
+    image, _ = RenderedBatches(TrainConfig(batch_size=1, frames=4, time_shift=3, image_batch_prob=1.0))[0]
+    assert image.shape[2] == 1
 
 
 def test_rendering_workers_give_the_same_batches_as_rendering_in_the_loop():

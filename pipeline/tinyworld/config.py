@@ -36,10 +36,11 @@ class TrainConfig:
     image_batch_prob: float = 0.05  # share of steps trained on single frames (images are one-frame videos)
     zh_caption_prob: float = 0.3  # share of captions given in Chinese; the rest English
     text_drop_prob: float = 0.1  # captions replaced by the empty one, for classifier-free guidance
-    # How latent frames are given clean (mode: probability); see data.sample_keep_mask.
+    # How latent frames are given clean (mode: probability); see data.keep_mask.
     mask_probs: tuple[tuple[str, float], ...] = (
         ("none", 0.45), ("first", 0.15), ("first_k", 0.12), ("last_k", 0.1), ("ends", 0.1), ("random", 0.08),
     )
+    time_shift: int = 8  # frames an extension window may slide along its clip (see data.window_offset); 0 = never
     # autoencoder
     vae_minutes: float = 12.0  # training time for the autoencoder before the transformer starts
     vae_lr: float = 1e-3

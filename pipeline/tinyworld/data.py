@@ -50,15 +50,19 @@ def clip_batch(rng: np.random.Generator, batch: int, frames: int, width: int, he
     return to_unit_range(video), captions
 
 
-def sample_keep_mask(rng: np.random.Generator, frames: int, mask_probs) -> np.ndarray:
-    """Which latent frames are given clean: (T,) bool. One model learns every mode from these.
+def sample_mode(rng: np.random.Generator, mask_probs) -> str:
+    """A training mode drawn from cfg.mask_probs ((name, weight), ...)."""
+    names = [n for n, _ in mask_probs]
+    p = np.array([w for _, w in mask_probs], dtype=float)
+    return names[rng.choice(len(names), p=p / p.sum())]
+
+
+def keep_mask(rng: np.random.Generator, mode: str, frames: int) -> np.ndarray:
+    """Which latent frames `mode` gives clean: (T,) bool. One model learns every mode from these.
 
     none: text-to-video; first: image-to-video; first_k / last_k: extension forward / backward;
     ends: interpolation between keyframes; random: filling in arbitrary missing frames.
     """
-    names = [n for n, _ in mask_probs]
-    p = np.array([w for _, w in mask_probs], dtype=float)
-    mode = names[rng.choice(len(names), p=p / p.sum())]
     keep = np.zeros(frames, dtype=bool)
     if frames == 1 or mode == "none":
         return keep
@@ -77,8 +81,30 @@ def sample_keep_mask(rng: np.random.Generator, frames: int, mask_probs) -> np.nd
     return keep
 
 
+def window_offset(rng: np.random.Generator, mode: str, time_shift: int) -> int:
+    """Frames an extension's training window slides along its clip: > 0 starts later (into the
+    frames rendered past cfg.frames), < 0 earlier (the clip's first frame held that long before
+    it moves). Every clip starts as its event starts, but an extension's window does not: given
+    frames from the middle of a fall, a model that has only seen windows starting with the drop
+    draws a second drop. Half of the extension windows slide; other modes never do."""
+    if mode not in ("first_k", "last_k") or time_shift == 0 or rng.random() < 0.5:
+        return 0
+    return int(rng.integers(-time_shift, time_shift + 1))
+
+
+def slide_windows(x0: torch.Tensor, offsets: list[int], frames: int) -> torch.Tensor:
+    """Latents of clips rendered `shift` frames long past `frames` (B, C, frames + shift, h, w) ->
+    each clip's window at its offset (B, C, frames, h, w). The autoencoder codes frames one by
+    one, so a held first frame is its latent frame repeated."""
+    shift = x0.shape[2] - frames
+    held = x0[:, :, :1].expand(-1, -1, shift, -1, -1)
+    timeline = torch.cat([held, x0], dim=2)  # (B, C, frames + 2 shift, h, w); the clip starts at `shift`
+    return torch.stack([timeline[b, :, shift + o: shift + o + frames] for b, o in enumerate(offsets)])
+
+
 class RenderedBatches(torch.utils.data.Dataset):
-    """Batch `index` of the seeded stream, rendered on the CPU -> (video (B, 3, T, H, W) uint8, captions).
+    """Batch `index` of the seeded stream, rendered on the CPU -> (video (B, 3, T, H, W) uint8, captions),
+    T = cfg.frames + cfg.time_shift (1 for an image batch).
 
     The same index always gives the same clips, whichever process renders it, so DataLoader
     workers (cfg.data_workers) change the speed of training and nothing else.
@@ -94,7 +120,7 @@ class RenderedBatches(torch.utils.data.Dataset):
         cfg = self.cfg
         rng = np.random.default_rng([cfg.data_seed, 2, index])
         width, height = SIZES[int(rng.choice(len(SIZES), p=np.array(cfg.size_weights) / sum(cfg.size_weights)))]
-        frames = 1 if rng.random() < cfg.image_batch_prob else cfg.frames
+        frames = 1 if rng.random() < cfg.image_batch_prob else cfg.frames + cfg.time_shift  # room to slide windows
         return render_clips(rng, cfg.batch_size, frames, width, height, cfg.held_out, cfg.zh_caption_prob)
 
 

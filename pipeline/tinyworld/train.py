@@ -18,7 +18,8 @@ Clips are rendered on the fly from a seeded stream (step s always sees the same 
 `data_workers` they are rendered ahead in other processes, and `device: "cuda"` trains on a GPU), with
 the held-out subject combinations of config.HELD_OUT never shown; each rendered batch serves
 `batch_reuse` steps, each with fresh noise, flow times, keep-masks and caption dropout. Each clip gets a keep-mask
-(see data.sample_keep_mask) so one set of weights learns every mode. Rectified flow: x_t =
+(see data.keep_mask) so one set of weights learns every mode; extension windows also slide
+along their clips (data.window_offset), since an extension's given frames need not start its event. Rectified flow: x_t =
 (1 - t) x0 + t noise with logit-normal t, the model predicts noise - x0, loss only on frames
 that are not kept. A resumable checkpoint (weights, EMA, optimiser, step) is written every few
 minutes; `--minutes` is the total budget of this invocation.
@@ -38,7 +39,7 @@ import torch
 import torch.nn.functional as F
 
 from pipeline.tinyworld.config import TrainConfig
-from pipeline.tinyworld.data import sample_keep_mask, stream_batches, to_unit_range
+from pipeline.tinyworld.data import keep_mask, sample_mode, slide_windows, stream_batches, to_unit_range, window_offset
 from pipeline.tinyworld.text import TinyTextEncoder, build_tokenizer, tokenize
 from pipeline.tinyworld.train_vae import train_vae
 from pipeline.tinyworld.transformer import TinyWorldTransformer
@@ -60,12 +61,15 @@ def encode(vae, video: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
 
 def flow_loss(x0: torch.Tensor, captions: list[str], text_encoder, transformer, tokenizer, cfg: TrainConfig,
               step: int) -> torch.Tensor:
-    """Clean latents x0 (B, C, T, h, w) -> the masked rectified-flow loss, with this step's own
-    caption dropout, keep-masks, noise and flow times (so a reused batch is a new problem)."""
+    """Clean latents x0 (B, C, T + shift, h, w) -> the masked rectified-flow loss, with this step's own
+    caption dropout, modes, keep-masks, windows, noise and flow times (so a reused batch is a new problem)."""
     rng = np.random.default_rng([cfg.data_seed, 3, step])
-    frames = x0.shape[2]
+    frames = min(cfg.frames, x0.shape[2])  # an image batch is one frame
     captions = ["" if rng.random() < cfg.text_drop_prob else c for c in captions]
-    keep = torch.from_numpy(np.stack([sample_keep_mask(rng, frames, cfg.mask_probs) for _ in captions]))  # (B, T)
+    modes = [sample_mode(rng, cfg.mask_probs) for _ in captions]
+    keep = torch.from_numpy(np.stack([keep_mask(rng, mode, frames) for mode in modes]))  # (B, T)
+    shift = x0.shape[2] - frames
+    x0 = slide_windows(x0, [window_offset(rng, mode, shift) for mode in modes], frames)  # (B, C, T, h, w)
     ids, mask = tokenize(tokenizer, captions)
     keep, ids, mask = (v.to(x0.device, non_blocking=True) for v in (keep, ids, mask))
     gen = torch.Generator(x0.device).manual_seed(int(rng.integers(2**31)))  # on the training device: CPU noise would stall a GPU

@@ -65,7 +65,8 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_on
     # Frames come from the training stream's renderer (in cfg.data_workers processes), every held-out
     # combination included: the autoencoder learns pixels, not the captions' combinations. Its own data
     # seed keeps it apart from the transformer's stream.
-    stream = replace(cfg, batch_size=clips_per_step, image_batch_prob=0.0, held_out=(), data_seed=cfg.data_seed * 10 + phase)
+    stream = replace(cfg, batch_size=clips_per_step, image_batch_prob=0.0, time_shift=0, held_out=(),
+                     data_seed=cfg.data_seed * 10 + phase)
     batches = iter(stream_batches(stream, 0))
     start, step = time.time(), 0
     last_save = start
