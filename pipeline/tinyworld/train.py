@@ -13,6 +13,7 @@
     echo '{"data_seed": 5, "batch_size": 256, "batch_reuse": 2, "lr": 4e-4, "warmup_steps": 500, "ema_decay": 0.9995,
            "checkpoint_minutes": 2, "device": "cuda", "data_workers": 15, "threads": 4}' > runs/gpu/seed.json
     python -m pipeline.tinyworld.train --minutes 20 --out runs/gpu --init pipeline/tinyworld/weights --config runs/gpu/seed.json
+    # adding "time_shift": 8 (sliding extension windows) renders 24 frames a clip, not 16: re-check batch_reuse
 
 Clips are rendered on the fly from a seeded stream (step s always sees the same clips; with
 `data_workers` they are rendered ahead in other processes, and `device: "cuda"` trains on a GPU), with
