@@ -197,7 +197,8 @@ def test_rendering_workers_give_the_same_batches_as_rendering_in_the_loop():
 
 def test_training_runs_checkpoints_and_resumes(tmp_path):
     cfg = TrainConfig(width=32, depth=1, heads=2, text_width=16, text_depth=1, batch_size=2, frames=4,
-                      vae_minutes=0.02, vae_batch_frames=4, checkpoint_minutes=100)
+                      vae_minutes=0.02, vae_batch_frames=4, checkpoint_minutes=100, time_shift=2,
+                      mask_probs=(("first_k", 1.0), ("last_k", 1.0)))  # every window may slide
     logs = []
     train(cfg, minutes=5, out=tmp_path, log=logs.append, max_steps=2)
     first = torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"]

@@ -19,8 +19,8 @@ Clips are rendered on the fly from a seeded stream (step s always sees the same 
 `data_workers` they are rendered ahead in other processes, and `device: "cuda"` trains on a GPU), with
 the held-out subject combinations of config.HELD_OUT never shown; each rendered batch serves
 `batch_reuse` steps, each with fresh noise, flow times, keep-masks and caption dropout. Each clip gets a keep-mask
-(see data.keep_mask) so one set of weights learns every mode; extension windows also slide along
-their clips (data.window_offset), since an extension's given frames need not start its event.
+(see data.keep_mask) so one set of weights learns every mode; with `time_shift`, extension windows
+also slide along their clips (data.window_offset), since an extension's given frames need not start its event.
 Rectified flow: x_t = (1 - t) x0 + t noise with logit-normal t, the model predicts noise - x0,
 loss only on frames that are not kept. A resumable checkpoint (weights, EMA, optimiser, step) is written every few
 minutes; `--minutes` is the total budget of this invocation.
