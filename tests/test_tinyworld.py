@@ -19,10 +19,12 @@ from pipeline.tinyworld.config import TrainConfig
 from pipeline.tinyworld.export import export
 from pipeline.tinyworld.report import write_report
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
+from pipeline.tinyworld.vae import TinyVideoAutoencoder
 from pipeline.tinyworld.data import (RenderedBatches, keep_mask, sample_mode, slide_windows, stream_batches,
                                      window_offset)
 from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.train import train
+from pipeline.tinyworld.train_decoder import denoise_from, train_decoder
 from tiny_models import tiny_tinyworld
 from world import parse
 from world.render import make_clip
@@ -241,6 +243,20 @@ def test_report_has_the_steps_the_loss_curve_and_the_evaluation(tmp_path):
     text = write_report(run, weights, fidelity).read_text()
     assert "25 transformer steps of 2 clips" in text and "on a 2-core CPU" in text
     assert '"presence": 0.25' in text and (weights / "loss.png").stat().st_size > 1000
+
+
+def test_decoder_fine_tunes_on_the_transformers_latents_and_leaves_the_encoder(folder, tmp_path):
+    pipe = TinyWorldPipeline.from_pretrained(folder)
+    clean = torch.randn(2, pipe.vae.config.latent_channels, 3, 8, 8)
+    generator = torch.Generator().manual_seed(0)
+    assert torch.equal(denoise_from(pipe, clean, ["", ""], 0.0, generator), clean)  # no noise: nothing to undo
+    made = denoise_from(pipe, clean, ["", ""], 0.5, generator)
+    assert made.shape == clean.shape and not torch.allclose(made, clean)
+    train_decoder(folder, tmp_path / "vae", minutes=0.01, clips=2, batch_frames=8, log=lambda _: None)
+    tuned = TinyVideoAutoencoder.from_pretrained(tmp_path / "vae").state_dict()
+    before = pipe.vae.state_dict()
+    assert all(torch.equal(tuned[k], v) for k, v in before.items() if k.startswith("encoder."))
+    assert any(not torch.equal(tuned[k], v) for k, v in before.items() if k.startswith("decoder."))
 
 
 def test_command_line_generates_with_tinyworld(folder, tmp_path):

@@ -47,6 +47,9 @@ class TrainConfig:
     vae_minutes: float = 12.0  # training time for the autoencoder before the transformer starts
     vae_lr: float = 1e-3
     vae_batch_frames: int = 16  # single frames per autoencoder step
+    # Generated latents are never exact, so the decoder learns from noisy ones too: each frame's latent
+    # gets Gaussian noise of a spread drawn uniformly from 0 to this many latent standard deviations.
+    vae_latent_noise: float = 0.1
     # transformer
     width: int = 256  # transformer width; cost grows ~quadratically
     depth: int = 6  # transformer blocks

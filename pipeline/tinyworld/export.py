@@ -28,7 +28,7 @@ SCHEDULER = dict(num_train_timesteps=1000, shift=1.0)  # flow time t = sigma, li
 
 def pipeline_from_run(run: Path) -> tuple[TinyWorldPipeline, int]:
     """The run's EMA weights as a pipeline; the autoencoder from vae_decoder/ (a decoder fine-tuned on the
-    same frozen encoder, `train_vae --decoder-only`) where there is one, else vae/."""
+    same frozen encoder, by `train_vae --decoder-only` or `train_decoder`) where there is one, else vae/."""
     cfg = TrainConfig.from_dict(json.loads((run / "config.json").read_text()))
     tokenizer = PreTrainedTokenizerFast.from_pretrained(run / "tokenizer")
     text_encoder, transformer = build_models(cfg, len(tokenizer))

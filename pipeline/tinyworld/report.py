@@ -79,8 +79,9 @@ def write_report(run: Path, weights: Path, fidelity: Path | None = None) -> Path
         "",
         f"Autoencoder round trip PSNR on fresh clips (dB): {json.dumps(vae_psnr)}",
         *(["", "The autoencoder's decoder was fine-tuned after the transformer, on its frozen encoder "
-           "(`train_vae --decoder-only`, the run's `vae_decoder/`): the latents the transformer learned are "
-           "unchanged, only the pixels they decode to are sharper."] if (run / "vae_decoder").exists() else []),
+           "(`train_vae --decoder-only` on rendered frames, or `train_decoder` on the transformer's own latents; "
+           "the run's `vae_decoder/`): the latents the transformer learned are unchanged, only the pixels they "
+           "decode to are sharper."] if (run / "vae_decoder").exists() else []),
         "",
         f"Held-out subject combinations (never trained on): {cfg['held_out']}",
         "",

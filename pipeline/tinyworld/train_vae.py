@@ -78,9 +78,8 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_on
             group["lr"] = lr * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
         with torch.autocast(cfg.device, dtype=torch.bfloat16, enabled=cfg.bf16):
             latents = vae.encode(frames)
-            # Half the frames decode from slightly noisy latents: generated latents are never exact.
-            noise = torch.randn_like(latents) * 0.1 * (torch.rand(1, 1, latents.shape[2], 1, 1, device=latents.device) < 0.5)
-            recon = vae.decode(latents + noise * latents.detach().std())
+            spread = cfg.vae_latent_noise * torch.rand(1, 1, latents.shape[2], 1, 1, device=latents.device)  # per frame
+            recon = vae.decode(latents + torch.randn_like(latents) * spread * latents.detach().std())
         loss = reconstruction_loss(recon.float(), frames)
         opt.zero_grad(set_to_none=True)
         loss.backward()
