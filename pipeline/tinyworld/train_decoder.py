@@ -27,7 +27,7 @@ from pipeline.tinyworld.config import HELD_OUT
 from pipeline.tinyworld.data import clip_batch
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
 from pipeline.tinyworld.text import tokenize
-from pipeline.tinyworld.train_vae import measure_psnr, psnr, reconstruction_loss
+from pipeline.tinyworld.train_vae import measure_psnr, psnr, reconstruction_loss, set_cosine_lr
 
 T_LOW, T_HIGH = 0.25, 0.6  # flow times the pairs start from: enough noise for the transformer's detail, little enough to keep the layout
 GUIDANCE = 3.0
@@ -85,8 +85,7 @@ def train_decoder(weights: Path, out: Path, minutes: float, clips: int = 1536, s
     rng, step, start = np.random.default_rng([seed, 6]), 0, time.time()
     half = batch_frames // 2
     while step == 0 or time.time() - start < minutes * 60:
-        for group in opt.param_groups:  # cosine decay
-            group["lr"] = lr * 0.5 * (1 + np.cos(np.pi * min((time.time() - start) / (minutes * 60), 1.0)))
+        set_cosine_lr(opt, lr, (time.time() - start) / (minutes * 60))
         rows = torch.from_numpy(rng.choice(len(frames), batch_frames, replace=False))
         latents = torch.cat([made[rows[:half]], exact[rows[half:]]])[None].transpose(1, 2)  # (1, C, F, h, w)
         target = frames[rows][None].transpose(1, 2)  # (1, 3, F, H, W)

@@ -46,6 +46,12 @@ def reconstruction_loss(recon: torch.Tensor, frames: torch.Tensor) -> torch.Tens
     return (err * weight).sum() / (weight.sum() * frames.shape[1])
 
 
+def set_cosine_lr(opt: torch.optim.Optimizer, lr: float, progress: float) -> None:
+    """Cosine decay from lr at progress 0 to 0 at progress 1 (and after): the last minutes polish edges."""
+    for group in opt.param_groups:
+        group["lr"] = lr * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
+
+
 def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_only: bool = False,
               init: Path | None = None) -> TinyVideoAutoencoder:
     """Train for `minutes` and save to `out`. decoder_only: go on from the autoencoder in `out` with its
@@ -73,9 +79,7 @@ def train_vae(cfg: TrainConfig, minutes: float, out: Path, log=print, decoder_on
     while time.time() - start < minutes * 60:
         video = to_unit_range(next(batches)[0].to(cfg.device))
         frames = rearrange(video, "b c t h w -> 1 c (b t) h w")  # every frame on its own: (1, 3, B*T, H, W)
-        progress = (time.time() - start) / (minutes * 60)
-        for group in opt.param_groups:  # cosine decay: the last minutes polish edges
-            group["lr"] = lr * 0.5 * (1 + np.cos(np.pi * min(progress, 1.0)))
+        set_cosine_lr(opt, lr, (time.time() - start) / (minutes * 60))
         with torch.autocast(cfg.device, dtype=torch.bfloat16, enabled=cfg.bf16):
             latents = vae.encode(frames)
             spread = cfg.vae_latent_noise * torch.rand(1, 1, latents.shape[2], 1, 1, device=latents.device)  # per frame
