@@ -23,6 +23,7 @@ from pipeline.tinyworld.vae import TinyVideoAutoencoder
 from pipeline.tinyworld.data import (RenderedBatches, keep_mask, sample_mode, slide_windows, stream_batches,
                                      window_offset)
 from pipeline.tinyworld.text import tokenize
+from pipeline.tinyworld.transformer import spacetime_positions
 from pipeline.tinyworld.train import train
 from pipeline.tinyworld.train_decoder import denoise_from, train_decoder
 from tiny_models import tiny_tinyworld
@@ -122,6 +123,52 @@ def test_joined_extension_keeps_the_untouched_input_frames(folder):
     assert np.array_equal(backward[-8:], video)
 
 
+def test_a_window_is_timed_along_its_clip():
+    whole = spacetime_positions(9, 2, 2, 32)  # (9 frames * 2 * 2 patches, 32), frames 0..8
+    windows = spacetime_positions(6, 2, 2, 32, torch.tensor([0, 3, -3]))  # (3, 6 * 4, 32)
+    assert torch.equal(windows[0], spacetime_positions(6, 2, 2, 32))
+    assert torch.allclose(windows[1], whole[3 * 4:])  # frames 3..8
+    assert torch.allclose(windows[2, 3 * 4:], whole[:3 * 4])  # frames -3..2: the last three are the clip's first
+
+
+def test_the_transformer_sees_where_its_window_starts(pipe):
+    args = (torch.randn(1, 4, 3, 8, 8), torch.zeros(1, 3, dtype=torch.bool), torch.tensor([0.5]), torch.randn(1, 5, 16),
+            torch.ones(1, 5, dtype=torch.bool))
+    with torch.no_grad():
+        plain, at_0, at_4 = (pipe.transformer(*args, *first) for first in ((), (torch.tensor([0]),), (torch.tensor([4]),)))
+    assert torch.equal(plain, at_0)
+    assert not torch.allclose(plain, at_4, atol=1e-4)
+
+
+def test_estimate_time_picks_the_start_the_model_denoises_best(pipe, monkeypatch):
+    video = torch.from_numpy(clip(4)).permute(0, 3, 1, 2).float() / 127.5 - 1  # (4, 3, 64, 64)
+    first = pipe.estimate_time(PROMPT, video)
+    assert 0 <= first <= 12 and pipe.estimate_time(PROMPT, video) == first  # 13 candidate starts; seeded noise
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+        clean = pipe.vae.encode(video.permute(1, 0, 2, 3)[None]).float()  # (1, C, 4, h, w)
+
+    def exact_at_frame_7(latents, keep, t, text, mask, first_frame):  # the true velocity, for start 7 only
+        exact = (latents - clean) / t[:, None, None, None, None]  # noisy = (1 - t) clean + t noise
+        return exact if int(first_frame[0]) == 7 else torch.zeros_like(latents)
+
+    monkeypatch.setattr(pipe.transformer, "forward", exact_at_frame_7)
+    assert pipe.estimate_time(PROMPT, video) == 7
+
+
+def test_extension_windows_are_timed_from_the_given_frames_estimated_time(folder, monkeypatch):
+    timed = []
+    monkeypatch.setattr(TinyWorldPipeline, "estimate_time", lambda self, prompt, video: timed.append(len(video)) or 5)
+    video = clip(10)
+    forward = generate(folder, request("extend", video=video, keep=3))
+    backward = generate(folder, request("extend", video=video, keep=3, direction="backward"))
+    assert timed == [8, 8]  # the 8 given frames next to the window are timed
+    # forward: frames 2..9 start at 5, so the last 3 (the window's first) start at 5 + 8 - 3;
+    # backward: frames 0..7 start at 5, and the 6-frame window ends with frames 0..2 at 5..7
+    assert any("starts at frame 10 " in note for note in forward.notes)
+    assert any("starts at frame 2 " in note for note in backward.notes)
+    assert not any("starts at frame" in note for note in generate(folder, request("t2v")).notes)
+
+
 def test_save_and_load_give_the_same_frames(pipe, folder):
     assert sorted(p.name for p in folder.iterdir()) == ["model_index.json", "scheduler", "text_encoder", "tokenizer", "transformer", "vae"]
     assert list(folder.rglob("*.safetensors")) and not list(folder.rglob("*.bin"))
@@ -146,6 +193,7 @@ def test_prompt_is_expanded_and_unknown_words_are_named(folder):
     (dict(video=torch.zeros(1, 3, 64, 64)), "video and keep: give both"),
     (dict(video=torch.zeros(1, 3, 32, 32), keep=[0]), r"video: expected \(1, 3, 64, 64\)"),
     (dict(video=torch.zeros(1, 3, 64, 64), keep=[16]), "keep: expected distinct frame indices in 0..15"),
+    (dict(first_frame_time=2.5), "first_frame_time: expected a whole number of frames, got 2.5"),
 ])
 def test_check_inputs_name_the_field(pipe, kwargs, message):
     with pytest.raises(ValueError, match=message):

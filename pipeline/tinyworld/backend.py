@@ -9,6 +9,11 @@ Every mode is one call of the same weights with different kept frames:
                backward: its first `keep` frames as the window's last frames. Several frames
                condition, not one. The window is returned; GenerationResult.joined() adds the rest.
   interpolate  keyframes kept where `keyframes` puts them (default: first and last frame)
+An extension's window keeps its place in time. The model learned time from clips that start as
+their event starts, so a window timed from 0 wherever it sits restarts the event (given a fall
+mid-drop, it drops again). The model first estimates where the given frames next to the window
+sit on their event's timeline (TinyWorldPipeline.estimate_time), and the window is timed from
+there: after them going forward, before them (at negative times, before the event) going back.
 The prompt is expanded by world's parser to the detailed caption the model was trained on;
 words outside the grammar raise the parser's ValueError, which names them.
 """
@@ -23,6 +28,8 @@ import torch
 
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
 from world import parse
+
+TIMING_FRAMES = 8  # given frames the model times: enough motion to place, and room for 9 candidate starts in 16
 
 
 def load_tinyworld(folder: Path, device: str = "cpu") -> "TinyWorldBackend":
@@ -46,7 +53,9 @@ class TinyWorldBackend:
         notes = []
         if request.negative_prompt:
             notes.append("tinyworld has no negative prompt: guidance pushes away from the empty caption; negative_prompt was not used")
-        given, keep = self._kept_frames(request)
+        given, keep, first_frame_time = self._window(request, caption)
+        if request.mode == "extend":
+            notes.append(f"the new window starts at frame {first_frame_time} of its event, placed after the given frames' estimated time")
         out = self.pipe(
             caption,
             num_frames=request.frames,
@@ -56,23 +65,26 @@ class TinyWorldBackend:
             guidance_scale=request.guidance,
             video=None if given is None else _to_tensor(given),
             keep=keep,
+            first_frame_time=first_frame_time,
             generator=generator,
             callback_on_step_end=callback,
         )
         return out.frames[0], {"caption": caption, "notes": notes}  # (T, H, W, 3)
 
-    @staticmethod
-    def _kept_frames(request) -> tuple[np.ndarray | None, list[int] | None]:
-        """The frames given clean and their indices in the generated window."""
+    def _window(self, request, caption: str) -> tuple[np.ndarray | None, list[int] | None, int]:
+        """The frames given clean, their indices in the generated window, and the time of the
+        window's first frame on its event's timeline (0: the event starts with the window)."""
         t = request.frames
         if request.mode == "t2v":
-            return None, None
+            return None, None, 0
         if request.mode == "i2v":
-            return request.image[None], [0]
+            return request.image[None], [0], 0
         video = request.video
-        if request.mode == "extend":
-            k = request.keep
-            if request.direction == "forward":
-                return video[-k:], list(range(k))
-            return video[:k], list(range(t - k, t))
-        return video, list(request.keyframes)  # interpolate / fill in: resolve() gives one index per frame
+        if request.mode != "extend":
+            return video, list(request.keyframes), 0  # interpolate / fill in: resolve() gives one index per frame
+        k, n = request.keep, min(len(video), TIMING_FRAMES)
+        if request.direction == "forward":
+            last_start = self.pipe.estimate_time(caption, _to_tensor(video[-n:]))  # the video's last n frames
+            return video[-k:], list(range(k)), last_start + n - k
+        first_start = self.pipe.estimate_time(caption, _to_tensor(video[:n]))  # its first n frames
+        return video[:k], list(range(t - k, t)), first_start + k - t

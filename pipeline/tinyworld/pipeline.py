@@ -25,6 +25,7 @@ from pipeline.tinyworld.transformer import TinyWorldTransformer
 from pipeline.tinyworld.vae import TinyVideoAutoencoder
 
 MAX_FRAMES = 16  # the longest window the transformer was trained on; longer videos come by extension
+ESTIMATE_FLOW_TIMES = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # noise levels estimate_time averages its loss over
 
 
 @dataclass
@@ -45,7 +46,7 @@ class TinyWorldPipeline(DiffusionPipeline):
         self.register_modules(vae=vae, text_encoder=text_encoder, tokenizer=tokenizer, transformer=transformer, scheduler=scheduler)
 
     def check_inputs(self, prompt: str, num_frames: int, height: int, width: int, video: torch.Tensor | None,
-                     keep: list[int] | None) -> None:
+                     keep: list[int] | None, first_frame_time: int = 0) -> None:
         factor = self.vae.spatial_factor * self.transformer.config.patch
         if not isinstance(prompt, str):
             raise ValueError(f"prompt: expected a string, got {type(prompt).__name__}")
@@ -54,6 +55,8 @@ class TinyWorldPipeline(DiffusionPipeline):
         for name, value in (("height", height), ("width", width)):
             if value % factor or value < factor:
                 raise ValueError(f"{name}: expected a positive multiple of {factor}, got {value}")
+        if not isinstance(first_frame_time, int) or isinstance(first_frame_time, bool):
+            raise ValueError(f"first_frame_time: expected a whole number of frames, got {first_frame_time!r}")
         if (video is None) != (keep is None):
             raise ValueError("video and keep: give both (frames and where they go) or neither")
         if video is not None:
@@ -79,6 +82,33 @@ class TinyWorldPipeline(DiffusionPipeline):
         return torch.randn(shape, generator=generator, device="cpu").to(self.device)
 
     @torch.no_grad()
+    def estimate_time(self, prompt: str, video: torch.Tensor, bf16: bool = True) -> int:
+        """When, on its event's timeline, does `video` (K, 3, H, W) in [-1, 1] start? -> a frame time
+        in 0 .. MAX_FRAMES - K.
+
+        The model learned time from clips that start as their event starts, so it denoises frames
+        best at the times they happened: a bounce is likelier at frame 10 than at frame 1. Each
+        candidate start gets the flow-matching loss of the frames placed there (the same noise and
+        flow times ESTIMATE_FLOW_TIMES for every candidate), and the lowest loss wins. The noise is
+        seeded, so the same frames and prompt always give the same time."""
+        candidates = list(range(MAX_FRAMES - len(video) + 1))
+        autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16)
+        with autocast:
+            text, text_mask = self.encode_prompt(prompt, 1.0)  # (1, L, Dt), conditioned only
+            clean = self.vae.encode(video.to(self.device).permute(1, 0, 2, 3)[None]).float()  # (1, C, K, h, w)
+        t = torch.tensor(ESTIMATE_FLOW_TIMES, device=self.device)  # (J,)
+        noise = torch.randn((len(t), *clean.shape[1:]), generator=torch.Generator().manual_seed(0)).to(self.device)
+        noisy = (1 - t[:, None, None, None, None]) * clean + t[:, None, None, None, None] * noise  # (J, C, K, h, w)
+        losses = []
+        for start in candidates:  # one batch of J per candidate keeps memory flat
+            first_frame = torch.full((len(t),), start, dtype=torch.long)
+            with autocast:
+                velocity = self.transformer(noisy, torch.zeros(len(t), len(video), dtype=torch.bool, device=self.device), t,
+                                            text.expand(len(t), -1, -1), text_mask.expand(len(t), -1), first_frame).float()
+            losses.append(float((velocity - (noise - clean)).pow(2).mean()))
+        return candidates[int(np.argmin(losses))]
+
+    @torch.no_grad()
     def __call__(
         self,
         prompt: str,
@@ -89,6 +119,7 @@ class TinyWorldPipeline(DiffusionPipeline):
         guidance_scale: float = 3.0,
         video: torch.Tensor | None = None,  # (K, 3, H, W) in [-1, 1]: frames to keep
         keep: list[int] | None = None,  # where each of `video`'s frames goes in the output
+        first_frame_time: int = 0,  # where the output's first frame sits on the given video's timeline (frames)
         generator: torch.Generator | None = None,
         latents: torch.Tensor | None = None,
         output_type: str = "np",
@@ -96,7 +127,7 @@ class TinyWorldPipeline(DiffusionPipeline):
         bf16: bool = True,
     ) -> TinyWorldPipelineOutput:
         # 1. check inputs
-        self.check_inputs(prompt, num_frames, height, width, video, keep)
+        self.check_inputs(prompt, num_frames, height, width, video, keep, first_frame_time)
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16)
         # 2. encode prompt
         with autocast:
@@ -115,11 +146,12 @@ class TinyWorldPipeline(DiffusionPipeline):
         # 4. denoise: Euler steps of rectified flow
         self.scheduler.set_timesteps(num_inference_steps, device=self.device)
         batch = text.shape[0]
+        first_frame = torch.full((batch,), first_frame_time, dtype=torch.long)  # the window's place on the timeline
         for i, t in enumerate(self.progress_bar(self.scheduler.timesteps)):
             flow_time = (t / self.scheduler.config.num_train_timesteps).expand(batch)
             with autocast:
                 velocity = self.transformer(latents.expand(batch, -1, -1, -1, -1), kept.expand(batch, -1),
-                                            flow_time, text, text_mask).float()
+                                            flow_time, text, text_mask, first_frame).float()
             if batch == 2:  # classifier-free guidance: move away from the unconditioned velocity
                 uncond, cond = velocity.chunk(2)
                 velocity = uncond + guidance_scale * (cond - uncond)

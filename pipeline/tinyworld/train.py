@@ -20,7 +20,8 @@ Clips are rendered on the fly from a seeded stream (step s always sees the same 
 the held-out subject combinations of config.HELD_OUT never shown; each rendered batch serves
 `batch_reuse` steps, each with fresh noise, flow times, keep-masks and caption dropout. Each clip gets a keep-mask
 (see data.keep_mask) so one set of weights learns every mode; with `time_shift`, extension windows
-also slide along their clips (data.window_offset), since an extension's given frames need not start its event.
+also slide along their clips (data.window_offset), since an extension's given frames need not start its event,
+and are timed where they sit (the transformer's first_frame), as the pipeline times extension windows.
 Rectified flow: x_t = (1 - t) x0 + t noise with logit-normal t, the model predicts noise - x0,
 loss only on frames that are not kept. A resumable checkpoint (weights, EMA, optimiser, step) is written every few
 minutes; `--minutes` is the total budget of this invocation.
@@ -70,7 +71,9 @@ def flow_loss(x0: torch.Tensor, captions: list[str], text_encoder, transformer, 
     modes = [sample_mode(rng, cfg.mask_probs) for _ in captions]
     keep = torch.from_numpy(np.stack([keep_mask(rng, mode, frames) for mode in modes]))  # (B, T)
     shift = x0.shape[2] - frames
-    x0 = slide_windows(x0, [window_offset(rng, mode, shift) for mode in modes], frames)  # (B, C, T, h, w)
+    offsets = [window_offset(rng, mode, shift) for mode in modes]
+    x0 = slide_windows(x0, offsets, frames)  # (B, C, T, h, w)
+    first_frame = torch.tensor(offsets)  # each window's time on its clip's timeline, as extension gives it
     ids, mask = tokenize(tokenizer, captions)
     keep, ids, mask = (v.to(x0.device, non_blocking=True) for v in (keep, ids, mask))
     gen = torch.Generator(x0.device).manual_seed(int(rng.integers(2**31)))  # on the training device: CPU noise would stall a GPU
@@ -80,7 +83,7 @@ def flow_loss(x0: torch.Tensor, captions: list[str], text_encoder, transformer, 
     kept = keep[:, None, :, None, None]
     xt = torch.where(kept, x0, (1 - tb) * x0 + tb * noise)
     with torch.autocast(x0.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
-        velocity = transformer(xt, keep, t, text_encoder(ids, mask), mask).float()
+        velocity = transformer(xt, keep, t, text_encoder(ids, mask), mask, first_frame).float()
     err = (velocity - (noise - x0)).pow(2).mean(dim=(1, 3, 4))  # (B, T)
     generated = (~keep).float()
     return (err * generated).sum() / generated.sum().clamp(min=1)

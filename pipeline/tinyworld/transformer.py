@@ -29,13 +29,23 @@ def sincos(positions: torch.Tensor, dim: int, period: float = 10000.0) -> torch.
     return torch.cat([angles.sin(), angles.cos()], dim=-1)
 
 
-def spacetime_positions(t: int, h: int, w: int, dim: int) -> torch.Tensor:
-    """(T*h*w, dim) codes: a quarter of the channels for time, the rest split between rows and columns."""
+def spacetime_positions(t: int, h: int, w: int, dim: int, first_frame: torch.Tensor | None = None) -> torch.Tensor:
+    """(T*h*w, dim) codes: a quarter of the channels for time, the rest split between rows and columns.
+
+    Time counts frames from the clip's first frame. A window that sits elsewhere on its clip's
+    timeline (an extension: after the given frames, or before them, at negative times) passes
+    `first_frame` (B,), the time of each window's first frame, and gets (B, T*h*w, dim) codes.
+    Every training clip starts as its event starts, so time 0 is when the event begins."""
     dt = dim // 4 // 2 * 2
     dy = (dim - dt) // 2 // 2 * 2
     dx = dim - dt - dy
     grid_t, grid_y, grid_x = torch.meshgrid(torch.arange(t), torch.arange(h), torch.arange(w), indexing="ij")
-    return torch.cat([sincos(grid_t.flatten(), dt), sincos(grid_y.flatten(), dy), sincos(grid_x.flatten(), dx)], dim=-1)
+    space = torch.cat([sincos(grid_y.flatten(), dy), sincos(grid_x.flatten(), dx)], dim=-1)  # (N, dim - dt)
+    if first_frame is None:
+        return torch.cat([sincos(grid_t.flatten(), dt), space], dim=-1)
+    times = first_frame.cpu()[:, None] + grid_t.flatten()[None]  # (B, N)
+    time_codes = sincos(times.flatten(), dt).view(*times.shape, dt)
+    return torch.cat([time_codes, space.expand(len(times), -1, -1)], dim=-1)
 
 
 class TimestepEmbedder(nn.Module):
@@ -128,18 +138,19 @@ class TinyWorldTransformer(ModelMixin, ConfigMixin):
             nn.init.zeros_(layer.bias)
 
     def forward(self, latents: torch.Tensor, keep: torch.Tensor, timestep: torch.Tensor,
-                text: torch.Tensor, text_mask: torch.Tensor) -> torch.Tensor:
+                text: torch.Tensor, text_mask: torch.Tensor, first_frame: torch.Tensor | None = None) -> torch.Tensor:
         """Velocity for `latents`.
 
         latents (B, C, T, h, w) with kept frames clean; keep (B, T) bool; timestep (B,) flow time
-        in [0, 1] (1 is pure noise); text (B, L, Dt) with text_mask (B, L) -> velocity (B, C, T, h, w).
+        in [0, 1] (1 is pure noise); text (B, L, Dt) with text_mask (B, L); first_frame (B,) int,
+        where each window starts on its clip's timeline (None: at 0) -> velocity (B, C, T, h, w).
         """
         b, _, t, h, w = latents.shape
         p = self.config.patch
         mask = keep[:, None, :, None, None].to(latents.dtype).expand(b, 1, t, h, w)
         x = torch.cat([latents, mask], dim=1)  # (B, C+1, T, h, w)
         x = rearrange(x, "b c t (y p) (x q) -> b (t y x) (c p q)", p=p, q=p)
-        x = self.patch_embed(x) + spacetime_positions(t, h // p, w // p, self.config.width).to(x)  # (B, N, D)
+        x = self.patch_embed(x) + spacetime_positions(t, h // p, w // p, self.config.width, first_frame).to(x)  # (B, N, D)
         pooled = (text * text_mask[..., None]).sum(1) / text_mask.sum(1, keepdim=True).clamp(min=1)  # (B, Dt)
         c = self.time_embed(timestep) + self.text_pool(pooled)  # (B, D)
         for block in self.blocks:
