@@ -9,9 +9,10 @@ does it, and the 16 frames that line up with the ground truth go through the pro
 - backward, 4 kept: frames 8-15 given, the window ends at frame 11, frames 0-7 are new (its
   first 4 frames lie before the clip began and are not judged);
 - backward, 8 kept: frames 8-15 given, the window is the clip's own, frames 0-7 are new.
-The last is the only one whose window starts where the training clips start, as the event
-starts; the gap between it and the 4-kept backward case is what comes of windows that begin
-elsewhere. Prints the pass rate of every probe the event calls for, per case.
+Only the last window starts where every training clip starts, as its event starts; the others
+continue the event only if the window is timed where it sits (the backend estimates the given
+frames' time, see pipeline/tinyworld/backend.py). Prints the pass rate of every probe the
+event calls for, per case.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ def load_tinyworld(folder: Path, device: str = "cpu") -> "TinyWorldBackend":
     return TinyWorldBackend(TinyWorldPipeline.from_pretrained(folder).to(device))
 
 
-def _to_tensor(frames: np.ndarray) -> torch.Tensor:
+def frames_to_tensor(frames: np.ndarray) -> torch.Tensor:
     """uint8 (K, H, W, 3) -> (K, 3, H, W) in [-1, 1]."""
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1
 
@@ -55,7 +55,8 @@ class TinyWorldBackend:
             notes.append("tinyworld has no negative prompt: guidance pushes away from the empty caption; negative_prompt was not used")
         given, keep, first_frame_time = self._window(request, caption)
         if request.mode == "extend":
-            notes.append(f"the new window starts at frame {first_frame_time} of its event, placed after the given frames' estimated time")
+            side = "after" if request.direction == "forward" else "before"
+            notes.append(f"the new window starts at frame {first_frame_time} of its event, {side} the given frames' estimated time")
         out = self.pipe(
             caption,
             num_frames=request.frames,
@@ -63,7 +64,7 @@ class TinyWorldBackend:
             width=request.width,
             num_inference_steps=request.steps,
             guidance_scale=request.guidance,
-            video=None if given is None else _to_tensor(given),
+            video=None if given is None else frames_to_tensor(given),
             keep=keep,
             first_frame_time=first_frame_time,
             generator=generator,
@@ -84,7 +85,7 @@ class TinyWorldBackend:
             return video, list(request.keyframes), 0  # interpolate / fill in: resolve() gives one index per frame
         k, n = request.keep, min(len(video), TIMING_FRAMES)
         if request.direction == "forward":
-            last_start = self.pipe.estimate_time(caption, _to_tensor(video[-n:]))  # the video's last n frames
+            last_start = self.pipe.estimate_time(caption, frames_to_tensor(video[-n:]))  # the video's last n frames
             return video[-k:], list(range(k)), last_start + n - k
-        first_start = self.pipe.estimate_time(caption, _to_tensor(video[:n]))  # its first n frames
+        first_start = self.pipe.estimate_time(caption, frames_to_tensor(video[:n]))  # its first n frames
         return video[:k], list(range(t - k, t)), first_start + k - t

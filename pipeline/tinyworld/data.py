@@ -85,8 +85,9 @@ def window_offset(rng: np.random.Generator, mode: str, time_shift: int) -> int:
     """Frames an extension's training window slides along its clip, uniform in -time_shift ..
     time_shift: > 0 starts later (into the frames rendered past cfg.frames), < 0 earlier (the
     clip's first frame held that long before anything moves). Every clip starts as its event
-    starts, but an extension's window need not: given frames from the middle of a fall, a model
-    that has only seen windows starting with the drop draws a second drop. Other modes never slide."""
+    starts, but an extension's window need not; the trainer times each window at its offset, as
+    the pipeline times extension windows, so the model learns times other than 0..frames-1.
+    Other modes never slide."""
     if mode not in ("first_k", "last_k") or time_shift == 0:
         return 0
     return int(rng.integers(-time_shift, time_shift + 1))
