@@ -144,6 +144,8 @@ def test_estimate_time_picks_the_start_the_model_denoises_best(pipe, monkeypatch
     video = torch.from_numpy(clip(4)).permute(0, 3, 1, 2).float() / 127.5 - 1  # (4, 3, 64, 64)
     first = pipe.estimate_time(PROMPT, video)
     assert 0 <= first <= 12 and pipe.estimate_time(PROMPT, video) == first  # 13 candidate starts; seeded noise
+    with pytest.raises(ValueError, match="video: expected 1 to 16 frames to time, got 17"):
+        pipe.estimate_time(PROMPT, torch.zeros(17, 3, 64, 64))
     with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
         clean = pipe.vae.encode(video.permute(1, 0, 2, 3)[None]).float()  # (1, C, 4, h, w)
 

@@ -91,6 +91,8 @@ class TinyWorldPipeline(DiffusionPipeline):
         candidate start gets the flow-matching loss of the frames placed there (the same noise and
         flow times ESTIMATE_FLOW_TIMES for every candidate), and the lowest loss wins. The noise is
         seeded, so the same frames and prompt always give the same time."""
+        if not 1 <= len(video) <= MAX_FRAMES:
+            raise ValueError(f"video: expected 1 to {MAX_FRAMES} frames to time, got {len(video)}")
         candidates = list(range(MAX_FRAMES - len(video) + 1))
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16)
         with autocast:
@@ -119,7 +121,7 @@ class TinyWorldPipeline(DiffusionPipeline):
         guidance_scale: float = 3.0,
         video: torch.Tensor | None = None,  # (K, 3, H, W) in [-1, 1]: frames to keep
         keep: list[int] | None = None,  # where each of `video`'s frames goes in the output
-        first_frame_time: int = 0,  # where the output's first frame sits on the given video's timeline (frames)
+        first_frame_time: int = 0,  # the output's first frame on its event's timeline (0: the event starts with it)
         generator: torch.Generator | None = None,
         latents: torch.Tensor | None = None,
         output_type: str = "np",
