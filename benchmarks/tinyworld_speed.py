@@ -8,7 +8,8 @@ Prints the one-off import of the libraries (torch, diffusers, transformers: paid
 process, whichever model is loaded), the weights' load time after it (target <= 2 s), the
 median wall time of a 16-frame 64x64 text-to-video clip at the card's default steps and
 guidance over 5 runs after a warm-up, and the real-time factor (2 s of video / wall time;
-target >= 4). Then, for each step count and guidance scale, the held-out probe pass rates from
+target >= 4), and the same for a forward extension of that clip, which first times its
+given frames (TinyWorldPipeline.estimate_time). Then, for each step count and guidance scale, the held-out probe pass rates from
 eval.fidelity, from which the card's defaults are chosen.
 """
 
@@ -54,6 +55,14 @@ def main() -> None:
     video_seconds = len(out.frames) / out.fps
     print(f"t2v {len(out.frames)} frames {out.frames.shape[2]}x{out.frames.shape[1]} at {out.request.steps} steps: "
           f"{wall:.3f} s median of 5 -> real-time factor {video_seconds / wall:.1f} (target >= 4)")
+    # forward extension of that clip (4 kept, 12 new frames): it first times the given frames
+    extend = []
+    for seed in range(5):
+        start = time.perf_counter()
+        pipe.generate(GenerationRequest(mode="extend", prompt="a red ball falls and bounces", seed=seed, video=out.frames, keep=4))
+        extend.append(time.perf_counter() - start)
+    print(f"extend forward, 4 kept, 12 new frames: {float(np.median(extend)):.3f} s median of 5 "
+          "(timing the given frames included; no target)")
     for steps in args.steps if args.n else []:
         for guidance in args.guidance:
             report = evaluate("tinyworld", args.n, steps=steps, conditioning=0, guidance=guidance)
