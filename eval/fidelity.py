@@ -12,7 +12,9 @@ first-frame PSNR, extension kept-frame PSNR (forward and backward) and the probe
 extended clip, subject colour drift over three chained extensions, and speed. There the prompt
 is the given clip's own detailed caption: a short prompt leaves sizes and the background unsaid,
 the parser fills in "medium" and "plain", and a model that follows its text would be told to
-contradict the frames it continues.
+contradict the frames it continues. Chains are run on the conditioning prompts whose subject the
+world itself keeps in view for all 52 frames (a subject that moves out of the frame has no colour
+left to compare); a chain that loses its subject scores the largest drift there is, 255.
 """
 
 from __future__ import annotations
@@ -144,29 +146,49 @@ def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4
         back = pipe.generate(GenerationRequest(mode="extend", video=clip[8:], keep=keep, direction="backward", **request))
         kept["backward"].append(psnr(back.frames[-keep:], clip[8:8 + keep]))
         continued.append(run_probes(back.joined()[-16:], expectation_for(spec)))  # frames 0-7 new, 8-15 given
-        if i < max(1, len(prompts) // 4):
+        if subject_stays_in_view(spec, seed + i, CHAIN_FRAMES):
             drift.append(chain_drift(pipe, prompt, spec, seed + i, sampling, keep))
-    drifts = [d for d in drift if d is not None]
     return {
         "i2v_first_frame_psnr": round(float(np.mean(first)), 2),
         "extend_kept_psnr": round(float(np.mean(kept["forward"] + kept["backward"])), 2),
         "extend_kept_psnr_by_direction": {d: round(float(np.mean(v)), 2) for d, v in kept.items()},
         "extend_probe_pass": pass_rates(continued),
-        "chain3_colour_drift": round(float(np.max(drifts)), 2) if drifts else None,
-        "chain3_measured": len(drifts),
+        "chain3_colour_drift": round(float(np.max(drift)), 2) if drift else None,
+        "chain3_chains": len(drift),
+        "chain3_lost": sum(d == LOST for d in drift),
         **interpolation_metrics(pipe, len(prompts), seed, sampling),
     }
 
 
-def chain_drift(pipe, prompt: str, spec: SceneSpec, seed: int, sampling: dict, keep: int) -> float | None:
-    """Largest per-channel change (0-255) of the subject's mean colour after three forward extensions."""
+CHAIN_FRAMES = 16 + 3 * 12  # a clip and three forward extensions that keep 4 frames each
+LOST = 255.0  # the drift a chain scores when its subject is gone: none of its colour is left
+
+
+def subject_seen(frames: np.ndarray, spec: SceneSpec) -> bool:
+    """Whether the probes' shared tracker finds the subject in at least half of `frames`: stray
+    pixels of its colour in a smeared or noisy clip are not the subject."""
+    return bool(observe(frames, expectation_for(spec)).tracks[0].present.mean() >= 0.5)
+
+
+def subject_stays_in_view(spec: SceneSpec, seed: int, frames: int) -> bool:
+    """Whether the world's own clip, rendered `frames` long, still shows the subject in its last 12
+    frames. A subject that moves out of the frame has no colour left to compare: such scenes are
+    not chained."""
+    return subject_seen(make_clip(spec, seed=seed, frames=frames).frames[-12:], spec)
+
+
+def chain_drift(pipe, prompt: str, spec: SceneSpec, seed: int, sampling: dict, keep: int) -> float:
+    """Largest per-channel change (0-255) of the subject's mean colour after three forward
+    extensions; LOST when the subject is not seen at the start or the end (it should be: the
+    world keeps it in view, see subject_stays_in_view)."""
     video = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed, **sampling)).frames
-    start = subject_colour(video, spec.subject.colour)
+    start = subject_colour(video, spec.subject.colour) if subject_seen(video, spec) else None
     for j in range(3):
         video = pipe.generate(GenerationRequest(mode="extend", prompt=prompt, seed=seed + 100 + j, **sampling,
                                                 video=video, keep=keep)).joined()
-    end = subject_colour(video[-12:], spec.subject.colour)  # the last extension's new frames
-    return None if start is None or end is None else float(np.abs(end - start).max())
+    end = video[-12:]  # the last extension's new frames
+    end_colour = subject_colour(end, spec.subject.colour) if subject_seen(end, spec) else None
+    return LOST if start is None or end_colour is None else float(np.abs(end_colour - start).max())
 
 
 def subject_track(frames: np.ndarray, expectation) -> np.ndarray:
@@ -216,7 +238,8 @@ def main(argv: list[str] | None = None) -> None:
     for name in PROBES:
         m, t, s = report["model"][name], report["ground_truth"][name], report["share_of_ground_truth"][name]
         print(f"{name:<12} {m if m is not None else '-':>7} {t if t is not None else '-':>7} {s if s is not None else '-':>7}")
-    for key in ("i2v_first_frame_psnr", "extend_kept_psnr", "chain3_colour_drift", "realtime_factor", "seconds_per_clip"):
+    for key in ("i2v_first_frame_psnr", "extend_kept_psnr", "chain3_colour_drift", "chain3_chains", "chain3_lost",
+                "realtime_factor", "seconds_per_clip"):
         print(f"{key}: {report[key]}")
 
 

@@ -5,10 +5,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
-from eval.fidelity import conditioning_metrics, evaluate, held_out_prompts, subject_colour, subject_track
+from eval.fidelity import (CHAIN_FRAMES, LOST, chain_drift, conditioning_metrics, evaluate, held_out_prompts, subject_colour,
+                           subject_stays_in_view, subject_track)
 from eval.probes import PROBES
 from pipeline.tinyworld.config import HELD_OUT
 from tiny_models import tiny_tinyworld
@@ -55,6 +58,28 @@ def test_report_on_a_random_model(folder):
         assert np.isfinite(report[key]) and report[key] > 0, key
     assert set(report["extend_kept_psnr_by_direction"]) == {"forward", "backward"}
     assert 0 <= report["interpolate_monotonic"] <= 1
+    # both conditioning prompts are falls, which stay in view; a random model's noise holds no subject
+    assert report["chain3_chains"] == report["chain3_lost"] == 2
+    assert report["chain3_colour_drift"] == LOST
+
+
+class GreyModel:
+    """Draws nothing: every frame plain grey."""
+
+    def generate(self, request):
+        frames = np.full((16 if request.mode == "t2v" else 12, 64, 64, 3), 200, np.uint8)
+        given = [] if request.video is None else list(request.video)
+        return SimpleNamespace(frames=frames, joined=lambda: np.concatenate([np.stack(given), frames]) if given else frames)
+
+
+def test_a_chain_that_loses_its_subject_scores_the_largest_drift():
+    spec = parse("a red ball falls and bounces").spec
+    assert chain_drift(GreyModel(), "a red ball falls and bounces", spec, seed=0, sampling={}, keep=4) == LOST == 255
+
+
+def test_chains_only_where_the_world_keeps_the_subject_in_view():
+    assert subject_stays_in_view(parse("a red ball falls and bounces").spec, seed=0, frames=CHAIN_FRAMES)
+    assert not subject_stays_in_view(parse("a red ball moves right").spec, seed=0, frames=CHAIN_FRAMES)
 
 
 def test_conditioning_prompts_describe_the_given_clip(folder, monkeypatch):
@@ -74,3 +99,16 @@ def test_subject_track_follows_a_moving_ball():
     track = subject_track(make_clip(spec, seed=0).frames, expectation_for(spec))
     assert np.isfinite(track).all() and (np.diff(track[:, 0]) > 0).all()
     assert np.isnan(subject_track(make_clip(spec, seed=0).frames, parse("a blue ball moves right").expectation)).all()
+
+
+def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsys):
+    from benchmarks.tinyworld_failures import kind_of, main
+
+    assert kind_of("the red object looks like a ball (fill 0.8), not a box; no blue box anywhere") == [
+        "the <colour> object looks like a <shape> (fill #), not a <shape>", "no <colour> <shape> anywhere"]
+    monkeypatch.setattr("sys.argv", ["x", "--weights", str(folder), "--n", "2", "--seeds", "0", "--probe", "presence"])
+    main()
+    out = capsys.readouterr().out
+    assert "presence    seed 0: 0.0%" in out  # noise holds none of the objects asked for
+    assert "<colour> <shape>" in out.split("failures by kind")[1]
+    assert "2  presence    green triangle fall" in out  # both prompts, one failing verdict each

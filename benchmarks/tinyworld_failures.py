@@ -1,0 +1,73 @@
+"""Benchmark: how a model fails eval.fidelity's text-to-video probes, grouped by kind.
+
+    .venv/bin/python benchmarks/tinyworld_failures.py                         # seeds 0 1 2, 200 prompts each
+    .venv/bin/python benchmarks/tinyworld_failures.py --probe presence --seeds 0 --weights runs/more/weights
+
+The same held-out prompts and seeds as `python -m eval.fidelity --seed S` (model clips only).
+For each failing verdict its reason is reduced to a kind (numbers, colours and shapes replaced by
+placeholders) and counted, overall and by held-out combination; the rate per seed shows how much
+one seed's 200 prompts can move a rate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from eval.fidelity import held_out_prompts  # noqa: E402
+from eval.probes import PROBES, run_probes  # noqa: E402
+from eval.probes.verdict import FAIL, PASS  # noqa: E402
+from pipeline import load  # noqa: E402
+from pipeline.request import GenerationRequest  # noqa: E402
+from world import PALETTE, expectation_for  # noqa: E402
+
+WORDS = re.compile(r"\b(" + "|".join(PALETTE) + r")\b|\b(ball|box|triangle)\b|-?\d+(\.\d+)?")
+
+
+def kind_of(reason: str) -> list[str]:
+    """'the red object looks like a ball (fill 0.8), not a box; no blue box anywhere' ->
+    ['the <colour> object looks like a <shape> (fill #), not a <shape>', 'no <colour> <shape> anywhere']"""
+    placeholder = lambda m: "<colour>" if m.group(1) else "<shape>" if m.group(2) else "#"  # noqa: E731
+    return [WORDS.sub(placeholder, part.strip()) for part in reason.split(";")]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default="tinyworld")
+    parser.add_argument("--weights", help="a local weights folder overriding the model card's")
+    parser.add_argument("--n", type=int, default=200, help="held-out prompts per seed, as eval.fidelity draws them")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--probe", choices=list(PROBES), help="only this probe's failures (default: every probe)")
+    args = parser.parse_args()
+    pipe = load(args.model, weights=args.weights)
+    kinds, combos, clips = Counter(), Counter(), Counter()
+    for seed in args.seeds:
+        for i, (lang, prompt, spec) in enumerate(held_out_prompts(args.n, seed)):
+            frames = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed + i)).frames
+            for verdict in run_probes(frames, expectation_for(spec)):
+                if args.probe and verdict.probe != args.probe:
+                    continue
+                clips[(seed, verdict.probe, "judged")] += 1
+                clips[(seed, verdict.probe, "passed")] += verdict.status == PASS
+                if verdict.status == FAIL:
+                    combos[(verdict.probe, f"{spec.subject.colour} {spec.subject.shape} {spec.event}")] += 1
+                    kinds.update((verdict.probe, kind) for kind in kind_of(verdict.reason))
+    print("pass rate by seed (as eval.fidelity --seed S reports it):")
+    for probe in [args.probe] if args.probe else PROBES:
+        rates = [f"seed {s}: {clips[(s, probe, 'passed')] / max(1, clips[(s, probe, 'judged')]):.1%}" for s in args.seeds]
+        print(f"  {probe:<11} " + ", ".join(rates))
+    print("failures by kind (a clip can fail in several ways):")
+    for (probe, kind), count in kinds.most_common():
+        print(f"  {count:>4}  {probe:<11} {kind}")
+    print("failing clips by held-out subject combination:")
+    for (probe, combo), count in combos.most_common():
+        print(f"  {count:>4}  {probe:<11} {combo}")
+
+
+if __name__ == "__main__":
+    main()
