@@ -5,7 +5,7 @@
 
 The same held-out prompts and seeds as `python -m eval.fidelity --seed S` (model clips only).
 For each failing verdict its reason is reduced to a kind (numbers, colours and shapes replaced by
-placeholders) and counted, overall and by held-out combination; the rate per seed shows how much
+placeholders; "subject" when it names the subject's colour, else "other") and counted, overall and by held-out combination; the rate per seed shows how much
 one seed's 200 prompts can move a rate.
 """
 
@@ -26,14 +26,16 @@ from pipeline import load  # noqa: E402
 from pipeline.request import GenerationRequest  # noqa: E402
 from world import PALETTE, expectation_for  # noqa: E402
 
-WORDS = re.compile(r"\b(" + "|".join(PALETTE) + r")\b|\b(ball|box|triangle)\b|-?\d+(\.\d+)?")
+WORDS = re.compile(r"\b(" + "|".join(PALETTE) + r")\b|(?<!its )\b(ball|box|triangle)\b|\d+(\.\d+)?")  # "its box": a bounding box
 
 
-def kind_of(reason: str) -> list[str]:
-    """'the red object looks like a ball (fill 0.8), not a box; no blue box anywhere' ->
-    ['the <colour> object looks like a <shape> (fill #), not a <shape>', 'no <colour> <shape> anywhere']"""
+def kind_of(reason: str, subject_colour: str) -> list[str]:
+    """'the red object looks like a ball (fill 0.8), not a box; no blue box anywhere' (subject red) ->
+    ['subject: the <colour> object looks like a <shape> (fill #), not a <shape>', 'other: no <colour> <shape> anywhere']"""
     placeholder = lambda m: "<colour>" if m.group(1) else "<shape>" if m.group(2) else "#"  # noqa: E731
-    return [WORDS.sub(placeholder, part.strip()) for part in reason.split(";")]
+    parts = [part.strip() for part in reason.split(";")]
+    return [("subject: " if re.search(rf"\b{subject_colour}\b", part) else "other: ") + WORDS.sub(placeholder, part)
+            for part in parts]
 
 
 def main() -> None:
@@ -56,7 +58,7 @@ def main() -> None:
                 clips[(seed, verdict.probe, "passed")] += verdict.status == PASS
                 if verdict.status == FAIL:
                     combos[(verdict.probe, f"{spec.subject.colour} {spec.subject.shape} {spec.event}")] += 1
-                    kinds.update((verdict.probe, kind) for kind in kind_of(verdict.reason))
+                    kinds.update((verdict.probe, kind) for kind in kind_of(verdict.reason, spec.subject.colour))
     print("pass rate by seed (as eval.fidelity --seed S reports it):")
     for probe in [args.probe] if args.probe else PROBES:
         rates = [f"seed {s}: {clips[(s, probe, 'passed')] / max(1, clips[(s, probe, 'judged')]):.1%}" for s in args.seeds]

@@ -156,6 +156,7 @@ def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4
         "chain3_colour_drift": round(float(np.max(drift)), 2) if drift else None,
         "chain3_chains": len(drift),
         "chain3_lost": sum(d == LOST for d in drift),
+        "chain3_drifts": [round(d, 1) for d in drift],  # one per chain, in prompt order
         **interpolation_metrics(pipe, len(prompts), seed, sampling),
     }
 

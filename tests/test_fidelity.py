@@ -60,7 +60,7 @@ def test_report_on_a_random_model(folder):
     assert 0 <= report["interpolate_monotonic"] <= 1
     # both conditioning prompts are falls, which stay in view; a random model's noise holds no subject
     assert report["chain3_chains"] == report["chain3_lost"] == 2
-    assert report["chain3_colour_drift"] == LOST
+    assert report["chain3_colour_drift"] == LOST and report["chain3_drifts"] == [LOST, LOST]
 
 
 class GreyModel:
@@ -104,8 +104,10 @@ def test_subject_track_follows_a_moving_ball():
 def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsys):
     from benchmarks.tinyworld_failures import kind_of, main
 
-    assert kind_of("the red object looks like a ball (fill 0.8), not a box; no blue box anywhere") == [
-        "the <colour> object looks like a <shape> (fill #), not a <shape>", "no <colour> <shape> anywhere"]
+    assert kind_of("the red object looks like a ball (fill 0.8), not a box; no blue box anywhere", "red") == [
+        "subject: the <colour> object looks like a <shape> (fill #), not a <shape>", "other: no <colour> <shape> anywhere"]
+    assert kind_of("the blue ball is smeared: its box is 1.9x longer than wide", "red") == [
+        "other: the <colour> <shape> is smeared: its box is #x longer than wide"]
     monkeypatch.setattr("sys.argv", ["x", "--weights", str(folder), "--n", "2", "--seeds", "0", "--probe", "presence"])
     main()
     out = capsys.readouterr().out
