@@ -5,8 +5,9 @@
 
 The same held-out prompts and seeds as `python -m eval.fidelity --seed S` (model clips only).
 For each failing verdict its reason is reduced to a kind (numbers, colours and shapes replaced by
-placeholders; "subject" when it names the subject's colour, else "other") and counted, overall and by held-out combination; the rate per seed shows how much
-one seed's 200 prompts can move a rate.
+placeholders; "subject" when it names the subject's colour, else "other") and counted, overall
+and by held-out combination. The rate per seed shows how much one seed's 200 prompts can move a
+rate.
 """
 
 from __future__ import annotations
