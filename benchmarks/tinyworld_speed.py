@@ -9,8 +9,8 @@ process, whichever model is loaded), the weights' load time after it (target <= 
 median wall time of a 16-frame 64x64 text-to-video clip at the card's default steps and
 guidance over 5 runs after a warm-up, and the real-time factor (2 s of video / wall time;
 target >= 4), and the same for a forward extension of that clip, which first times its
-given frames (TinyWorldPipeline.estimate_time). Then, for each step count and guidance scale, the held-out probe pass rates from
-eval.fidelity, from which the card's defaults are chosen.
+given frames (TinyWorldPipeline.estimate_time). Then, for each step count and guidance scale,
+the held-out probe pass rates from eval.fidelity, from which the card's defaults are chosen.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from pipeline import load  # noqa: E402
 from pipeline.tinyworld.backend import TIMING_FRAMES, frames_to_tensor  # noqa: E402
 from world import detailed_caption, sample_spec  # noqa: E402
 from world.render import make_clip  # noqa: E402
+
 MOVING = ("fall", "hit", "move", "occlude")  # events with a timeline ("still" and "relation" look the same at every frame)
 CUTS = (0, 4, 8)  # first frame of the 8 given frames
 
