@@ -47,10 +47,11 @@ def step_rate(cfg: TrainConfig, steps: int) -> float:
     ema = copy.deepcopy(models).requires_grad_(False)
     opt = build_optimiser(models, cfg)
     x0 = torch.randn(cfg.batch_size, 16, cfg.frames, 8, 8, device=cfg.device)
+    objects = (torch.rand(cfg.batch_size, cfg.frames, 8, 8, device=cfg.device) < 0.1).float()  # ~ a scene's share of object cells
     captions = ["A medium red ball moves steadily to the right across the frame."] * cfg.batch_size
 
     def one(step: int) -> None:
-        loss = flow_loss(x0, captions, text_encoder, transformer, tokenizer, cfg, step)
+        loss = flow_loss(x0, objects, captions, text_encoder, transformer, tokenizer, cfg, step)
         optimiser_step(loss, models, ema, opt, cfg.ema_decay)
 
     for step in range(3):  # warm-up: allocations, kernel selection

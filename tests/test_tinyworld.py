@@ -20,11 +20,11 @@ from pipeline.tinyworld.export import export
 from pipeline.tinyworld.report import write_report
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
 from pipeline.tinyworld.vae import TinyVideoAutoencoder
-from pipeline.tinyworld.data import (RenderedBatches, keep_mask, sample_mode, slide_windows, stream_batches,
-                                     window_offset)
+from pipeline.tinyworld.data import (RenderedBatches, keep_mask, object_cells, sample_mode, slide_windows,
+                                     stream_batches, window_offset)
 from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.transformer import spacetime_positions
-from pipeline.tinyworld.train import train
+from pipeline.tinyworld.train import flow_loss, train
 from pipeline.tinyworld.train_decoder import denoise_from, train_decoder
 from tiny_models import tiny_tinyworld
 from world import parse
@@ -228,6 +228,35 @@ def test_only_extension_windows_slide_and_a_held_start_repeats_the_first_frame()
     x0 = torch.arange(6.0).reshape(1, 1, 6, 1, 1).repeat(3, 2, 1, 1, 1)  # (B=3, C=2, frames 4 + shift 2, 1, 1)
     windows = slide_windows(x0, [0, 2, -2], frames=4)  # (3, 2, 4, 1, 1)
     assert windows[:, 0, :, 0, 0].tolist() == [[0, 1, 2, 3], [2, 3, 4, 5], [0, 0, 0, 1]]
+
+
+def test_object_cells_mark_the_latent_cells_an_object_touches():
+    video = np.full((1, 2, 32, 32, 3), 200, np.uint8)  # (B, T, H, W, 3) plain grey
+    video[0, 1, 10:14, 20:24] = (225, 45, 45)  # a red square inside cell (row 1, column 2) of frame 1
+    video[0, 1, 16, 0] = (212, 122, 122)  # an anti-aliased edge pixel: red half over grey
+    cells = object_cells(torch.from_numpy(video).permute(0, 4, 1, 2, 3), 8)  # (1, 2, 4, 4)
+    assert cells.shape == (1, 2, 4, 4)
+    assert cells[0, 0].sum() == 0
+    assert cells[0, 1].nonzero().tolist() == [[1, 2], [2, 0]]
+
+
+class ZeroVelocity(torch.nn.Module):
+    """A stand-in transformer whose velocity is 0, so the loss is the target's own size."""
+
+    def forward(self, xt, keep, t, text, mask, first_frame):
+        return torch.zeros_like(xt)
+
+
+def test_object_weight_counts_object_cells_more_and_zero_is_the_uniform_loss(tokenizer, pipe):
+    x0 = torch.zeros(2, 4, 3, 4, 4)  # (B, C, T, h, w)
+    objects = torch.zeros(2, 3, 4, 4)
+    x0[:, :, :, 0, 0], objects[:, :, 0, 0] = 20.0, 1  # one object cell per frame, far from the noise's size
+    args = (["a red ball"] * 2, pipe.text_encoder, ZeroVelocity(), tokenizer)
+    cfg = TrainConfig(text_drop_prob=0.0, mask_probs=(("none", 1.0),))
+    uniform = flow_loss(x0, objects, *args, cfg, step=0)  # with 0 velocity, the mean of (noise - x0)^2
+    assert abs(float(uniform) - (1 + 400 / 16)) < 3  # noise gives 1 a cell; one cell in 16 adds 20^2
+    weighted = flow_loss(x0, objects, *args, replace(cfg, object_loss_weight=4.0), step=0)
+    assert float(weighted) > 1.5 * float(uniform)
 
 
 def test_batches_render_room_to_slide_except_images():

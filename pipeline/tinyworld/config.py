@@ -43,6 +43,11 @@ class TrainConfig:
     # Frames an extension window may slide along its clip (data.window_offset); 0 = never, as the shipped
     # weights were trained. 8 was tried on this CPU for 1,900 steps without effect (README): a GPU-scale try.
     time_shift: int = 0
+    # Extra loss weight on latent cells that show an object (data.object_cells), scaled by 1 - flow time:
+    # objects are a few cells of 64, yet their shape is what the probes judge. Near t = 0 the noisy latents
+    # already say where objects are, so the weight sharpens them without pulling objects into empty cells.
+    # 0 = a uniform loss, as the shipped weights were trained.
+    object_loss_weight: float = 0.0
     # autoencoder
     vae_minutes: float = 12.0  # training time for the autoencoder before the transformer starts
     vae_lr: float = 1e-3

@@ -43,6 +43,20 @@ def to_unit_range(video: torch.Tensor) -> torch.Tensor:
     return video.float() / 127.5 - 1
 
 
+def object_pixels(frames: torch.Tensor) -> torch.Tensor:
+    """Frames (B, 3, ...) in [-1, 1] -> (B, 1, ...) bool: saturated pixels. Every background, floor
+    and wall of the world is neutral grey (saturation 0) and every object a saturated colour, so
+    this is the objects, anti-aliased edges included."""
+    return frames.amax(dim=1, keepdim=True) - frames.amin(dim=1, keepdim=True) > 0.3
+
+
+def object_cells(video: torch.Tensor, factor: int) -> torch.Tensor:
+    """uint8 video (B, 3, T, H, W) -> (B, T, H/factor, W/factor) float: 1 where a latent cell
+    (factor x factor pixels) touches an object, else 0."""
+    objects = object_pixels(to_unit_range(video))[:, 0].float()  # (B, T, H, W)
+    return torch.nn.functional.max_pool2d(objects.flatten(0, 1), factor).unflatten(0, objects.shape[:2])
+
+
 def clip_batch(rng: np.random.Generator, batch: int, frames: int, width: int, height: int, held_out,
                zh_prob: float = 0.3) -> tuple[torch.Tensor, list[str]]:
     """Render `batch` clips -> (video (B, 3, T, H, W) in [-1, 1], captions)."""

@@ -41,7 +41,8 @@ import torch
 import torch.nn.functional as F
 
 from pipeline.tinyworld.config import TrainConfig
-from pipeline.tinyworld.data import keep_mask, sample_mode, slide_windows, stream_batches, to_unit_range, window_offset
+from pipeline.tinyworld.data import (keep_mask, object_cells, sample_mode, slide_windows, stream_batches, to_unit_range,
+                                     window_offset)
 from pipeline.tinyworld.text import TinyTextEncoder, build_tokenizer, tokenize
 from pipeline.tinyworld.train_vae import train_vae
 from pipeline.tinyworld.transformer import TinyWorldTransformer
@@ -55,16 +56,19 @@ def build_models(cfg: TrainConfig, vocab_size: int) -> tuple[TinyTextEncoder, Ti
 
 
 @torch.no_grad()
-def encode(vae, video: torch.Tensor, cfg: TrainConfig) -> torch.Tensor:
-    """uint8 video (B, 3, T, H, W) -> clean latents (B, C, T, h, w) float32 on cfg.device."""
+def encode(vae, video: torch.Tensor, cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
+    """uint8 video (B, 3, T, H, W) -> (clean latents (B, C, T, h, w) float32, object cells (B, T, h, w)), on cfg.device."""
+    video = video.to(cfg.device, non_blocking=True)
     with torch.autocast(cfg.device, dtype=torch.bfloat16, enabled=cfg.bf16):
-        return vae.encode(to_unit_range(video.to(cfg.device, non_blocking=True))).float()
+        latents = vae.encode(to_unit_range(video)).float()
+    return latents, object_cells(video, vae.spatial_factor)
 
 
-def flow_loss(x0: torch.Tensor, captions: list[str], text_encoder, transformer, tokenizer, cfg: TrainConfig,
-              step: int) -> torch.Tensor:
-    """Clean latents x0 (B, C, T + shift, h, w) -> the masked rectified-flow loss, with this step's own
-    caption dropout, modes, keep-masks, windows, noise and flow times (so a reused batch is a new problem)."""
+def flow_loss(x0: torch.Tensor, objects: torch.Tensor, captions: list[str], text_encoder, transformer, tokenizer,
+              cfg: TrainConfig, step: int) -> torch.Tensor:
+    """Clean latents x0 (B, C, T + shift, h, w) and their object cells (B, T + shift, h, w) -> the masked
+    rectified-flow loss, with this step's own caption dropout, modes, keep-masks, windows, noise and flow
+    times (so a reused batch is a new problem)."""
     rng = np.random.default_rng([cfg.data_seed, 3, step])
     frames = min(cfg.frames, x0.shape[2])  # an image batch is one frame
     captions = ["" if rng.random() < cfg.text_drop_prob else c for c in captions]
@@ -72,7 +76,8 @@ def flow_loss(x0: torch.Tensor, captions: list[str], text_encoder, transformer, 
     keep = torch.from_numpy(np.stack([keep_mask(rng, mode, frames) for mode in modes]))  # (B, T)
     shift = x0.shape[2] - frames
     offsets = [window_offset(rng, mode, shift) for mode in modes]
-    x0 = slide_windows(x0, offsets, frames)  # (B, C, T, h, w)
+    windows = slide_windows(torch.cat([x0, objects[:, None]], dim=1), offsets, frames)  # objects slide with their latents
+    x0, objects = windows[:, :-1], windows[:, -1]  # (B, C, T, h, w), (B, T, h, w)
     first_frame = torch.tensor(offsets)  # each window's time on its clip's timeline, as extension gives it
     ids, mask = tokenize(tokenizer, captions)
     keep, ids, mask = (v.to(x0.device, non_blocking=True) for v in (keep, ids, mask))
@@ -84,9 +89,10 @@ def flow_loss(x0: torch.Tensor, captions: list[str], text_encoder, transformer, 
     xt = torch.where(kept, x0, (1 - tb) * x0 + tb * noise)
     with torch.autocast(x0.device.type, dtype=torch.bfloat16, enabled=cfg.bf16):
         velocity = transformer(xt, keep, t, text_encoder(ids, mask), mask, first_frame).float()
-    err = (velocity - (noise - x0)).pow(2).mean(dim=(1, 3, 4))  # (B, T)
-    generated = (~keep).float()
-    return (err * generated).sum() / generated.sum().clamp(min=1)
+    err = (velocity - (noise - x0)).pow(2).mean(dim=1)  # (B, T, h, w)
+    weight = 1 + cfg.object_loss_weight * (1 - t)[:, None, None, None] * objects  # (B, T, h, w)
+    weight = weight * (~keep).float()[:, :, None, None]  # kept frames are given, not learned
+    return (err * weight).sum() / weight.sum().clamp(min=1)
 
 
 @torch.no_grad()
@@ -175,7 +181,7 @@ def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int
             group["lr"] = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
         if batch is None or step % cfg.batch_reuse == 0:  # rendering + encoding is ~40% of a step: reuse it
             video, captions = next(batches)
-            batch = encode(vae, video, cfg), captions
+            batch = *encode(vae, video, cfg), captions
         loss = flow_loss(*batch, text_encoder, transformer, tokenizer, cfg, step)
         optimiser_step(loss, models, ema, opt, min(cfg.ema_decay, (1 + step) / (10 + step)))
         step += 1

@@ -27,7 +27,7 @@ import torch.nn.functional as F
 from einops import rearrange
 
 from pipeline.tinyworld.config import SIZES, TrainConfig
-from pipeline.tinyworld.data import clip_batch, stream_batches, to_unit_range
+from pipeline.tinyworld.data import clip_batch, object_pixels, stream_batches, to_unit_range
 from pipeline.tinyworld.vae import TinyVideoAutoencoder
 
 
@@ -40,8 +40,7 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 def reconstruction_loss(recon: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
     """L1 + MSE, with saturated (object) pixels weighted 10x: objects are a few percent of the
     frame, yet their colour is what the probes and captions name (red must not drift to orange)."""
-    saturation = frames.amax(dim=1, keepdim=True) - frames.amin(dim=1, keepdim=True)  # (B, 1, T, H, W), grey is 0
-    weight = 1 + 10 * (saturation > 0.3).float()
+    weight = 1 + 10 * object_pixels(frames).float()  # (B, 1, T, H, W)
     err = (recon - frames).abs() + (recon - frames).pow(2)
     return (err * weight).sum() / (weight.sum() * frames.shape[1])
 
