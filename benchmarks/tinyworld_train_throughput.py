@@ -47,7 +47,8 @@ def step_rate(cfg: TrainConfig, steps: int) -> float:
     ema = copy.deepcopy(models).requires_grad_(False)
     opt = build_optimiser(models, cfg)
     x0 = torch.randn(cfg.batch_size, 16, cfg.frames, 8, 8, device=cfg.device)
-    objects = (torch.rand(cfg.batch_size, cfg.frames, 8, 8, device=cfg.device) < 0.1).float()  # ~ a scene's share of object cells
+    # object cells (B, T, 8, 8) for the loss's weighting; which cells they are does not change a step's cost
+    objects = (torch.rand(cfg.batch_size, cfg.frames, 8, 8, device=cfg.device) < 0.1).float()
     captions = ["A medium red ball moves steadily to the right across the frame."] * cfg.batch_size
 
     def one(step: int) -> None:

@@ -57,7 +57,8 @@ def build_models(cfg: TrainConfig, vocab_size: int) -> tuple[TinyTextEncoder, Ti
 
 @torch.no_grad()
 def encode(vae, video: torch.Tensor, cfg: TrainConfig) -> tuple[torch.Tensor, torch.Tensor]:
-    """uint8 video (B, 3, T, H, W) -> (clean latents (B, C, T, h, w) float32, object cells (B, T, h, w)), on cfg.device."""
+    """uint8 video (B, 3, T, H, W) -> (clean latents (B, C, T, h, w) float32, object cells (B, T, h, w)),
+    both on cfg.device."""
     video = video.to(cfg.device, non_blocking=True)
     with torch.autocast(cfg.device, dtype=torch.bfloat16, enabled=cfg.bf16):
         latents = vae.encode(to_unit_range(video)).float()
@@ -76,7 +77,8 @@ def flow_loss(x0: torch.Tensor, objects: torch.Tensor, captions: list[str], text
     keep = torch.from_numpy(np.stack([keep_mask(rng, mode, frames) for mode in modes]))  # (B, T)
     shift = x0.shape[2] - frames
     offsets = [window_offset(rng, mode, shift) for mode in modes]
-    windows = slide_windows(torch.cat([x0, objects[:, None]], dim=1), offsets, frames)  # objects slide with their latents
+    # the object cells ride along as one more channel, so they slide with their latents
+    windows = slide_windows(torch.cat([x0, objects[:, None]], dim=1), offsets, frames)
     x0, objects = windows[:, :-1], windows[:, -1]  # (B, C, T, h, w), (B, T, h, w)
     first_frame = torch.tensor(offsets)  # each window's time on its clip's timeline, as extension gives it
     ids, mask = tokenize(tokenizer, captions)
