@@ -7,7 +7,8 @@ The same held-out prompts and seeds as `python -m eval.fidelity --seed S` (model
 For each failing verdict its reason is reduced to a kind (numbers, colours and shapes replaced by
 placeholders; "subject" when it names the subject's colour, else "other") and counted, overall
 and by held-out combination. The rate per seed shows how much one seed's 200 prompts can move a
-rate.
+rate. The pass rate with the camera still and with it panning shows how much of the failure
+comes from scenes that move under the camera.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def main() -> None:
     parser.add_argument("--probe", choices=list(PROBES), help="only this probe's failures (default: every probe)")
     args = parser.parse_args()
     pipe = load(args.model, weights=args.weights)
-    kinds, combos, clips = Counter(), Counter(), Counter()
+    kinds, combos, clips, camera = Counter(), Counter(), Counter(), Counter()
     for seed in args.seeds:
         for i, (lang, prompt, spec) in enumerate(held_out_prompts(args.n, seed)):
             frames = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed + i)).frames
@@ -57,12 +58,20 @@ def main() -> None:
                     continue
                 clips[(seed, verdict.probe, "judged")] += 1
                 clips[(seed, verdict.probe, "passed")] += verdict.status == PASS
+                shot = "camera pans" if spec.pan else "camera still"
+                camera[(verdict.probe, shot, "judged")] += 1
+                camera[(verdict.probe, shot, "passed")] += verdict.status == PASS
                 if verdict.status == FAIL:
                     combos[(verdict.probe, f"{spec.subject.colour} {spec.subject.shape} {spec.event}")] += 1
                     kinds.update((verdict.probe, kind) for kind in kind_of(verdict.reason, spec.subject.colour))
     print("pass rate by seed (as eval.fidelity --seed S reports it):")
     for probe in [args.probe] if args.probe else PROBES:
         rates = [f"seed {s}: {clips[(s, probe, 'passed')] / max(1, clips[(s, probe, 'judged')]):.1%}" for s in args.seeds]
+        print(f"  {probe:<11} " + ", ".join(rates))
+    print("pass rate by camera, all seeds:")
+    for probe in [args.probe] if args.probe else PROBES:
+        rates = [f"{shot}: {camera[(probe, shot, 'passed')] / max(1, camera[(probe, shot, 'judged')]):.1%}"
+                 f" of {camera[(probe, shot, 'judged')]}" for shot in ("camera still", "camera pans")]
         print(f"  {probe:<11} " + ", ".join(rates))
     print("failures by kind (a clip can fail in several ways):")
     for (probe, kind), count in kinds.most_common():

@@ -15,12 +15,12 @@ import torch
 
 from pipeline import GenerationRequest, load
 from pipeline.api import clear_cache
-from pipeline.tinyworld.config import TrainConfig
+from pipeline.tinyworld.config import HELD_OUT, TrainConfig
 from pipeline.tinyworld.export import export
 from pipeline.tinyworld.report import write_report
 from pipeline.tinyworld.pipeline import TinyWorldPipeline
 from pipeline.tinyworld.vae import TinyVideoAutoencoder
-from pipeline.tinyworld.data import (RenderedBatches, keep_mask, object_cells, sample_mode, slide_windows,
+from pipeline.tinyworld.data import (RenderedBatches, keep_mask, object_cells, sample_mode, slide_windows, training_spec,
                                      stream_batches, window_offset)
 from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.transformer import spacetime_positions
@@ -264,6 +264,16 @@ def test_batches_render_room_to_slide_except_images():
     assert video.shape[2] == 7
     image, _ = RenderedBatches(TrainConfig(batch_size=1, frames=4, time_shift=3, image_batch_prob=1.0))[0]
     assert image.shape[2] == 1
+
+
+def test_pan_share_sets_how_many_scenes_pan_and_none_keeps_the_worlds_stream():
+    def pans(share, n=400):
+        rng = np.random.default_rng(0)
+        return [training_spec(rng, HELD_OUT, share).pan is not None for _ in range(n)]
+    assert sum(pans(0.0)) == 0 and sum(pans(1.0)) == 400
+    assert 0.2 < np.mean(pans(None)) < 0.3 < 0.45 < np.mean(pans(0.6)) < 0.75
+    rng_a, rng_b = np.random.default_rng(1), np.random.default_rng(1)
+    assert training_spec(rng_a, HELD_OUT) == training_spec(rng_b, HELD_OUT, None)  # the default replays old seeds
 
 
 def test_rendering_workers_give_the_same_batches_as_rendering_in_the_loop():

@@ -35,6 +35,9 @@ class TrainConfig:
     size_weights: tuple[float, ...] = (0.7, 0.15, 0.15)  # how often each of SIZES is drawn per step
     image_batch_prob: float = 0.05  # share of steps trained on single frames (images are one-frame videos)
     zh_caption_prob: float = 0.3  # share of captions given in Chinese; the rest English
+    # Share of scenes under a camera pan; None = the world's own (25%), as the shipped weights were trained.
+    # Panned scenes are the hard ones: objects move under the camera over a moving textured background.
+    pan_share: float | None = None
     text_drop_prob: float = 0.1  # captions replaced by the empty one, for classifier-free guidance
     # How latent frames are given clean (mode: probability); see data.keep_mask.
     mask_probs: tuple[tuple[str, float], ...] = (
