@@ -66,9 +66,10 @@ def main() -> None:
     for steps in args.steps if args.n else []:
         for guidance in args.guidance:
             report = evaluate("tinyworld", args.n, steps=steps, conditioning=0, guidance=guidance)
-            rates = "  ".join(f"{k} {v:.2f}" if v is not None else f"{k} -" for k, v in report["model"].items())
+            rates = "  ".join(f"{k} {v:.3f}" if v is not None else f"{k} -" for k, v in report["model"].items())
+            by_language = " / ".join(f"{lang} {report['by_language'][lang]['model']['presence']:.2f}" for lang in ("en", "zh"))
             print(f"{steps:>3} steps, guidance {guidance:g}, {args.n} held-out prompts: {rates}  "
-                  f"({report['seconds_per_clip']:.2f} s/clip)", flush=True)
+                  f"(presence {by_language}; {report['seconds_per_clip']:.2f} s/clip)", flush=True)
 
 
 if __name__ == "__main__":
