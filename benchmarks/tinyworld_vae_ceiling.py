@@ -3,11 +3,13 @@
     .venv/bin/python benchmarks/tinyworld_vae_ceiling.py                          # the shipped autoencoder, 80 clips
     .venv/bin/python benchmarks/tinyworld_vae_ceiling.py --vae runs/more/vae --n 200
     .venv/bin/python benchmarks/tinyworld_vae_ceiling.py --noise 0 0.1 0.2 0.3
+    .venv/bin/python benchmarks/tinyworld_vae_ceiling.py --n 200 --seeds 0 1 2     # eval.fidelity --seed 0, 1, 2
 
-Ground-truth clips for eval.fidelity's held-out prompts go through the autoencoder (encode, then
-decode) and then through the probes. Whatever fails here, the transformer cannot pass: it only
-makes latents, and these are the ground truth's own. Prints each probe's pass rate and the
-round trip's PSNR. With --noise, the latents get Gaussian noise of that many latent standard
+Ground-truth clips for eval.fidelity's held-out prompts (those of its --seed S: same scenes, same
+clip seeds) go through the autoencoder (encode, then decode) and then through the probes.
+Whatever fails here, the transformer cannot pass: it only makes latents, and these are the
+ground truth's own. Prints each probe's pass rate, presence with the camera still and panning,
+and the round trip's PSNR. With --noise, the latents get Gaussian noise of that many latent standard
 deviations before decoding (fixed seed): how well the decoder holds shapes when the latents it is
 given are not exact, as generated ones never are.
 """
@@ -46,22 +48,30 @@ def round_trip(vae: TinyVideoAutoencoder, frames: np.ndarray, noise: float = 0.0
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vae", type=Path, default=Path("pipeline/tinyworld/weights/vae"))
-    parser.add_argument("--n", type=int, default=80, help="held-out prompts (those of eval.fidelity, same seeds)")
+    parser.add_argument("--n", type=int, default=80, help="held-out prompts per seed (those of eval.fidelity)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="eval.fidelity's --seed values")
     parser.add_argument("--noise", type=float, nargs="+", default=[0.0], help="latent noise, in latent standard deviations")
     args = parser.parse_args()
     vae = TinyVideoAutoencoder.from_pretrained(args.vae).eval()
-    truths = [(make_clip(spec, seed=i).frames, spec) for i, (_, _, spec) in enumerate(held_out_prompts(args.n))]
-    for noise in args.noise:
-        generator = torch.Generator().manual_seed(0)
-        verdicts, psnrs = [], []
-        for truth, spec in truths:
-            decoded = round_trip(vae, truth, noise, generator)
-            psnrs.append(psnr(decoded, truth))
-            verdicts.append(run_probes(decoded, expectation_for(spec)))
-        rates = "  ".join(f"{k} {v:.3f}" for k, v in pass_rates(verdicts).items() if v is not None)
-        print(f"{args.vae}: {args.n} ground-truth clips through the autoencoder, latent noise {noise:g}: "
-              f"round trip {np.mean(psnrs):.2f} dB")
-        print(f"  probe pass rates: {rates}", flush=True)
+    for seed in args.seeds:
+        scenes = [spec for _, _, spec in held_out_prompts(args.n, seed)]
+        truths = [make_clip(spec, seed=seed + i).frames for i, spec in enumerate(scenes)]
+        for noise in args.noise:
+            generator = torch.Generator().manual_seed(0)
+            verdicts, psnrs = [], []
+            for truth, spec in zip(truths, scenes):
+                decoded = round_trip(vae, truth, noise, generator)
+                psnrs.append(psnr(decoded, truth))
+                verdicts.append(run_probes(decoded, expectation_for(spec)))
+            rates = "  ".join(f"{k} {v:.3f}" for k, v in pass_rates(verdicts).items() if v is not None)
+            by_camera = "  ".join(
+                f"{shot} {pass_rates(chosen)['presence']:.3f} of {len(chosen)}"
+                for shot, chosen in (("camera still", [v for v, s in zip(verdicts, scenes) if not s.pan]),
+                                     ("camera pans", [v for v, s in zip(verdicts, scenes) if s.pan])) if chosen)
+            print(f"{args.vae}: {args.n} ground-truth clips of eval.fidelity --seed {seed} through the autoencoder, "
+                  f"latent noise {noise:g}: round trip {np.mean(psnrs):.2f} dB")
+            print(f"  probe pass rates: {rates}")
+            print(f"  presence by camera: {by_camera}", flush=True)
 
 
 if __name__ == "__main__":

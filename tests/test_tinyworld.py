@@ -26,6 +26,7 @@ from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.transformer import spacetime_positions
 from pipeline.tinyworld.train import flow_loss, train
 from pipeline.tinyworld.train_decoder import denoise_from, train_decoder
+from pipeline.tinyworld.train_vae import reconstruction_loss
 from tiny_models import tiny_tinyworld
 from world import parse, sample_spec
 from world.render import make_clip
@@ -238,6 +239,15 @@ def test_object_cells_mark_the_latent_cells_an_object_touches():
     assert cells.shape == (1, 2, 4, 4)
     assert cells[0, 0].sum() == 0
     assert cells[0, 1].nonzero().tolist() == [[1, 2], [2, 0]]
+
+
+def test_colour_bled_onto_grey_costs_like_an_object_pixel():
+    frames = torch.zeros(1, 3, 1, 8, 8)  # (B, 3, T, H, W): plain grey, no object
+    bled, greyer = frames.clone(), frames.clone()
+    bled[0, :, 0, 0, 0] = torch.tensor([0.5, 0.5, 0.0])  # a saturated (yellowish) stray pixel
+    b = (3**0.5 - 1) / 2  # a neutral error with the same L1 + squared error summed over channels (1.5)
+    greyer[0, :, 0, 0, 0] = b
+    assert reconstruction_loss(bled, frames) > 5 * reconstruction_loss(greyer, frames)
 
 
 class ZeroVelocity(torch.nn.Module):

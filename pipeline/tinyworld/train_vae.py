@@ -38,9 +38,12 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> float:
 
 
 def reconstruction_loss(recon: torch.Tensor, frames: torch.Tensor) -> torch.Tensor:
-    """L1 + MSE, with saturated (object) pixels weighted 10x: objects are a few percent of the
-    frame, yet their colour is what the probes and captions name (red must not drift to orange)."""
-    weight = 1 + 10 * object_pixels(frames).float()  # (B, 1, T, H, W)
+    """L1 + MSE, with object pixels weighted 11x: objects are a few percent of the frame, yet their
+    colour is what the probes and captions name (red must not drift to orange). An object pixel is
+    saturated in the frame or in the reconstruction: a fringe of colour bled onto the grey around an
+    object widens its bounding box, and a box with a ragged fringe reads as a ball to the probes."""
+    objects = object_pixels(frames) | object_pixels(recon.detach())  # (B, 1, T, H, W)
+    weight = 1 + 10 * objects.float()
     err = (recon - frames).abs() + (recon - frames).pow(2)
     return (err * weight).sum() / (weight.sum() * frames.shape[1])
 
