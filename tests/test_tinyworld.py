@@ -24,7 +24,7 @@ from pipeline.tinyworld.data import (RenderedBatches, is_held_out, keep_mask, ob
                                      stream_batches, training_spec, window_offset)
 from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.transformer import spacetime_positions
-from pipeline.tinyworld.train import flow_loss, train
+from pipeline.tinyworld.train import flow_loss, pixel_loss, train
 from pipeline.tinyworld.train_decoder import denoise_from, train_decoder
 from pipeline.tinyworld.train_vae import reconstruction_loss
 from tiny_models import tiny_tinyworld
@@ -267,6 +267,26 @@ def test_object_weight_counts_object_cells_more_and_zero_is_the_uniform_loss(tok
     assert abs(float(uniform) - (1 + 400 / 16)) < 3  # noise gives 1 a cell; one cell in 16 adds 20^2
     weighted = flow_loss(x0, objects, *args, replace(cfg, object_loss_weight=4.0), step=0)
     assert float(weighted) > 1.5 * float(uniform)
+
+
+def test_pixel_loss_decodes_only_generated_frames_at_low_flow_time(pipe):
+    x0 = torch.randn(2, pipe.vae.config.latent_channels, 3, 2, 2)  # (B, C, T, h, w)
+    predicted = (x0 + 0.5 * torch.randn_like(x0)).requires_grad_()
+    keep = torch.tensor([[True, False, False], [False, False, False]])  # clip 0 is given its first frame
+    t = torch.tensor([0.2, 0.9])  # clip 1 is too noisy for a shape
+    assert float(pixel_loss(pipe.vae, x0, x0, t, keep, torch.Generator().manual_seed(0), bf16=False)) == 0
+    loss = pixel_loss(pipe.vae, predicted, x0, t, keep, torch.Generator().manual_seed(0), bf16=False)
+    loss.backward()
+    assert float(loss) > 0
+    assert predicted.grad[0, :, 1:].abs().sum() > 0  # clip 0's generated frames
+    assert predicted.grad[0, :, 0].abs().sum() == 0  # its kept frame
+    assert predicted.grad[1].abs().sum() == 0
+    # in the training loss: with a velocity of 0 the prediction is the noisy x_t, so the pixel loss adds to it
+    x0, objects = torch.randn(8, pipe.vae.config.latent_channels, 3, 2, 2), torch.zeros(8, 3, 2, 2)
+    args = (["a red ball"] * 8, pipe.text_encoder, ZeroVelocity(), pipe.tokenizer)
+    cfg = TrainConfig(text_drop_prob=0.0, mask_probs=(("none", 1.0),), bf16=False)
+    plain = flow_loss(x0, objects, *args, cfg, step=0, vae=pipe.vae)
+    assert float(flow_loss(x0, objects, *args, replace(cfg, pixel_loss_weight=1.0), step=0, vae=pipe.vae)) > float(plain)
 
 
 def test_batches_render_room_to_slide_except_images():

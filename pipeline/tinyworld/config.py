@@ -51,6 +51,11 @@ class TrainConfig:
     # already say where objects are, so the weight sharpens them without pulling objects into empty cells.
     # 0 = a uniform loss, as the shipped weights were trained.
     object_loss_weight: float = 0.0
+    # Weight of a loss in pixels: the transformer's predicted clean latents (x_t - t v) of up to 64 generated
+    # frames at flow time below 0.5 are decoded (frozen decoder, gradients through it) and compared with the
+    # decoded true latents by the autoencoder's reconstruction loss. Latent errors that smear or fringe a shape
+    # cost what they cost in pixels. 0 = off, as the shipped weights were trained.
+    pixel_loss_weight: float = 0.0
     # autoencoder
     vae_minutes: float = 12.0  # training time for the autoencoder before the transformer starts
     vae_lr: float = 1e-3

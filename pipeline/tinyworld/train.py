@@ -44,9 +44,11 @@ from pipeline.tinyworld.config import TrainConfig
 from pipeline.tinyworld.data import (keep_mask, object_cells, sample_mode, slide_windows, stream_batches, to_unit_range,
                                      window_offset)
 from pipeline.tinyworld.text import TinyTextEncoder, build_tokenizer, tokenize
-from pipeline.tinyworld.train_vae import train_vae
+from pipeline.tinyworld.train_vae import reconstruction_loss, train_vae
 from pipeline.tinyworld.transformer import TinyWorldTransformer
 from pipeline.tinyworld.vae import TinyVideoAutoencoder
+
+PIXEL_T_MAX, PIXEL_FRAMES = 0.5, 64  # the pixel loss: flow times low enough for a shape, frames per step
 
 
 def build_models(cfg: TrainConfig, vocab_size: int) -> tuple[TinyTextEncoder, TinyWorldTransformer]:
@@ -66,10 +68,10 @@ def encode(vae, video: torch.Tensor, cfg: TrainConfig) -> tuple[torch.Tensor, to
 
 
 def flow_loss(x0: torch.Tensor, objects: torch.Tensor, captions: list[str], text_encoder, transformer, tokenizer,
-              cfg: TrainConfig, step: int) -> torch.Tensor:
+              cfg: TrainConfig, step: int, vae: TinyVideoAutoencoder | None = None) -> torch.Tensor:
     """Clean latents x0 (B, C, T + shift, h, w) and their object cells (B, T + shift, h, w) -> the masked
     rectified-flow loss, with this step's own caption dropout, modes, keep-masks, windows, noise and flow
-    times (so a reused batch is a new problem)."""
+    times (so a reused batch is a new problem); plus cfg.pixel_loss_weight times the pixel loss (needs vae)."""
     rng = np.random.default_rng([cfg.data_seed, 3, step])
     frames = min(cfg.frames, x0.shape[2])  # an image batch is one frame
     captions = ["" if rng.random() < cfg.text_drop_prob else c for c in captions]
@@ -94,7 +96,31 @@ def flow_loss(x0: torch.Tensor, objects: torch.Tensor, captions: list[str], text
     err = (velocity - (noise - x0)).pow(2).mean(dim=1)  # (B, T, h, w)
     weight = 1 + cfg.object_loss_weight * (1 - t)[:, None, None, None] * objects  # (B, T, h, w)
     weight = weight * (~keep).float()[:, :, None, None]  # kept frames are given, not learned
-    return (err * weight).sum() / weight.sum().clamp(min=1)
+    loss = (err * weight).sum() / weight.sum().clamp(min=1)
+    if cfg.pixel_loss_weight:
+        predicted = xt - tb * velocity  # the transformer's clean latents: x_t - t (noise - x0) = x0
+        loss = loss + cfg.pixel_loss_weight * pixel_loss(vae, predicted, x0, t, keep, gen, cfg.bf16)
+    return loss
+
+
+def pixel_loss(vae: TinyVideoAutoencoder, predicted: torch.Tensor, x0: torch.Tensor, t: torch.Tensor,
+               keep: torch.Tensor, gen: torch.Generator, bf16: bool) -> torch.Tensor:
+    """Predicted and true clean latents (B, C, T, h, w) -> reconstruction_loss between their decodings, over
+    up to PIXEL_FRAMES generated (not kept) frames of clips at flow time t (B,) below PIXEL_T_MAX; 0 if none.
+    Above that time the prediction is a blurred mean, and no decoder can make it a shape."""
+    chosen = ((~keep) & (t < PIXEL_T_MAX)[:, None]).nonzero()  # (N, 2): clip, frame
+    if len(chosen) == 0:
+        return predicted.sum() * 0
+    chosen = chosen[torch.randperm(len(chosen), generator=gen, device=chosen.device)[:PIXEL_FRAMES]]
+
+    def as_video(latents: torch.Tensor) -> torch.Tensor:  # (B, C, T, h, w) -> the chosen frames (1, C, N, h, w)
+        return latents[chosen[:, 0], :, chosen[:, 1]].transpose(0, 1)[None]
+
+    with torch.autocast(x0.device.type, dtype=torch.bfloat16, enabled=bf16):
+        decoded = vae.decode(as_video(predicted))  # (1, 3, N, H, W)
+        with torch.no_grad():
+            target = vae.decode(as_video(x0))
+    return reconstruction_loss(decoded.float(), target.float())
 
 
 @torch.no_grad()
@@ -184,7 +210,7 @@ def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int
         if batch is None or step % cfg.batch_reuse == 0:  # rendering + encoding is ~40% of a step: reuse it
             video, captions = next(batches)
             batch = *encode(vae, video, cfg), captions
-        loss = flow_loss(*batch, text_encoder, transformer, tokenizer, cfg, step)
+        loss = flow_loss(*batch, text_encoder, transformer, tokenizer, cfg, step, vae)
         optimiser_step(loss, models, ema, opt, min(cfg.ema_decay, (1 + step) / (10 + step)))
         step += 1
         window_steps += 1
