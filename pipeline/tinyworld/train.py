@@ -98,6 +98,8 @@ def flow_loss(x0: torch.Tensor, objects: torch.Tensor, captions: list[str], text
     weight = weight * (~keep).float()[:, :, None, None]  # kept frames are given, not learned
     loss = (err * weight).sum() / weight.sum().clamp(min=1)
     if cfg.pixel_loss_weight:
+        if vae is None:
+            raise ValueError("flow_loss: pixel_loss_weight > 0 needs the autoencoder (vae=...) to decode with")
         predicted = xt - tb * velocity  # the transformer's clean latents: x_t - t (noise - x0) = x0
         loss = loss + cfg.pixel_loss_weight * pixel_loss(vae, predicted, x0, t, keep, gen, cfg.bf16)
     return loss
