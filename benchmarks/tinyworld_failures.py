@@ -6,7 +6,7 @@
 The same held-out prompts and seeds as `python -m eval.fidelity --seed S` (model clips only).
 For each failing verdict its reason is reduced to a kind (numbers, colours and shapes replaced by
 placeholders; "subject" when it names the subject's colour, else "other") and counted, overall
-and by held-out combination. The rate per seed shows how much one seed's 200 prompts can move a
+and by held-out combination and camera (failing clips of those judged). The rate per seed shows how much one seed's 200 prompts can move a
 rate. The pass rate with the camera still and with it panning shows how much of the failure
 comes from scenes that move under the camera.
 """
@@ -61,8 +61,10 @@ def main() -> None:
                 shot = "camera pans" if spec.pan else "camera still"
                 camera[(verdict.probe, shot, "judged")] += 1
                 camera[(verdict.probe, shot, "passed")] += verdict.status == PASS
+                combo = (verdict.probe, f"{spec.subject.colour} {spec.subject.shape} {spec.event}, {shot}")
+                combos[(*combo, "judged")] += 1
                 if verdict.status == FAIL:
-                    combos[(verdict.probe, f"{spec.subject.colour} {spec.subject.shape} {spec.event}")] += 1
+                    combos[(*combo, "failed")] += 1
                     kinds.update((verdict.probe, kind) for kind in kind_of(verdict.reason, spec.subject.colour))
     print("pass rate by seed (as eval.fidelity --seed S reports it):")
     for probe in [args.probe] if args.probe else PROBES:
@@ -76,9 +78,10 @@ def main() -> None:
     print("failures by kind (a clip can fail in several ways):")
     for (probe, kind), count in kinds.most_common():
         print(f"  {count:>4}  {probe:<11} {kind}")
-    print("failing clips by held-out subject combination:")
-    for (probe, combo), count in combos.most_common():
-        print(f"  {count:>4}  {probe:<11} {combo}")
+    print("failing clips by held-out subject combination and camera (failing of judged):")
+    failed = sorted(((n, key[:2]) for key, n in combos.items() if key[2] == "failed"), reverse=True)
+    for count, (probe, combo) in failed:
+        print(f"  {count:>4} of {combos[(probe, combo, 'judged')]:<4} {probe:<11} {combo}")
 
 
 if __name__ == "__main__":

@@ -113,4 +113,6 @@ def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsy
     out = capsys.readouterr().out
     assert "presence    seed 0: 0.0%" in out  # noise holds none of the objects asked for
     assert "<colour> <shape>" in out.split("failures by kind")[1]
-    assert "2  presence    green triangle fall" in out  # both prompts, one failing verdict each
+    # both prompts fail, one under a pan: each line counts failing clips of those judged
+    assert "1 of 1    presence    green triangle fall, camera still" in out
+    assert "1 of 1    presence    green triangle fall, camera pans" in out
