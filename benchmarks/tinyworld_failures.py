@@ -6,9 +6,9 @@
 The same held-out prompts and seeds as `python -m eval.fidelity --seed S` (model clips only).
 For each failing verdict its reason is reduced to a kind (numbers, colours and shapes replaced by
 placeholders; "subject" when it names the subject's colour, else "other") and counted, overall
-and by held-out combination and camera (failing clips of those judged). The rate per seed shows how much one seed's 200 prompts can move a
-rate. The pass rate with the camera still and with it panning shows how much of the failure
-comes from scenes that move under the camera.
+and by held-out combination and camera (failing clips of those judged). The rate per seed shows
+how much one seed's 200 prompts can move a rate. The pass rate with the camera still and with it
+panning shows how much of the failure comes from scenes that move under the camera.
 """
 
 from __future__ import annotations
