@@ -99,12 +99,12 @@ def subject_colour(frames: np.ndarray, colour: str) -> np.ndarray | None:
 
 
 def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, conditioning: int = 20, weights: str | None = None,
-             guidance: float | None = None, candidates: int | None = None) -> dict:
-    """The report described in the module docstring; steps, guidance and candidates default to the model card's."""
+             guidance: float | None = None) -> dict:
+    """The report described in the module docstring; steps and guidance default to the model card's."""
     pipe = load(model, weights=weights)
-    sampling = {"steps": steps, "guidance": guidance, "candidates": candidates}  # None: the card's default
+    sampling = {"steps": steps, "guidance": guidance}  # None: the card's default
     prompts = held_out_prompts(n, seed)
-    results: dict = {"n": n, "steps": steps, "guidance": guidance, "candidates": candidates}
+    results: dict = {"n": n, "steps": steps, "guidance": guidance}
     by_lang: dict[str, dict[str, list]] = {"en": {"model": [], "truth": []}, "zh": {"model": [], "truth": []}}
     seconds = []
     for i, (lang, prompt, spec) in enumerate(prompts):
@@ -225,14 +225,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, help="denoising steps (default: the model card's)")
     parser.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the model card's)")
-    parser.add_argument("--candidates", type=int, help="samples drawn per clip, the model's best-ranked kept (default: the card's)")
     parser.add_argument("--conditioning", type=int, default=20, help="prompts used for i2v / extension / chaining checks")
     parser.add_argument("--weights", help="a local weights folder overriding the model card's")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.n < 2:
         parser.error(f"--n: expected at least 2 prompts (one per language), got {args.n}")
-    report = evaluate(args.model, args.n, args.seed, args.steps, args.conditioning, args.weights, args.guidance, args.candidates)
+    report = evaluate(args.model, args.n, args.seed, args.steps, args.conditioning, args.weights, args.guidance)
     if args.json:
         print(json.dumps(report, indent=1))
         return

@@ -61,7 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seed", type=int, default=None, help="default: drawn at random and reported")
     gen.add_argument("--steps", type=int)
     gen.add_argument("--guidance", type=float)
-    gen.add_argument("--candidates", type=int, help="samples drawn, the one the model ranks best kept (tinyworld; slower)")
     gen.add_argument("--frames", type=int)
     gen.add_argument("--size", type=parse_size, help="WIDTHxHEIGHT")
     gen.add_argument("--fps", type=float)
@@ -141,8 +140,7 @@ def generate(args) -> None:
     request = GenerationRequest(
         mode=args.mode, prompt=args.prompt, negative_prompt=args.negative_prompt, seed=args.seed,
         steps=args.steps, guidance=args.guidance, frames=args.frames, width=width, height=height, fps=args.fps,
-        image=image, video=video, direction=args.direction, keep=args.keep, keyframes=args.keyframes,
-        candidates=args.candidates)
+        image=image, video=video, direction=args.direction, keep=args.keep, keyframes=args.keyframes)
     pipe = load(args.model, weights=args.weights, device=args.device)
     bars = []  # made at the first step, so that a request refused by validation prints only its error
 

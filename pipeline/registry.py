@@ -59,7 +59,6 @@ class Defaults:
     height: int  # pixels
     fps: float  # playback rate written to the mp4 (LTX also conditions on it)
     keep: int  # extension: frames of the input kept as conditioning (capped by the input's length)
-    candidates: int = 1  # samples drawn per request; the model's own ranking keeps one (see Limits.max_candidates)
 
 
 @dataclass(frozen=True)
@@ -75,7 +74,6 @@ class Limits:
     keep_step: int = 1  # extension: keep must be keep_step * k + 1 (1: any count)
     max_keep: int | None = None  # extension: the most frames it can condition on (None: frames - 1)
     max_steps: int = 200  # upper bound on denoising steps
-    max_candidates: int = 1  # samples a request may draw: above 1 only where the backend ranks its own samples
 
     def frame_rule(self) -> str:
         """'8k+1' / 'any count'."""
@@ -160,8 +158,7 @@ _register(ModelCard(
     # 8 steps: the step count that meets real time (factor >= 4); 16 and 32 gain a few points of presence (README)
     defaults=Defaults(steps=8, guidance=3.0, frames=16, width=64, height=64, fps=8.0, keep=4),
     limits=Limits(frame_step=1, frame_offset=0, min_frames=1, max_frames=16, size_multiple=32,
-                  min_size=64, max_size=96, sizes=((64, 64), (96, 64), (64, 96)), max_steps=100,
-                  max_candidates=8),
+                  min_size=64, max_size=96, sizes=((64, 64), (96, 64), (64, 96)), max_steps=100),
 ))
 
 _register(ModelCard(
@@ -306,8 +303,6 @@ def describe(card: ModelCard) -> str:
         f"  defaults: {d.width}x{d.height}, {d.frames} frames @ {d.fps:g} fps, {d.steps} steps, guidance {d.guidance:g}",
         f"  limits: frames {lim.frame_rule()} in {lim.min_frames}..{lim.max_frames}; sizes {sizes}",
     ]
-    if lim.max_candidates > 1:
-        lines.append(f"  candidates: {d.candidates} drawn by default, up to {lim.max_candidates}; the model's own ranking keeps one")
     for task in TASKS:
         cap = card.capabilities.get(task, Capability(UNSUPPORTED))
         how = " ".join(x for x in (cap.pipeline, f"({cap.note})" if cap.note else "") if x)

@@ -68,7 +68,6 @@ class GenerationRequest:
     direction: str = "forward"  # extend: "forward" (continue after) or "backward" (lead up to)
     keep: int | None = None  # extend: frames of the input kept as conditioning
     keyframes: tuple[int, ...] | None = None  # interpolate: output index of each frame of `video`
-    candidates: int | None = None  # samples drawn; the one the model ranks best is returned (tinyworld)
 
     def resolve(self, card: ModelCard, *, round_to_allowed: bool = False) -> tuple[GenerationRequest, list[str]]:
         """Fill unset fields from card.defaults and check every field against the card.
@@ -84,7 +83,6 @@ class GenerationRequest:
         d, lim = card.defaults, card.limits
         steps = _check_int("steps", _default(self.steps, d.steps), 1, lim.max_steps)
         guidance = _check_float("guidance", _default(self.guidance, d.guidance), 0.0, MAX_GUIDANCE)
-        candidates = _check_candidates(card, _default(self.candidates, d.candidates))
         fps = _check_float("fps", _default(self.fps, d.fps), 0.0, MAX_FPS, low_open=True)
         width, height = _check_size(card, _default(self.width, d.width), _default(self.height, d.height), fix, notes)
         frames = _check_frames(card, _default(self.frames, d.frames), fix, notes)
@@ -95,7 +93,7 @@ class GenerationRequest:
         resolved = dataclasses.replace(
             self, prompt=prompt, negative_prompt=negative, seed=seed, steps=steps, guidance=guidance,
             frames=frames, width=width, height=height, fps=fps, image=image, video=video, keep=keep,
-            keyframes=keyframes, candidates=candidates)
+            keyframes=keyframes)
         return resolved, notes
 
     def summary(self) -> dict:
@@ -191,15 +189,6 @@ def _check_seed(seed) -> int:
 def _check_int(name: str, value, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral) or not low <= value <= high:
         raise RequestError(f"{name}: {value!r} is not an int in {low}..{high}")
-    return int(value)
-
-
-def _check_candidates(card: ModelCard, value) -> int:
-    """Samples to draw: more than one only for a model whose backend ranks its own samples."""
-    limit = card.limits.max_candidates
-    if isinstance(value, bool) or not isinstance(value, Integral) or not 1 <= value <= limit:
-        allowed = "1 (it does not rank its own samples)" if limit == 1 else f"1..{limit}"
-        raise RequestError(f"candidates: {value!r} is not allowed for {card.name}; allowed {allowed}")
     return int(value)
 
 

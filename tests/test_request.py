@@ -79,8 +79,6 @@ BAD = {
                   (ok(mode="interpolate", keyframes="0,8"), r"keyframes: '0,8' is not a tuple of frame indices"),
                   (ok(mode="interpolate", video=VIDEO[:1]), r"keyframes: None with 1 keyframe image"),
                   (ok(keyframes=(0,)), r"keyframes: \(0,\) applies only to mode 'interpolate'")],
-    "candidates": [(ok(candidates=2), r"^candidates: 2 is not allowed for ltx-video; allowed 1 \(it does not rank its own samples\)$"),
-                   (ok(candidates=0), r"^candidates: 0 is not allowed"), (ok(candidates=True), r"^candidates: True is not")],
 }
 
 
@@ -168,9 +166,6 @@ def test_tinyworld_card_limits():
         GenerationRequest("t2v", "x", width=96, height=96).resolve(TINY, round_to_allowed=True)
     with pytest.raises(RequestError, match=r"^frames: 17 is outside 1\.\.16 for tinyworld; allowed 1, 2, 3, \.\.\. 16$"):
         GenerationRequest("t2v", "x", frames=17).resolve(TINY)
-    assert resolved.candidates == 1 and GenerationRequest("t2v", "x", candidates=8).resolve(TINY)[0].candidates == 8
-    with pytest.raises(RequestError, match=r"^candidates: 9 is not allowed for tinyworld; allowed 1\.\.8$"):
-        GenerationRequest("t2v", "x", candidates=9).resolve(TINY)
     for task in TASKS:
         assert TINY.capabilities[task].support == NATIVE
 

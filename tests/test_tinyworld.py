@@ -172,30 +172,6 @@ def test_extension_windows_are_timed_from_the_given_frames_estimated_time(folder
     assert not any("starts at frame" in note for note in generate(folder, request("t2v")).notes)
 
 
-def test_candidates_are_drawn_together_and_the_best_ranked_one_is_returned(pipe):
-    caption = parse(PROMPT).caption
-    noise = pipe.prepare_latents(6, 64, 64, torch.Generator().manual_seed(0), None, num_candidates=3)  # (3, C, 6, h, w)
-    single = pipe.prepare_latents(6, 64, 64, torch.Generator().manual_seed(0), None)
-    assert torch.equal(noise[:1], single)  # the first candidate is the one-sample draw of the same seed
-    kw = dict(num_frames=6, num_inference_steps=2, bf16=False, output_type="latent")
-    alone = torch.cat([pipe(caption, latents=noise[i:i + 1], **kw).frames for i in range(3)])  # (3, C, 6, h, w)
-    scores = pipe.rank_candidates(caption, alone, torch.zeros(1, 6, dtype=torch.bool), 0, bf16=False)
-    assert scores.shape == (3,) and torch.isfinite(scores).all() and len(set(scores.tolist())) == 3
-    best = pipe(caption, generator=torch.Generator().manual_seed(0), num_candidates=3, **kw).frames  # (1, C, 6, h, w)
-    assert torch.allclose(best, alone[int(scores.argmax())][None], atol=1e-4)
-    twins = pipe.rank_candidates(caption, alone[[0, 0]], torch.zeros(1, 6, dtype=torch.bool), 0, bf16=False)
-    assert twins[0] == twins[1]  # every candidate is re-noised with the same noise, so only the clip decides
-    with pytest.raises(ValueError, match="num_candidates: expected a whole number of samples, at least 1, got 0"):
-        pipe(caption, num_candidates=0, **kw)
-
-
-def test_a_request_for_candidates_reaches_the_model_and_is_deterministic(folder):
-    a, b = (run(folder, request("t2v", candidates=2)) for _ in range(2))
-    assert a.shape == (6, 64, 64, 3) and np.array_equal(a, b)
-    extended = generate(folder, request("extend", video=clip(8), keep=2, candidates=2))
-    assert extended.request.candidates == 2 and np.array_equal(extended.joined()[:8], clip(8))
-
-
 def test_save_and_load_give_the_same_frames(pipe, folder):
     assert sorted(p.name for p in folder.iterdir()) == ["model_index.json", "scheduler", "text_encoder", "tokenizer", "transformer", "vae"]
     assert list(folder.rglob("*.safetensors")) and not list(folder.rglob("*.bin"))

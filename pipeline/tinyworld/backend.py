@@ -68,7 +68,6 @@ class TinyWorldBackend:
             keep=keep,
             first_frame_time=first_frame_time,
             generator=generator,
-            num_candidates=request.candidates,
             callback_on_step_end=callback,
         )
         return out.frames[0], {"caption": caption, "notes": notes}  # (T, H, W, 3)

@@ -5,9 +5,7 @@
 check inputs -> encode prompt -> prepare latents (noise, with kept frames written in) ->
 numbered Euler steps of rectified flow with classifier-free guidance and a step callback ->
 decode. Kept frames are re-written clean before every step, so they come out as given (up to
-the autoencoder's round trip). With num_candidates > 1, that many samples are denoised in one
-batch and the one the model itself ranks best (rank_candidates) is decoded: slower, and a little
-better on average (README). The prompt is taken as is: prompt expansion (short prompt ->
+the autoencoder's round trip). The prompt is taken as is: prompt expansion (short prompt ->
 detailed caption) happens in backend.py, which uses world's parser.
 """
 
@@ -28,8 +26,6 @@ from pipeline.tinyworld.vae import TinyVideoAutoencoder
 
 MAX_FRAMES = 16  # the longest window the transformer was trained on; longer videos come by extension
 ESTIMATE_FLOW_TIMES = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # noise levels estimate_time averages its loss over
-RANK_FLOW_TIMES = (0.3, 0.5, 0.7, 0.9)  # noise levels rank_candidates scores each candidate at
-RANK_LIKELIHOOD_WEIGHT = 1.5  # how much a candidate's own flow loss counts against its text fit (see rank_candidates)
 
 
 @dataclass
@@ -76,9 +72,9 @@ class TinyWorldPipeline(DiffusionPipeline):
         return self.text_encoder(ids.to(self.device), mask.to(self.device)), mask.to(self.device)
 
     def prepare_latents(self, num_frames: int, height: int, width: int, generator: torch.Generator | None,
-                        latents: torch.Tensor | None, num_candidates: int = 1) -> torch.Tensor:
+                        latents: torch.Tensor | None) -> torch.Tensor:
         f = self.vae.spatial_factor
-        shape = (num_candidates, self.vae.config.latent_channels, num_frames, height // f, width // f)
+        shape = (1, self.vae.config.latent_channels, num_frames, height // f, width // f)
         if latents is not None:
             if tuple(latents.shape) != shape:
                 raise ValueError(f"latents: expected shape {shape}, got {tuple(latents.shape)}")
@@ -115,36 +111,6 @@ class TinyWorldPipeline(DiffusionPipeline):
         return candidates[int(np.argmin(losses))]
 
     @torch.no_grad()
-    def rank_candidates(self, prompt: str, latents: torch.Tensor, kept: torch.Tensor, first_frame_time: int,
-                        bf16: bool = True) -> torch.Tensor:
-        """Denoised candidates (N, C, T, h, w) with kept frames (1, T) -> a score each (N,), higher is better.
-
-        The model judges its own samples, as estimate_time does: each candidate is re-noised at
-        RANK_FLOW_TIMES (the same noise for every candidate) and denoised once with the caption and
-        once without, and the flow-matching losses on its new frames are compared. A caption that
-        helps the model explain the candidate (a low captioned loss against the uncaptioned one: the
-        diffusion model used as its own text classifier) marks a clip that shows what the caption
-        says; a low captioned loss on its own marks a clip the model finds likely. The score is
-        log(uncaptioned loss) - RANK_LIKELIHOOD_WEIGHT * log(captioned loss)."""
-        n, autocast = len(latents), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16)
-        with autocast:
-            text, text_mask = self.encode_prompt(prompt, guidance_scale=2.0)  # (2, L, Dt): empty caption, caption
-        t = torch.tensor(RANK_FLOW_TIMES, device=self.device).repeat(2 * n)  # (2NJ,): captions x candidates x times
-        j = len(RANK_FLOW_TIMES)
-        noise = torch.randn((j, *latents.shape[1:]), generator=torch.Generator().manual_seed(0)).to(self.device)
-        clean = latents.repeat_interleave(j, dim=0).repeat(2, 1, 1, 1, 1)  # (2NJ, C, T, h, w)
-        noise = noise.repeat(2 * n, 1, 1, 1, 1)
-        noisy = (1 - t[:, None, None, None, None]) * clean + t[:, None, None, None, None] * noise
-        with autocast:
-            velocity = self.transformer(noisy, kept.expand(2 * n * j, -1), t, text.repeat_interleave(n * j, dim=0),
-                                        text_mask.repeat_interleave(n * j, dim=0),
-                                        torch.full((2 * n * j,), first_frame_time, dtype=torch.long)).float()
-        new = ~kept[0]  # score only the frames the candidates made
-        error = (velocity - (noise - clean))[:, :, new].pow(2).mean(dim=(1, 2, 3, 4))  # (2NJ,)
-        uncaptioned, captioned = error.view(2, n, j).mean(dim=2)  # each (N,)
-        return uncaptioned.log() - RANK_LIKELIHOOD_WEIGHT * captioned.log()
-
-    @torch.no_grad()
     def __call__(
         self,
         prompt: str,
@@ -159,20 +125,17 @@ class TinyWorldPipeline(DiffusionPipeline):
         generator: torch.Generator | None = None,
         latents: torch.Tensor | None = None,
         output_type: str = "np",
-        num_candidates: int = 1,  # samples drawn; the one rank_candidates scores best is returned
         callback_on_step_end: Callable[[int, int], None] | None = None,
         bf16: bool = True,
     ) -> TinyWorldPipelineOutput:
         # 1. check inputs
         self.check_inputs(prompt, num_frames, height, width, video, keep, first_frame_time)
-        if isinstance(num_candidates, bool) or not isinstance(num_candidates, int) or num_candidates < 1:
-            raise ValueError(f"num_candidates: expected a whole number of samples, at least 1, got {num_candidates!r}")
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16)
         # 2. encode prompt
         with autocast:
             text, text_mask = self.encode_prompt(prompt, guidance_scale)
         # 3. prepare latents; kept frames are encoded and written in clean
-        latents = self.prepare_latents(num_frames, height, width, generator, latents, num_candidates)  # (N, C, T, h, w)
+        latents = self.prepare_latents(num_frames, height, width, generator, latents)  # (1, C, T, h, w)
         kept = torch.zeros(1, num_frames, dtype=torch.bool, device=self.device)
         clean = torch.zeros_like(latents)
         if video is not None:
@@ -184,25 +147,20 @@ class TinyWorldPipeline(DiffusionPipeline):
         latents = torch.where(kept_5d, clean, latents)
         # 4. denoise: Euler steps of rectified flow
         self.scheduler.set_timesteps(num_inference_steps, device=self.device)
-        guided = text.shape[0] == 2
-        batch = text.shape[0] * num_candidates  # with guidance: every candidate uncaptioned, then every one captioned
-        text, text_mask = text.repeat_interleave(num_candidates, dim=0), text_mask.repeat_interleave(num_candidates, dim=0)
+        batch = text.shape[0]
         first_frame = torch.full((batch,), first_frame_time, dtype=torch.long)  # the window's place on the timeline
         for i, t in enumerate(self.progress_bar(self.scheduler.timesteps)):
             flow_time = (t / self.scheduler.config.num_train_timesteps).expand(batch)
             with autocast:
-                velocity = self.transformer(latents.repeat(batch // num_candidates, 1, 1, 1, 1), kept.expand(batch, -1),
+                velocity = self.transformer(latents.expand(batch, -1, -1, -1, -1), kept.expand(batch, -1),
                                             flow_time, text, text_mask, first_frame).float()
-            if guided:  # classifier-free guidance: move away from the unconditioned velocity
+            if batch == 2:  # classifier-free guidance: move away from the unconditioned velocity
                 uncond, cond = velocity.chunk(2)
                 velocity = uncond + guidance_scale * (cond - uncond)
             latents = self.scheduler.step(velocity, t, latents, return_dict=False)[0]
             latents = torch.where(kept_5d, clean, latents)
             if callback_on_step_end is not None:
                 callback_on_step_end(i + 1, num_inference_steps)
-        if num_candidates > 1:
-            best = int(self.rank_candidates(prompt, latents, kept, first_frame_time, bf16).argmax())
-            latents = latents[best:best + 1]
         # 5. decode
         if output_type == "latent":
             return TinyWorldPipelineOutput(frames=latents)
