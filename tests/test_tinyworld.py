@@ -24,7 +24,7 @@ from pipeline.tinyworld.data import (RenderedBatches, is_held_out, keep_mask, ob
                                      stream_batches, training_spec, window_offset)
 from pipeline.tinyworld.text import tokenize
 from pipeline.tinyworld.transformer import spacetime_positions
-from pipeline.tinyworld.train import flow_loss, pixel_loss, train
+from pipeline.tinyworld.train import flow_loss, learning_rate, pixel_loss, train
 from pipeline.tinyworld.train_decoder import denoise_from, train_decoder
 from pipeline.tinyworld.train_vae import reconstruction_loss
 from tiny_models import tiny_tinyworld
@@ -334,6 +334,15 @@ def test_training_runs_checkpoints_and_resumes(tmp_path):
     train(cfg, minutes=5, out=tmp_path, log=logs.append, max_steps=3)
     assert json.loads(next(line for line in logs if "resumed" in line))["resumed"] == 2
     assert torch.load(tmp_path / "checkpoint.pt", weights_only=True)["step"] == 3
+
+
+def test_learning_rate_warms_up_then_holds_or_cools_down_to_zero():
+    constant = TrainConfig(lr=1e-3, warmup_steps=10)
+    assert learning_rate(constant, 0) == pytest.approx(1e-4) and learning_rate(constant, 5000) == 1e-3
+    cooled = replace(constant, lr_decay_until=110)
+    assert learning_rate(cooled, 9) == pytest.approx(1e-3)  # end of warm-up: full rate
+    assert learning_rate(cooled, 60) == pytest.approx(5e-4)  # halfway down
+    assert learning_rate(cooled, 110) == 0 and learning_rate(cooled, 200) == 0  # stays at 0 past the end
 
 
 def test_export_then_start_a_new_run_from_the_exported_weights(tmp_path):

@@ -71,6 +71,9 @@ class TrainConfig:
     text_depth: int = 2  # text encoder layers
     lr: float = 3e-4  # AdamW learning rate after warm-up
     warmup_steps: int = 200
+    # Step at which the learning rate has fallen linearly to 0 after warm-up (a cool-down to end a run on);
+    # 0 = constant after warm-up, as the shipped weights were trained. Counted in this run's steps.
+    lr_decay_until: int = 0
     weight_decay: float = 0.01
     ema_decay: float = 0.999  # EMA of transformer and text encoder weights; the EMA is what ships
     checkpoint_minutes: float = 5.0  # how often a resumable checkpoint is written

@@ -125,6 +125,15 @@ def pixel_loss(vae: TinyVideoAutoencoder, predicted: torch.Tensor, x0: torch.Ten
     return reconstruction_loss(decoded.float(), target.float())
 
 
+def learning_rate(cfg: TrainConfig, step: int) -> float:
+    """The learning rate at `step`: a linear warm-up, then constant, or with `lr_decay_until` a linear fall to 0."""
+    warm = min(1.0, (step + 1) / cfg.warmup_steps)
+    if not cfg.lr_decay_until:
+        return cfg.lr * warm
+    cool = (cfg.lr_decay_until - step) / max(1, cfg.lr_decay_until - cfg.warmup_steps)  # 1 at the end of warm-up
+    return cfg.lr * warm * min(1.0, max(0.0, cool))
+
+
 @torch.no_grad()
 def update_ema(ema: torch.nn.Module, model: torch.nn.Module, decay: float) -> None:
     torch._foreach_lerp_(list(ema.parameters()), list(model.parameters()), 1 - decay)  # one fused op, not one per tensor
@@ -208,7 +217,7 @@ def train(cfg: TrainConfig, minutes: float, out: Path, log=print, max_steps: int
     batches = iter(stream_batches(cfg, step // cfg.batch_reuse))
     while time.time() - start < minutes * 60 and (max_steps is None or step < max_steps):
         for group in opt.param_groups:
-            group["lr"] = cfg.lr * min(1.0, (step + 1) / cfg.warmup_steps)
+            group["lr"] = learning_rate(cfg, step)
         if batch is None or step % cfg.batch_reuse == 0:  # rendering + encoding is ~40% of a step: reuse it
             video, captions = next(batches)
             batch = *encode(vae, video, cfg), captions
