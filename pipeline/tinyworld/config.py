@@ -72,7 +72,8 @@ class TrainConfig:
     lr: float = 3e-4  # AdamW learning rate after warm-up
     warmup_steps: int = 200
     # Step at which the learning rate has fallen linearly to 0 after warm-up (a cool-down to end a run on);
-    # 0 = constant after warm-up, as the shipped weights were trained. Counted in this run's steps.
+    # 0 = constant after warm-up, as the shipped weights were trained. Counted in this run's steps; a 90-minute
+    # CPU run that cooled down to 0 was no better (README).
     lr_decay_until: int = 0
     weight_decay: float = 0.01
     ema_decay: float = 0.999  # EMA of transformer and text encoder weights; the EMA is what ships
