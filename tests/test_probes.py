@@ -21,6 +21,8 @@ from world.render import make_clip, render
 CASES = [  # probe, scene event, corruption
     ("presence", "still", c.removed),
     ("presence", "move", c.recoloured),
+    ("presence", "fall", c.reshaped),
+    ("presence", "relation", c.reshaped),
     ("presence", "move", c.smeared),
     ("presence", "still", c.smeared),
     ("left_right", "move", c.mirrored),

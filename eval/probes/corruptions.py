@@ -18,8 +18,6 @@ from world.physics import Body
 from world.render import Clip, render
 
 
-
-
 def mirrored(clip: Clip, rng: np.random.Generator) -> np.ndarray:
     """Left and right swapped."""
     return clip.frames[:, :, ::-1].copy()
@@ -49,6 +47,13 @@ def removed(clip: Clip, rng: np.random.Generator) -> np.ndarray:
 def recoloured(clip: Clip, rng: np.random.Generator) -> np.ndarray:
     """The subject has another colour throughout."""
     return _draw(clip, 0, _recolour(clip, rng, start=0))
+
+
+def reshaped(clip: Clip, rng: np.random.Generator) -> np.ndarray:
+    """The subject has another shape throughout: a ball for a box and back, a triangle becomes either."""
+    subject = clip.scene.bodies[0]
+    other = {"ball": "box", "box": "ball", "triangle": str(rng.choice(["ball", "box"]))}[subject.shape]
+    return _draw(clip, 0, replace(subject, shape=other))
 
 
 def deleted_later(clip: Clip, rng: np.random.Generator) -> np.ndarray:

@@ -36,7 +36,7 @@ class Plan:
 
 
 PLANS = {
-    "presence": Plan(("move", "fall", "still", "hit", "occlude", "relation"), (c.removed, c.recoloured, c.smeared)),
+    "presence": Plan(("move", "fall", "still", "hit", "occlude", "relation"), (c.removed, c.recoloured, c.reshaped, c.smeared)),
     "left_right": Plan(("move", "hit", "occlude", "relation"), (c.mirrored,)),
     "gravity": Plan(("fall",), (c.time_reversed,)),
     "causality": Plan(("hit",), (c.early_strike,)),
