@@ -1,6 +1,7 @@
 """Fine-tune the decoder on the transformer's own latents, so what it makes decodes as crisp shapes.
 
     python -m pipeline.tinyworld.train_decoder --weights pipeline/tinyworld/weights --out runs/dec/vae --minutes 12
+    python -m pipeline.tinyworld.train_decoder --weights runs/gpu/weights --out runs/gpu/vae_decoder --device cuda --clips 6144
 
 The transformer's latents are never the encoder's: a box it makes may decode with rounded
 corners. Pairs with a known answer come from partly noising the latents of a rendered clip and
@@ -37,16 +38,16 @@ GUIDANCE = 3.0
 def denoise_from(pipe: TinyWorldPipeline, clean: torch.Tensor, captions: list[str], t0: float,
                  generator: torch.Generator) -> torch.Tensor:
     """Noise latents (B, C, T, h, w) to flow time t0, then Euler-step them back to 0 with the transformer."""
-    batch, frames = clean.shape[0], clean.shape[2]
-    ids, mask = tokenize(pipe.tokenizer, [""] * batch + captions)
-    with torch.autocast("cpu", dtype=torch.bfloat16):
+    batch, frames, device = clean.shape[0], clean.shape[2], clean.device
+    ids, mask = (v.to(device) for v in tokenize(pipe.tokenizer, [""] * batch + captions))
+    with torch.autocast(device.type, dtype=torch.bfloat16):
         text = pipe.text_encoder(ids, mask)  # (2B, L, Dt): unconditioned first
     times = np.linspace(t0, 0.0, max(2, round(8 * t0)) + 1)  # the card's 8 steps over the whole range, pro rata
-    latents = (1 - t0) * clean + t0 * torch.randn(clean.shape, generator=generator)
-    kept = torch.zeros(2 * batch, frames, dtype=torch.bool)
+    latents = (1 - t0) * clean + t0 * torch.randn(clean.shape, generator=generator, device=device)
+    kept = torch.zeros(2 * batch, frames, dtype=torch.bool, device=device)
     for t, t_next in zip(times[:-1], times[1:]):
-        with torch.autocast("cpu", dtype=torch.bfloat16):
-            velocity = pipe.transformer(latents.repeat(2, 1, 1, 1, 1), kept, torch.full((2 * batch,), float(t)),
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            velocity = pipe.transformer(latents.repeat(2, 1, 1, 1, 1), kept, torch.full((2 * batch,), float(t), device=device),
                                         text, mask).float()
         uncond, cond = velocity.chunk(2)
         latents = latents + (t_next - t) * (uncond + GUIDANCE * (cond - uncond))
@@ -56,12 +57,14 @@ def denoise_from(pipe: TinyWorldPipeline, clean: torch.Tensor, captions: list[st
 @torch.no_grad()
 def make_pairs(pipe: TinyWorldPipeline, clips: int, seed: int, batch: int = 32) -> tuple[torch.Tensor, ...]:
     """-> (frames (N, 3, H, W) in [-1, 1], exact latents (N, C, h, w), transformer latents (N, C, h, w)),
-    one row per frame of `clips` rendered 16-frame 64x64 clips."""
-    rng, generator = np.random.default_rng([seed, 5]), torch.Generator().manual_seed(seed)
+    one row per frame of `clips` rendered 16-frame 64x64 clips, on the pipeline's device."""
+    device = pipe.vae.device
+    rng, generator = np.random.default_rng([seed, 5]), torch.Generator(device).manual_seed(seed)
     frames, exact, made = [], [], []
     for first in range(0, clips, batch):
         video, captions = clip_batch(rng, min(batch, clips - first), 16, 64, 64, held_out=HELD_OUT)  # (B, 3, T, H, W)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        video = video.to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16):
             clean = pipe.vae.encode(video).float()  # (B, C, T, h, w)
         t0 = float(rng.uniform(T_LOW, T_HIGH))
         frames.append(rearrange(video, "b c t h w -> (b t) c h w"))
@@ -71,9 +74,9 @@ def make_pairs(pipe: TinyWorldPipeline, clips: int, seed: int, batch: int = 32) 
 
 
 def train_decoder(weights: Path, out: Path, minutes: float, clips: int = 1536, seed: int = 0, lr: float = 2e-4,
-                  batch_frames: int = 64, log=print) -> None:
+                  batch_frames: int = 64, device: str = "cpu", log=print) -> None:
     torch.manual_seed(seed)
-    pipe = TinyWorldPipeline.from_pretrained(weights)
+    pipe = TinyWorldPipeline.from_pretrained(weights).to(device)
     start = time.time()
     frames, exact, made = make_pairs(pipe, clips, seed)
     with torch.no_grad():  # how far the transformer's latents decode from the frames before fine-tuning
@@ -86,10 +89,10 @@ def train_decoder(weights: Path, out: Path, minutes: float, clips: int = 1536, s
     half = batch_frames // 2
     while step == 0 or time.time() - start < minutes * 60:
         set_cosine_lr(opt, lr, (time.time() - start) / (minutes * 60))
-        rows = torch.from_numpy(rng.choice(len(frames), batch_frames, replace=False))
+        rows = torch.from_numpy(rng.choice(len(frames), batch_frames, replace=False)).to(device)
         latents = torch.cat([made[rows[:half]], exact[rows[half:]]])[None].transpose(1, 2)  # (1, C, F, h, w)
         target = frames[rows][None].transpose(1, 2)  # (1, 3, F, H, W)
-        with torch.autocast("cpu", dtype=torch.bfloat16):
+        with torch.autocast(device, dtype=torch.bfloat16):
             recon = vae.decode(latents)
         loss = reconstruction_loss(recon.float(), target)
         opt.zero_grad(set_to_none=True)
@@ -101,7 +104,7 @@ def train_decoder(weights: Path, out: Path, minutes: float, clips: int = 1536, s
                             "made_psnr": round(psnr(recon[:, :, :half].float(), target[:, :, :half]), 2),
                             "exact_psnr": round(psnr(recon[:, :, half:].float(), target[:, :, half:]), 2),
                             "minutes": round((time.time() - start) / 60, 2)}))
-    vae.eval().save_pretrained(out)
+    vae.eval().cpu().save_pretrained(out)
     log(json.dumps({"psnr": measure_psnr(vae)}))
 
 
@@ -113,9 +116,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clips", type=int, default=1536, help="rendered clips turned into pairs (16 frames each)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cuda on a GPU (the decoder still ships for the CPU)")
+    parser.add_argument("--batch-frames", type=int, default=64, help="frames per decoder step (half transformer latents)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
-    train_decoder(args.weights, args.out, args.minutes, args.clips, args.seed)
+    train_decoder(args.weights, args.out, args.minutes, args.clips, args.seed, batch_frames=args.batch_frames,
+                  device=args.device)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The next tinyworld run, on a lent GPU, in one command that fits the device tool's 10-minute limit.
+#
+# Why: every CPU run that changed one thing sits within a seed's noise (README, "tinyworld"); the levers
+# need GPU-scale data. The recipe: the transformer goes on from the shipped weights with sliding extension
+# windows (time_shift 12), more panned scenes (pan_share 0.4), a fresh data seed and a learning rate that
+# cools down to 0 by its last step (the CPU run at a low rate after the GPU run is what lifted presence
+# before); then the decoder is fine-tuned on the new transformer's own latents with the loss that charges
+# colour bled onto the grey (train_decoder), as every run's decoder must be, at GPU scale.
+#
+# On this machine, once (diffusers is the one package the device's image lacks; .whl/ is gitignored):
+#   .venv/bin/python -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
+#       --implementation cp --platform manylinux_2_28_x86_64 -d .whl diffusers==0.42.1
+# On the device (the `run` tool, carry [".whl"], timeout 600):
+#   bash pipeline/tinyworld/gpu_recipe.sh
+# Back here, with F the folder `run` put the files in (its files_at):
+#   mkdir -p runs/recipe && cat F/weights.tar.part-* | tar -x -C runs/recipe && cp F/*.json* F/*.log runs/recipe/
+#   python -m eval.fidelity --model tinyworld --n 200 --seed S --weights runs/recipe/weights --json   # S = 0, 1, 2
+#
+# Sizing, a first guess to check against train.log's steps_per_s: the fourth run made 9 steps/s of 256
+# 16-frame clips on one H100 with 15 rendering processes; with time_shift every clip renders 28 frames,
+# so each rendered batch serves 3 steps. 1,500 steps at a peak rate half the fourth run's, cooling to 0,
+# in 5.5 minutes; the decoder's pairs and 1.5 minutes of tuning; about 8.5 minutes in all, under the 10.
+# Knobs (environment): MINUTES and STEPS bound the transformer (it stops at whichever comes first; the
+# learning rate reaches 0 at STEPS), DECODER_MINUTES and DECODER_CLIPS the decoder, RUN the run folder,
+# INIT the weights it starts from, OUT where the bundle goes ($OUT on the device), RECIPE the TrainConfig
+# JSON, DEVICE the decoder's device.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+PYTHON=${PYTHON:-python3}
+if [ -d .whl ] && ! "$PYTHON" -c "import diffusers" 2> /dev/null; then  # carried wheels, beside the image's packages
+    "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl
+    export PYTHONPATH="/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
+fi
+MINUTES=${MINUTES:-5.5}
+STEPS=${STEPS:-1500}
+DECODER_MINUTES=${DECODER_MINUTES:-1.5}
+DECODER_CLIPS=${DECODER_CLIPS:-6144}
+DEVICE=${DEVICE:-cuda}
+RUN=${RUN:-runs/recipe}
+INIT=${INIT:-pipeline/tinyworld/weights}
+OUT=${OUT:-$RUN/bundle}
+RECIPE=${RECIPE:-'{"data_seed": 15, "time_shift": 12, "pan_share": 0.4, "batch_size": 256, "batch_reuse": 3,
+  "lr": 2e-4, "warmup_steps": 200, "ema_decay": 0.9995, "checkpoint_minutes": 2, "device": "cuda",
+  "data_workers": 15, "threads": 4}'}
+
+mkdir -p "$RUN" "$OUT"
+[ -d "$RUN/vae" ] || cp -r "$INIT/vae" "$RUN/vae"
+"$PYTHON" -c 'import json, sys; c = json.loads(sys.argv[1]); c["lr_decay_until"] = int(sys.argv[2]); print(json.dumps(c))' \
+    "$RECIPE" "$STEPS" > "$RUN/seed.json"
+
+"$PYTHON" -u -m pipeline.tinyworld.train --minutes "$MINUTES" --steps "$STEPS" --out "$RUN" --init "$INIT" \
+    --config "$RUN/seed.json" 2>&1 | tee "$OUT/train.log"
+rm -rf "$RUN/vae_decoder"  # a decoder tuned to older latents must not be exported with the new transformer
+"$PYTHON" -m pipeline.tinyworld.export --run "$RUN" --out "$RUN/weights"
+"$PYTHON" -u -m pipeline.tinyworld.train_decoder --weights "$RUN/weights" --out "$RUN/vae_decoder" --device "$DEVICE" \
+    --minutes "$DECODER_MINUTES" --clips "$DECODER_CLIPS" --threads 4 2>&1 | tee "$OUT/decoder.log"
+"$PYTHON" -m pipeline.tinyworld.export --run "$RUN" --out "$RUN/weights"  # now with that decoder
+
+# The device returns at most 8 files of 16 MiB: the pipeline folder travels as a split tar.
+tar -C "$RUN" -cf - weights | split -b 15M - "$OUT/weights.tar.part-"
+cp "$RUN/config.json" "$RUN/train_log.jsonl" "$OUT/"  # for the report's loss curve
+ls -l "$OUT"
