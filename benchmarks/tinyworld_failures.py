@@ -2,13 +2,16 @@
 
     .venv/bin/python benchmarks/tinyworld_failures.py                         # seeds 0 1 2, 200 prompts each
     .venv/bin/python benchmarks/tinyworld_failures.py --probe presence --seeds 0 --weights runs/more/weights
+    .venv/bin/python benchmarks/tinyworld_failures.py --probe presence --seeds 0 --save outputs/failures   # and look
 
 The same held-out prompts and seeds as `python -m eval.fidelity --seed S` (model clips only).
 For each failing verdict its reason is reduced to a kind (numbers, colours and shapes replaced by
 placeholders; "subject" when it names the subject's colour, else "other") and counted, overall
 and by held-out combination and camera (failing clips of those judged). The rate per seed shows
 how much one seed's 200 prompts can move a rate. The pass rate with the camera still and with it
-panning shows how much of the failure comes from scenes that move under the camera.
+panning shows how much of the failure comes from scenes that move under the camera. With --save, every
+failing clip is also written as a PNG: frames 0, 5, 10 and 15 of the model's clip with the probes'
+evidence drawn on (eval/probes/overlay.py), above the world's own clip for the same prompt and seed.
 """
 
 from __future__ import annotations
@@ -21,12 +24,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
 from eval.fidelity import held_out_prompts  # noqa: E402
+from eval.probes.overlay import draw, verdict_panel  # noqa: E402
+from eval.probes.tracker import observe  # noqa: E402
 from eval.probes import PROBES, run_probes  # noqa: E402
 from eval.probes.verdict import FAIL, PASS  # noqa: E402
 from pipeline import load  # noqa: E402
 from pipeline.request import GenerationRequest  # noqa: E402
 from world import PALETTE, expectation_for  # noqa: E402
+from world.render import make_clip  # noqa: E402
+
+SHEET_FRAMES = [0, 5, 10, 15]
 
 WORDS = re.compile(r"\b(" + "|".join(PALETTE) + r")\b|(?<!its )\b(ball|box|triangle)\b|\d+(\.\d+)?")  # "its box": a bounding box
 
@@ -40,6 +51,20 @@ def kind_of(reason: str, subject_colour: str) -> list[str]:
             for part in parts]
 
 
+def save_sheet(path: Path, frames: np.ndarray, spec, seed: int, verdicts: list) -> None:
+    """A PNG: the model's frames with the evidence drawn on, over the world's clip for the same scene and seed."""
+    expectation = expectation_for(spec)
+    truth = make_clip(spec, seed=seed, frames=len(frames), width=frames.shape[2], height=frames.shape[1]).frames
+    rows = []
+    shown = {v.probe for v in verdicts}
+    for clip, judged in ((frames, verdicts), (truth, [v for v in run_probes(truth, expectation) if v.probe in shown])):
+        pictures = draw(clip, observe(clip, expectation), judged, panel=False)  # (T, 4H, 4W, 3)
+        strip = np.concatenate([pictures[i] for i in SHEET_FRAMES], axis=1)
+        rows += [strip, verdict_panel(judged, strip.shape[1])]
+    sheet = np.concatenate(rows, axis=0)
+    cv2.imwrite(str(path), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="tinyworld")
@@ -47,15 +72,19 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=200, help="held-out prompts per seed, as eval.fidelity draws them")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--probe", choices=list(PROBES), help="only this probe's failures (default: every probe)")
+    parser.add_argument("--save", type=Path, help="write a PNG of every failing clip into this folder")
     args = parser.parse_args()
+    if args.save:
+        args.save.mkdir(parents=True, exist_ok=True)
     pipe = load(args.model, weights=args.weights)
     kinds, combos, clips, camera = Counter(), Counter(), Counter(), Counter()
     for seed in args.seeds:
         for i, (lang, prompt, spec) in enumerate(held_out_prompts(args.n, seed)):
             frames = pipe.generate(GenerationRequest(mode="t2v", prompt=prompt, seed=seed + i)).frames
-            for verdict in run_probes(frames, expectation_for(spec)):
-                if args.probe and verdict.probe != args.probe:
-                    continue
+            verdicts = [v for v in run_probes(frames, expectation_for(spec)) if not args.probe or v.probe == args.probe]
+            if args.save and any(v.status == FAIL for v in verdicts):  # named by eval.fidelity's --seed and prompt index
+                save_sheet(args.save / f"seed{seed}-prompt{i:03d}.png", frames, spec, seed + i, verdicts)
+            for verdict in verdicts:
                 clips[(seed, verdict.probe, "judged")] += 1
                 clips[(seed, verdict.probe, "passed")] += verdict.status == PASS
                 shot = "camera pans" if spec.pan else "camera still"

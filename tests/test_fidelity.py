@@ -101,16 +101,23 @@ def test_subject_track_follows_a_moving_ball():
     assert np.isnan(subject_track(make_clip(spec, seed=0).frames, parse("a blue ball moves right").expectation)).all()
 
 
-def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsys):
+def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsys, tmp_path):
+    import cv2
+
     from benchmarks.tinyworld_failures import kind_of, main
 
     assert kind_of("the red object looks like a ball (fill 0.8), not a box; no blue box anywhere", "red") == [
         "subject: the <colour> object looks like a <shape> (fill #), not a <shape>", "other: no <colour> <shape> anywhere"]
     assert kind_of("the blue ball is smeared: its box is 1.9x longer than wide", "red") == [
         "other: the <colour> <shape> is smeared: its box is #x longer than wide"]
-    monkeypatch.setattr("sys.argv", ["x", "--weights", str(folder), "--n", "2", "--seeds", "0", "--probe", "presence"])
+    monkeypatch.setattr("sys.argv", ["x", "--weights", str(folder), "--n", "2", "--seeds", "0", "--probe", "presence",
+                                     "--save", str(tmp_path / "failures")])
     main()
     out = capsys.readouterr().out
+    sheets = sorted(p.name for p in (tmp_path / "failures").iterdir())
+    assert sheets == ["seed0-prompt000.png", "seed0-prompt001.png"]  # both clips fail
+    sheet = cv2.imread(str(tmp_path / "failures" / sheets[0]))
+    assert sheet.shape[1] == 4 * 4 * 64 and sheet.shape[0] > 2 * 4 * 64  # 4 frames enlarged 4x, model over world
     assert "presence    seed 0: 0.0%" in out  # noise holds none of the objects asked for
     assert "<colour> <shape>" in out.split("failures by kind")[1]
     # both prompts fail, one under a pan: each line counts failing clips of those judged

@@ -66,6 +66,26 @@ def test_truth_survives_an_mp4_round_trip(tmp_path, event):
     assert [v.status for v in verdicts] == [PASS] * len(verdicts), verdicts
 
 
+def test_the_overlay_draws_boxes_on_the_frames_and_verdicts_under_them():
+    from eval.probes.overlay import STATUS_RGB, draw
+
+    clip, rng = clip_for("presence", "move", seed=4, pan=False)
+    expectation = expectation_for(clip.scene.spec)
+    twin = c.removed(clip, rng)
+    verdicts = run_probes(twin, expectation)
+    t, h, w, _ = twin.shape
+    observation = observe(twin, expectation)
+    with_text, picture = draw(twin, observation, verdicts), draw(twin, observation, verdicts, panel=False)
+    assert picture.shape == (t, 4 * h, 4 * w, 3) and with_text.shape[0] == t and with_text.shape[1] > 4 * h
+    assert np.array_equal(with_text[:, : 4 * h], picture)
+    panel = with_text[0, 4 * h :]
+    red = np.array(STATUS_RGB[FAIL])
+    assert (np.abs(panel.astype(int) - red).sum(axis=-1) < 60).any()  # the failing verdict is written in red
+    big = np.repeat(np.repeat(twin, 4, axis=1), 4, axis=2)
+    drawn = (picture != big).any(axis=-1) & (picture == 255).all(axis=-1)
+    assert drawn.any()  # the boxes of the objects still there are drawn in white
+
+
 def test_camera_motion_matches_the_pan():
     clip, _ = clip_for("presence", "still", seed=2, pan=True)
     shift = camera_motion(clip.frames)

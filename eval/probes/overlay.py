@@ -20,12 +20,15 @@ OTHER_RGB = (150, 150, 150)
 LINE_HEIGHT = 14
 
 
-def draw(frames: np.ndarray, observation: Observation, verdicts: list[Verdict], scale: int = 4) -> np.ndarray:
-    """(T, H*scale + panel, W*scale, 3) uint8 frames with the evidence drawn on."""
+def draw(frames: np.ndarray, observation: Observation, verdicts: list[Verdict], scale: int = 4,
+         panel: bool = True) -> np.ndarray:
+    """(T, H*scale + panel, W*scale, 3) uint8 frames with the evidence drawn on; panel=False leaves the
+    verdicts' text off (the picture alone, H*scale high)."""
     t, h, w, _ = frames.shape
-    big = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
-    panel = np.full((t, LINE_HEIGHT * len(verdicts) + 6, w * scale, 3), 24, np.uint8)
-    out = np.concatenate([big, panel], axis=1)
+    out = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+    if panel:
+        text = verdict_panel(verdicts, w * scale)  # the same under every frame
+        out = np.concatenate([out, np.broadcast_to(text, (t, *text.shape))], axis=1)
     events = _event_frames(verdicts)
     for i in range(t):
         image = np.ascontiguousarray(out[i])
@@ -40,12 +43,18 @@ def draw(frames: np.ndarray, observation: Observation, verdicts: list[Verdict], 
         for label, frame in events:
             if frame == i:
                 cv2.putText(image, label, (4, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
-        for row, verdict in enumerate(verdicts):
-            text = f"{verdict.probe}: {verdict.status.upper()}  {verdict.reason}"
-            y = h * scale + 14 + row * LINE_HEIGHT
-            cv2.putText(image, text, (4, y), cv2.FONT_HERSHEY_SIMPLEX, 0.33, STATUS_RGB.get(verdict.status, OTHER_RGB), 1, cv2.LINE_AA)
         out[i] = image
     return out
+
+
+def verdict_panel(verdicts: list[Verdict], width: int) -> np.ndarray:
+    """(rows, width, 3) uint8: one line per verdict, coloured by its status, on a dark ground."""
+    panel = np.full((LINE_HEIGHT * len(verdicts) + 6, width, 3), 24, np.uint8)
+    for row, verdict in enumerate(verdicts):
+        text = f"{verdict.probe}: {verdict.status.upper()}  {verdict.reason}"
+        cv2.putText(panel, text, (4, 14 + row * LINE_HEIGHT), cv2.FONT_HERSHEY_SIMPLEX, 0.33,
+                    STATUS_RGB.get(verdict.status, OTHER_RGB), 1, cv2.LINE_AA)
+    return panel
 
 
 def _event_frames(verdicts: list[Verdict]) -> list[tuple[str, int]]:
