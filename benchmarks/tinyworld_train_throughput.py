@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/tinyworld_train_throughput.py                                # this CPU: batch 16, rendering inline
     python benchmarks/tinyworld_train_throughput.py --device cuda --batch 256 --workers 15   # a GPU machine with 16 cores
+    .venv/bin/python benchmarks/tinyworld_train_throughput.py --config '{"time_shift": 12, "pan_share": 0.4}'   # gpu_recipe.sh's data
 
 Prints how many clips/s the renderer delivers with `--workers` processes and how many
 transformer steps/s the trainer does on random latents (rendering left out), then the
@@ -14,10 +15,10 @@ from __future__ import annotations
 
 import argparse
 import copy
+import json
 import math
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -72,8 +73,10 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=TrainConfig.batch_size)
     parser.add_argument("--workers", type=int, default=0, help="rendering processes (0: inline)")
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--config", default="{}", help="JSON of other TrainConfig fields, e.g. time_shift (longer clips to render)")
     args = parser.parse_args()
-    cfg = replace(TrainConfig(), device=args.device, batch_size=args.batch, data_workers=args.workers)
+    cfg = TrainConfig.from_dict({**json.loads(args.config), "device": args.device, "batch_size": args.batch,
+                                 "data_workers": args.workers})
     torch.set_num_threads(cfg.threads if args.device == "cpu" else 4)
     rendered = render_rate(cfg, batches=max(4, 3 * args.workers))
     print(f"render: {rendered:,.0f} clips/s with {args.workers} worker(s)")

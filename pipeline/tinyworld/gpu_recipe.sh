@@ -17,10 +17,13 @@
 #   mkdir -p runs/recipe && cat F/weights.tar.part-* | tar -x -C runs/recipe && cp F/*.json* F/*.log runs/recipe/
 #   python -m eval.fidelity --model tinyworld --n 200 --seed S --weights runs/recipe/weights --json   # S = 0, 1, 2
 #
-# Sizing, a first guess to check against train.log's steps_per_s: the fourth run made 9 steps/s of 256
-# 16-frame clips on one H100 with 15 rendering processes; with time_shift every clip renders 28 frames,
-# so each rendered batch serves 3 steps. 1,500 steps at a peak rate half the fourth run's, cooling to 0,
-# in 5.5 minutes; the decoder's pairs and 1.5 minutes of tuning; about 8.5 minutes in all, under the 10.
+# Sizing, to check against train.log's steps_per_s: benchmarks/tinyworld_train_throughput.py measured
+# 1,191 clips/s rendered by 15 processes on one H100 and 7.1 steps/s of 256 clips. The recipe's clips
+# (time_shift 12 renders 28 frames, pan_share 0.4) render 1.6x slower on the 2-core CPU (246 -> 150
+# clips/s, `--config '{"time_shift": 12, "pan_share": 0.4}'`), so about 730 clips/s there, and each rendered
+# batch serves 3 steps. 2,000 steps at 7 steps/s take about 5 minutes; if it runs slower, MINUTES ends it first.
+# The peak rate is half the fourth run's, cooling to 0 at STEPS. Then the decoder's pairs and 1.5 minutes
+# of tuning: about 8.5 minutes in all, under the 10.
 # Knobs (environment): MINUTES and STEPS bound the transformer (it stops at whichever comes first; the
 # learning rate reaches 0 at STEPS), DECODER_MINUTES and DECODER_CLIPS the decoder, RUN the run folder,
 # INIT the weights it starts from, OUT where the bundle goes ($OUT on the device), RECIPE the TrainConfig
@@ -34,7 +37,7 @@ if [ -d .whl ] && ! "$PYTHON" -c "import diffusers" 2> /dev/null; then  # carrie
     export PYTHONPATH="/tmp/site${PYTHONPATH:+:$PYTHONPATH}"
 fi
 MINUTES=${MINUTES:-5.5}
-STEPS=${STEPS:-1500}
+STEPS=${STEPS:-2000}
 DECODER_MINUTES=${DECODER_MINUTES:-1.5}
 DECODER_CLIPS=${DECODER_CLIPS:-6144}
 DEVICE=${DEVICE:-cuda}
