@@ -32,7 +32,7 @@ def test_the_recipe_trains_tunes_the_decoder_and_bundles_weights_the_device_can_
     run, out = tmp_path / "run", tmp_path / "out"
     recipe = dict(TOY, data_seed=15, time_shift=2, pan_share=0.4, device="cpu")
     env = dict(os.environ, PYTHON=sys.executable, RUN=str(run), OUT=str(out), INIT=str(init), MINUTES="2", STEPS="2",
-               DECODER_MINUTES="0.01", DECODER_CLIPS="4", DEVICE="cpu", RECIPE=json.dumps(recipe))
+               DECODER_MINUTES="0.01", DECODER_CLIPS="4", DECODER_BATCH="16", DEVICE="cpu", RECIPE=json.dumps(recipe))
     done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
 

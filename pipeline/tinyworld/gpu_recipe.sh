@@ -25,7 +25,7 @@
 # The peak rate is half the fourth run's, cooling to 0 at STEPS. Then the decoder's pairs and 1.5 minutes
 # of tuning: about 8.5 minutes in all, under the 10.
 # Knobs (environment): MINUTES and STEPS bound the transformer (it stops at whichever comes first; the
-# learning rate reaches 0 at STEPS), DECODER_MINUTES and DECODER_CLIPS the decoder, RUN the run folder,
+# learning rate reaches 0 at STEPS), DECODER_MINUTES, DECODER_CLIPS and DECODER_BATCH the decoder, RUN the run folder,
 # INIT the weights it starts from, OUT where the bundle goes ($OUT on the device), RECIPE the TrainConfig
 # JSON, DEVICE the decoder's device.
 set -euo pipefail
@@ -40,6 +40,7 @@ MINUTES=${MINUTES:-5.5}
 STEPS=${STEPS:-2000}
 DECODER_MINUTES=${DECODER_MINUTES:-1.5}
 DECODER_CLIPS=${DECODER_CLIPS:-6144}
+DECODER_BATCH=${DECODER_BATCH:-256}  # frames per decoder step, half of them the transformer's
 DEVICE=${DEVICE:-cuda}
 RUN=${RUN:-runs/recipe}
 INIT=${INIT:-pipeline/tinyworld/weights}
@@ -58,7 +59,7 @@ mkdir -p "$RUN" "$OUT"
 rm -rf "$RUN/vae_decoder"  # a decoder tuned to older latents must not be exported with the new transformer
 "$PYTHON" -m pipeline.tinyworld.export --run "$RUN" --out "$RUN/weights"
 "$PYTHON" -u -m pipeline.tinyworld.train_decoder --weights "$RUN/weights" --out "$RUN/vae_decoder" --device "$DEVICE" \
-    --minutes "$DECODER_MINUTES" --clips "$DECODER_CLIPS" --threads 4 2>&1 | tee "$OUT/decoder.log"
+    --minutes "$DECODER_MINUTES" --clips "$DECODER_CLIPS" --batch-frames "$DECODER_BATCH" --threads 4 2>&1 | tee "$OUT/decoder.log"
 "$PYTHON" -m pipeline.tinyworld.export --run "$RUN" --out "$RUN/weights"  # now with that decoder
 
 # The device returns at most 8 files of 16 MiB: the pipeline folder travels as a split tar.
