@@ -274,10 +274,10 @@ def test_pixel_loss_decodes_only_generated_frames_at_low_flow_time(pipe):
     predicted = (x0 + 0.5 * torch.randn_like(x0)).requires_grad_()
     keep = torch.tensor([[True, False, False], [False, False, False]])  # clip 0 is given its first frame
     t = torch.tensor([0.2, 0.9])  # clip 1 is too noisy for a shape
-    assert float(pixel_loss(pipe.vae, x0, x0, t, keep, torch.Generator().manual_seed(0), bf16=False)) == 0
+    assert pixel_loss(pipe.vae, x0, x0, t, keep, torch.Generator().manual_seed(0), bf16=False).item() == 0
     loss = pixel_loss(pipe.vae, predicted, x0, t, keep, torch.Generator().manual_seed(0), bf16=False)
     loss.backward()
-    assert float(loss) > 0
+    assert loss.item() > 0
     assert predicted.grad[0, :, 1:].abs().sum() > 0  # clip 0's generated frames
     assert predicted.grad[0, :, 0].abs().sum() == 0  # its kept frame
     assert predicted.grad[1].abs().sum() == 0
@@ -286,7 +286,7 @@ def test_pixel_loss_decodes_only_generated_frames_at_low_flow_time(pipe):
     args = (["a red ball"] * 8, pipe.text_encoder, ZeroVelocity(), pipe.tokenizer)
     cfg = TrainConfig(text_drop_prob=0.0, mask_probs=(("none", 1.0),), bf16=False)
     plain = flow_loss(x0, objects, *args, cfg, step=0, vae=pipe.vae)
-    assert float(flow_loss(x0, objects, *args, replace(cfg, pixel_loss_weight=1.0), step=0, vae=pipe.vae)) > float(plain)
+    assert flow_loss(x0, objects, *args, replace(cfg, pixel_loss_weight=1.0), step=0, vae=pipe.vae).item() > plain.item()
 
 
 def test_batches_render_room_to_slide_except_images():
