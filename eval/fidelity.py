@@ -25,6 +25,7 @@ import time
 from dataclasses import replace
 
 import numpy as np
+from scipy.stats import binomtest
 
 from eval.probes import PROBES, run_probes
 from eval.probes.tracker import observe
@@ -76,13 +77,28 @@ def held_out_prompts(n: int, seed: int = 0) -> list[tuple[str, str, SceneSpec]]:
     return out
 
 
-def pass_rates(verdict_lists: list[list]) -> dict[str, float | None]:
-    """Per probe: share of clips (that call for it) whose verdict is pass."""
-    rates = {}
+def pass_counts(verdict_lists: list[list]) -> dict[str, tuple[int, int]]:
+    """Per probe: (clips whose verdict is pass, clips that call for the probe)."""
+    counts = {}
     for name in PROBES:
         statuses = [v.status for verdicts in verdict_lists for v in verdicts if v.probe == name]
-        rates[name] = round(sum(s == PASS for s in statuses) / len(statuses), 4) if statuses else None
-    return rates
+        counts[name] = (sum(s == PASS for s in statuses), len(statuses))
+    return counts
+
+
+def pass_rates(verdict_lists: list[list]) -> dict[str, float | None]:
+    """Per probe: share of clips (that call for it) whose verdict is pass."""
+    return {name: round(k / n, 4) if n else None for name, (k, n) in pass_counts(verdict_lists).items()}
+
+
+def pass_intervals(verdict_lists: list[list]) -> dict[str, list[float] | None]:
+    """Per probe: the 95% Wilson interval of the pass rate, [low, high]: how far another draw of
+    prompts could move it (at 200 clips and 92%, about 4 points either way)."""
+    out = {}
+    for name, (k, n) in pass_counts(verdict_lists).items():
+        ci = binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson") if n else None
+        out[name] = [round(float(ci.low), 4), round(float(ci.high), 4)] if ci else None
+    return out
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
@@ -117,6 +133,7 @@ def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, condit
         by_lang[lang]["truth"].append(run_probes(truth.frames, expectation))
     both = {k: by_lang["en"][k] + by_lang["zh"][k] for k in ("model", "truth")}
     results["model"] = pass_rates(both["model"])
+    results["model_ci95"] = pass_intervals(both["model"])
     results["ground_truth"] = pass_rates(both["truth"])
     results["by_language"] = {lang: {"model": pass_rates(v["model"]), "ground_truth": pass_rates(v["truth"])} for lang, v in by_lang.items()}
     results["share_of_ground_truth"] = {
@@ -235,13 +252,16 @@ def main(argv: list[str] | None = None) -> None:
     if args.json:
         print(json.dumps(report, indent=1))
         return
-    print(f"{'probe':<12} {'model':>7} {'truth':>7} {'share':>7}")
+    print(f"{'probe':<12} {'model':>7} {'95% interval':>15} {'truth':>7} {'share':>7}")
     for name in PROBES:
         m, t, s = report["model"][name], report["ground_truth"][name], report["share_of_ground_truth"][name]
-        print(f"{name:<12} {m if m is not None else '-':>7} {t if t is not None else '-':>7} {s if s is not None else '-':>7}")
+        ci = report["model_ci95"][name]
+        span = f"{ci[0]:.3f}-{ci[1]:.3f}" if ci else "-"
+        print(f"{name:<12} {m if m is not None else '-':>7} {span:>15} {t if t is not None else '-':>7} {s if s is not None else '-':>7}")
     for key in ("i2v_first_frame_psnr", "extend_kept_psnr", "chain3_colour_drift", "chain3_chains", "chain3_lost",
                 "realtime_factor", "seconds_per_clip"):
-        print(f"{key}: {report[key]}")
+        if key in report:  # --conditioning 0 measures no conditioning
+            print(f"{key}: {report[key]}")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from eval.fidelity import (CHAIN_FRAMES, LOST, chain_drift, conditioning_metrics, evaluate, held_out_prompts, subject_colour,
-                           subject_stays_in_view, subject_track)
+from eval.fidelity import (CHAIN_FRAMES, LOST, chain_drift, conditioning_metrics, evaluate, held_out_prompts, main,
+                           pass_intervals, pass_rates, subject_colour, subject_stays_in_view, subject_track)
 from eval.probes import PROBES
+from eval.probes.verdict import FAIL, PASS, Verdict
 from pipeline.tinyworld.config import HELD_OUT
 from tiny_models import tiny_tinyworld
 from pipeline import load
@@ -38,6 +39,13 @@ def test_subject_colour_finds_the_subject_and_nothing_else():
     assert subject_colour(frames, "blue") is None
 
 
+def test_pass_intervals_are_wilson_intervals_of_the_pass_count():
+    verdicts = [[Verdict("presence", PASS if i < 184 else FAIL, "", {})] for i in range(200)]  # 92% of 200
+    assert pass_rates(verdicts)["presence"] == 0.92
+    assert pass_intervals(verdicts)["presence"] == [0.874, 0.9502]  # about 4 points either way
+    assert pass_intervals(verdicts)["gravity"] is None  # no clip called for it
+
+
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory):
     path = tmp_path_factory.mktemp("tinyworld")
@@ -54,6 +62,8 @@ def test_report_on_a_random_model(folder):
     assert report["ground_truth"]["presence"] == 1.0
     assert report["model"]["presence"] == 0.0
     assert report["share_of_ground_truth"]["presence"] == 0.0
+    low, high = report["model_ci95"]["presence"]  # 0 of 4: the interval starts at 0 and is wide
+    assert low == 0.0 and 0.4 < high < 0.6
     for key in ("i2v_first_frame_psnr", "extend_kept_psnr", "interpolate_keyframe_psnr", "realtime_factor", "seconds_per_clip"):
         assert np.isfinite(report[key]) and report[key] > 0, key
     assert set(report["extend_kept_psnr_by_direction"]) == {"forward", "backward"}
@@ -70,6 +80,12 @@ class GreyModel:
         frames = np.full((16 if request.mode == "t2v" else 12, 64, 64, 3), 200, np.uint8)
         given = [] if request.video is None else list(request.video)
         return SimpleNamespace(frames=frames, joined=lambda: np.concatenate([np.stack(given), frames]) if given else frames)
+
+
+def test_the_table_prints_without_conditioning(folder, capsys):
+    main(["--n", "2", "--steps", "1", "--conditioning", "0", "--weights", str(folder)])
+    out = capsys.readouterr().out
+    assert "95% interval" in out and "seconds_per_clip" in out and "extend_kept_psnr" not in out
 
 
 def test_a_chain_that_loses_its_subject_scores_the_largest_drift():
