@@ -13,6 +13,9 @@
 #       --implementation cp --platform manylinux_2_28_x86_64 -d .whl diffusers==0.42.1
 # On the device (the `run` tool, carry [".whl"], timeout 600):
 #   bash pipeline/tinyworld/gpu_recipe.sh
+# A session's 30 device minutes hold two such commands. The machine keeps runs/ while it is warm (30 s
+# after a call), so a second, sent at once, can go on from the first's weights in a new run:
+#   RUN=runs/recipe2 INIT=runs/recipe/weights bash pipeline/tinyworld/gpu_recipe.sh
 # Back here, with F the folder `run` put the files in (its files_at):
 #   mkdir -p runs/recipe && cat F/weights.tar.part-* | tar -x -C runs/recipe && cp F/*.json* F/*.log runs/recipe/
 #   python -m eval.fidelity --model tinyworld --n 200 --seed S --weights runs/recipe/weights --json   # S = 0, 1, 2
