@@ -135,7 +135,8 @@ def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, condit
     results["model"] = pass_rates(both["model"])
     results["model_ci95"] = pass_intervals(both["model"])
     results["ground_truth"] = pass_rates(both["truth"])
-    results["by_language"] = {lang: {"model": pass_rates(v["model"]), "ground_truth": pass_rates(v["truth"])} for lang, v in by_lang.items()}
+    results["by_language"] = {lang: {"model": pass_rates(v["model"]), "model_ci95": pass_intervals(v["model"]),
+                                     "ground_truth": pass_rates(v["truth"])} for lang, v in by_lang.items()}
     results["share_of_ground_truth"] = {
         k: (round(results["model"][k] / results["ground_truth"][k], 4) if results["ground_truth"][k] else None) for k in PROBES}
     if conditioning:

@@ -64,6 +64,7 @@ def test_report_on_a_random_model(folder):
     assert report["share_of_ground_truth"]["presence"] == 0.0
     low, high = report["model_ci95"]["presence"]  # 0 of 4: the interval starts at 0 and is wide
     assert low == 0.0 and 0.4 < high < 0.6
+    assert report["by_language"]["en"]["model_ci95"]["presence"][1] > high  # half the clips: a wider interval
     for key in ("i2v_first_frame_psnr", "extend_kept_psnr", "interpolate_keyframe_psnr", "realtime_factor", "seconds_per_clip"):
         assert np.isfinite(report[key]) and report[key] > 0, key
     assert set(report["extend_kept_psnr_by_direction"]) == {"forward", "backward"}
