@@ -38,18 +38,21 @@ def test_the_recipe_trains_tunes_the_decoder_and_bundles_weights_the_device_can_
 
     files = sorted(p.name for p in out.iterdir())
     assert len(files) <= 8 and all((out / f).stat().st_size <= 16 * MiB for f in files)  # what the device returns
-    assert {"config.json", "train_log.jsonl", "train.log", "decoder.log"} <= set(files)
-    parts = [out / f for f in files if f.startswith("weights.tar.part-")]
+    assert {"train.log", "decoder.log"} <= set(files)
+    parts = [out / f for f in files if f.startswith("run.tar.part-")]
     back = tmp_path / "back"
     back.mkdir()
-    (back / "weights.tar").write_bytes(b"".join(p.read_bytes() for p in parts))
-    with tarfile.open(back / "weights.tar") as tar:
+    (back / "run.tar").write_bytes(b"".join(p.read_bytes() for p in parts))
+    with tarfile.open(back / "run.tar") as tar:
         tar.extractall(back, filter="data")
+    came = back / "run"  # the run folder, less the optimiser's checkpoint
+    assert not (came / "checkpoint.pt").exists() and (run / "checkpoint.pt").exists()
+    assert {"config.json", "init.json", "train_log.jsonl", "vae_decoder", "weights"} <= {p.name for p in came.iterdir()}
 
-    made = json.loads((back / "weights" / "train_config.json").read_text())
+    made = json.loads((came / "weights" / "train_config.json").read_text())
     assert made["step"] == 2 and made["config"]["lr_decay_until"] == 2 and made["config"]["time_shift"] == 2
     assert made["lineage"][-1]["steps"] == 1  # it went on from INIT
-    start, tuned = TinyWorldPipeline.from_pretrained(init).vae, TinyWorldPipeline.from_pretrained(back / "weights").vae
+    start, tuned = TinyWorldPipeline.from_pretrained(init).vae, TinyWorldPipeline.from_pretrained(came / "weights").vae
     before, after = start.state_dict(), tuned.state_dict()
     assert all(torch.equal(after[k], v) for k, v in before.items() if k.startswith("encoder."))  # latents unchanged
     assert any(not torch.equal(after[k], v) for k, v in before.items() if k.startswith("decoder."))  # tuned on them

@@ -17,8 +17,9 @@
 # after a call), so a second, sent at once, can go on from the first's weights in a new run:
 #   RUN=runs/recipe2 INIT=runs/recipe/weights bash pipeline/tinyworld/gpu_recipe.sh
 # Back here, with F the folder `run` put the files in (its files_at):
-#   mkdir -p runs/recipe && cat F/weights.tar.part-* | tar -x -C runs/recipe && cp F/*.json* F/*.log runs/recipe/
+#   cat F/run.tar.part-* | tar -x -C runs      # runs/recipe as it was there, less the optimiser's checkpoint
 #   python -m eval.fidelity --model tinyworld --n 200 --seed S --weights runs/recipe/weights --json   # S = 0, 1, 2
+#   python -m pipeline.tinyworld.report --run runs/recipe --weights runs/recipe/weights --fidelity F.json
 #
 # Sizing, to check against train.log's steps_per_s: benchmarks/tinyworld_train_throughput.py measured
 # 1,191 clips/s rendered by 15 processes on one H100 and 7.1 steps/s of 256 clips. The recipe's clips
@@ -65,7 +66,8 @@ rm -rf "$RUN/vae_decoder"  # a decoder tuned to older latents must not be export
     --minutes "$DECODER_MINUTES" --clips "$DECODER_CLIPS" --batch-frames "$DECODER_BATCH" --threads 4 2>&1 | tee "$OUT/decoder.log"
 "$PYTHON" -m pipeline.tinyworld.export --run "$RUN" --out "$RUN/weights"  # now with that decoder
 
-# The device returns at most 8 files of 16 MiB: the pipeline folder travels as a split tar.
-tar -C "$RUN" -cf - weights | split -b 15M - "$OUT/weights.tar.part-"
-cp "$RUN/config.json" "$RUN/train_log.jsonl" "$OUT/"  # for the report's loss curve
+# The device returns at most 8 files of 16 MiB: the run travels as a split tar, without the 140 MB checkpoint
+# (optimiser state) and without the bundle itself; the report needs the rest (log, lineage, decoder).
+tar -C "$(dirname "$RUN")" --exclude=checkpoint.pt --exclude="$(basename "$OUT")" -cf - "$(basename "$RUN")" \
+    | split -b 15M - "$OUT/run.tar.part-"
 ls -l "$OUT"
