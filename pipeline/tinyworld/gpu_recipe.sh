@@ -19,7 +19,8 @@
 # Back here, with F the folder `run` put the files in (its files_at):
 #   cat F/run.tar.part-* | tar -x -C runs      # runs/recipe as it was there, less the optimiser's checkpoint
 #   python -m eval.fidelity --model tinyworld --n 200 --seed S --weights runs/recipe/weights --json   # S = 0, 1, 2
-#   python -m pipeline.tinyworld.report --run runs/recipe --weights runs/recipe/weights --fidelity F.json
+#   python -m pipeline.tinyworld.report --run runs/recipe --weights runs/recipe/weights --fidelity seed0.json
+# (seed0.json: the seed-0 evaluation's output); a second run bundles the same way, as runs/recipe2.
 #
 # Sizing, to check against train.log's steps_per_s: benchmarks/tinyworld_train_throughput.py measured
 # 1,191 clips/s rendered by 15 processes on one H100 and 7.1 steps/s of 256 clips. The recipe's clips
@@ -29,9 +30,9 @@
 # The peak rate is half the fourth run's, cooling to 0 at STEPS. Then the decoder's pairs and 1.5 minutes
 # of tuning: about 8.5 minutes in all, under the 10.
 # Knobs (environment): MINUTES and STEPS bound the transformer (it stops at whichever comes first; the
-# learning rate reaches 0 at STEPS), DECODER_MINUTES, DECODER_CLIPS and DECODER_BATCH the decoder, RUN the run folder,
-# INIT the weights it starts from, OUT where the bundle goes ($OUT on the device), RECIPE the TrainConfig
-# JSON, DEVICE the decoder's device.
+# learning rate reaches 0 at STEPS), DECODER_MINUTES, DECODER_CLIPS and DECODER_BATCH the decoder, RUN the
+# run folder, INIT the weights it starts from, OUT where the bundle goes ($OUT on the device), RECIPE the
+# TrainConfig JSON, DEVICE the decoder's device. Sent again after a timeout, it resumes the run's checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
