@@ -32,13 +32,16 @@ def test_the_recipe_trains_tunes_the_decoder_and_bundles_weights_the_device_can_
     run, out = tmp_path / "run", tmp_path / "out"
     recipe = dict(TOY, data_seed=15, time_shift=2, pan_share=0.4, device="cpu")
     env = dict(os.environ, PYTHON=sys.executable, RUN=str(run), OUT=str(out), INIT=str(init), MINUTES="2", STEPS="2",
-               DECODER_MINUTES="0.01", DECODER_CLIPS="4", DECODER_BATCH="16", DEVICE="cpu", RECIPE=json.dumps(recipe))
+               DECODER_MINUTES="0.01", DECODER_CLIPS="4", DECODER_BATCH="16", EVAL_SEEDS="0 1", EVAL_N="2", DEVICE="cpu", RECIPE=json.dumps(recipe))
     done = subprocess.run(["bash", str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
 
     files = sorted(p.name for p in out.iterdir())
     assert len(files) <= 8 and all((out / f).stat().st_size <= 16 * MiB for f in files)  # what the device returns
     assert {"train.log", "decoder.log"} <= set(files)
+    for seed in (0, 1):  # the closing evaluation, one report per seed
+        report = json.loads((out / f"fidelity-seed{seed}.json").read_text())
+        assert report["n"] == 2 and set(report["model"]) == {"presence", "left_right", "gravity", "causality", "permanence"}
     parts = [out / f for f in files if f.startswith("run.tar.part-")]
     back = tmp_path / "back"
     back.mkdir()

@@ -28,11 +28,12 @@
 # clips/s, `--config '{"time_shift": 12, "pan_share": 0.4}'`), so about 730 clips/s there, and each rendered
 # batch serves 3 steps. 2,000 steps at 7 steps/s take about 5 minutes; if it runs slower, MINUTES ends it first.
 # The peak rate is half the fourth run's, cooling to 0 at STEPS. Then the decoder's pairs and 1.5 minutes
-# of tuning: about 8.5 minutes in all, under the 10.
+# of tuning, and one seed of eval.fidelity (200 clips): about 9 minutes in all, under the 10.
 # Knobs (environment): MINUTES and STEPS bound the transformer (it stops at whichever comes first; the
 # learning rate reaches 0 at STEPS), DECODER_MINUTES, DECODER_CLIPS and DECODER_BATCH the decoder, RUN the
 # run folder, INIT the weights it starts from, OUT where the bundle goes ($OUT on the device), RECIPE the
-# TrainConfig JSON, DEVICE the decoder's device. Sent again after a timeout, it resumes the run's checkpoint.
+# TrainConfig JSON, DEVICE the decoder's device, EVAL_SEEDS and EVAL_N the closing evaluation. Sent again
+# after a timeout, it resumes the run's checkpoint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -47,6 +48,8 @@ DECODER_MINUTES=${DECODER_MINUTES:-1.5}
 DECODER_CLIPS=${DECODER_CLIPS:-6144}
 DECODER_BATCH=${DECODER_BATCH:-256}  # frames per decoder step, half of them the transformer's
 DEVICE=${DEVICE:-cuda}
+EVAL_SEEDS=${EVAL_SEEDS:-0}  # eval.fidelity --seed values read at the end ("" for none)
+EVAL_N=${EVAL_N:-200}
 RUN=${RUN:-runs/recipe}
 INIT=${INIT:-pipeline/tinyworld/weights}
 OUT=${OUT:-$RUN/bundle}
@@ -71,4 +74,12 @@ rm -rf "$RUN/vae_decoder"  # a decoder tuned to older latents must not be export
 # (optimiser state) and without the bundle itself; the report needs the rest (log, lineage, decoder).
 tar -C "$(dirname "$RUN")" --exclude=checkpoint.pt --exclude="$(basename "$OUT")" -cf - "$(basename "$RUN")" \
     | split -b 15M - "$OUT/run.tar.part-"
+
+# A first reading while the GPU is at hand, after the bundle so a timeout here loses nothing: the held-out
+# probes of eval.fidelity's seeds, sampled on the GPU (bf16 there; the numbers to report are re-measured on
+# the CPU). At most two seeds: with the bundle's 4 parts and 2 logs that is the 8 files the device returns.
+for seed in $EVAL_SEEDS; do
+    "$PYTHON" -m eval.fidelity --model tinyworld --n "$EVAL_N" --seed "$seed" --conditioning 0 --weights "$RUN/weights" \
+        --json > "$OUT/fidelity-seed$seed.json"
+done
 ls -l "$OUT"
