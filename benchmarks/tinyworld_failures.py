@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from eval.fidelity import held_out_prompts  # noqa: E402
+from eval.fidelity import held_out_prompts, wilson_interval  # noqa: E402
 from eval.probes.overlay import draw, verdict_panel  # noqa: E402
 from eval.probes.tracker import observe  # noqa: E402
 from eval.probes import PROBES, run_probes  # noqa: E402
@@ -95,9 +95,13 @@ def main() -> None:
                 if verdict.status == FAIL:
                     combos[(*combo, "failed")] += 1
                     kinds.update((verdict.probe, kind) for kind in kind_of(verdict.reason, spec.subject.colour))
-    print("pass rate by seed (as eval.fidelity --seed S reports it):")
+    print("pass rate by seed (as eval.fidelity --seed S reports it), then all seeds with its 95% interval:")
     for probe in [args.probe] if args.probe else PROBES:
         rates = [f"seed {s}: {clips[(s, probe, 'passed')] / max(1, clips[(s, probe, 'judged')]):.1%}" for s in args.seeds]
+        passed, judged = (sum(clips[(s, probe, key)] for s in args.seeds) for key in ("passed", "judged"))
+        if judged:
+            low, high = wilson_interval(passed, judged)
+            rates.append(f"all: {passed} of {judged}, {passed / judged:.1%} ({low:.1%}-{high:.1%})")
         print(f"  {probe:<11} " + ", ".join(rates))
     print("pass rate by camera, all seeds:")
     for probe in [args.probe] if args.probe else PROBES:

@@ -135,7 +135,7 @@ def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsy
     assert sheets == ["seed0-prompt000.png", "seed0-prompt001.png"]  # both clips fail
     sheet = cv2.imread(str(tmp_path / "failures" / sheets[0]))
     assert sheet.shape[1] == 4 * 4 * 64 and sheet.shape[0] > 2 * 4 * 64  # 4 frames enlarged 4x, model over world
-    assert "presence    seed 0: 0.0%" in out  # noise holds none of the objects asked for
+    assert "presence    seed 0: 0.0%, all: 0 of 2, 0.0% (0.0%-" in out  # noise holds none of the objects asked for
     assert "<colour> <shape>" in out.split("failures by kind")[1]
     # both prompts fail, one under a pan: each line counts failing clips of those judged
     assert "1 of 1    presence    green triangle fall, camera still" in out
