@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import cv2
 import numpy as np
 import pytest
 
@@ -119,8 +120,6 @@ def test_subject_track_follows_a_moving_ball():
 
 
 def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsys, tmp_path):
-    import cv2
-
     from benchmarks.tinyworld_failures import kind_of, main
 
     assert kind_of("the red object looks like a ball (fill 0.8), not a box; no blue box anywhere", "red") == [

@@ -11,6 +11,7 @@ import pytest
 import world
 from eval.probes import PROBES, run_probes
 from eval.probes import corruptions as c
+from eval.probes.overlay import STATUS_RGB, draw
 from eval.probes.tracker import camera_motion, observe
 from eval.probes.validate import validate
 from eval.probes.verdict import FAIL, INCONCLUSIVE, PASS, Verdict
@@ -67,8 +68,6 @@ def test_truth_survives_an_mp4_round_trip(tmp_path, event):
 
 
 def test_the_overlay_draws_boxes_on_the_frames_and_verdicts_under_them():
-    from eval.probes.overlay import STATUS_RGB, draw
-
     clip, rng = clip_for("presence", "move", seed=4, pan=False)
     expectation = expectation_for(clip.scene.spec)
     twin = c.removed(clip, rng)
