@@ -175,6 +175,7 @@ def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4
         "extend_kept_psnr": round(float(np.mean(kept["forward"] + kept["backward"])), 2),
         "extend_kept_psnr_by_direction": {d: round(float(np.mean(v)), 2) for d, v in kept.items()},
         "extend_probe_pass": pass_rates(continued),
+        "extend_probe_ci95": pass_intervals(continued),  # to set against model_ci95: does extension keep the t2v rate?
         "chain3_colour_drift": round(float(np.max(drift)), 2) if drift else None,
         "chain3_chains": len(drift),
         "chain3_lost": sum(d == LOST for d in drift),

@@ -69,6 +69,9 @@ def test_report_on_a_random_model(folder):
     for key in ("i2v_first_frame_psnr", "extend_kept_psnr", "interpolate_keyframe_psnr", "realtime_factor", "seconds_per_clip"):
         assert np.isfinite(report[key]) and report[key] > 0, key
     assert set(report["extend_kept_psnr_by_direction"]) == {"forward", "backward"}
+    for probe, rate in report["extend_probe_pass"].items():  # every extended rate comes with its interval
+        ci = report["extend_probe_ci95"][probe]
+        assert (ci is None) == (rate is None) and (ci is None or ci[0] <= rate <= ci[1]), probe
     assert 0 <= report["interpolate_monotonic"] <= 1
     # both conditioning prompts are falls, which stay in view; a random model's noise holds no subject
     assert report["chain3_chains"] == report["chain3_lost"] == 2
