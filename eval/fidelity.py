@@ -153,7 +153,7 @@ def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, condit
 
 def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4) -> dict:
     """Kept-frame PSNR for i2v and extension both ways, the probes on extended clips, colour drift."""
-    first, kept, continued, drift = [], {"forward": [], "backward": []}, [], []
+    first, kept, continued, drift, chained = [], {"forward": [], "backward": []}, [], [], []
     for i, (lang, prompt, spec) in enumerate(prompts):
         clip = make_clip(spec, seed=seed + i).frames  # (16, 64, 64, 3)
         prompt = detailed_caption(spec, lang)  # what the given frames show, sizes and background included
@@ -170,6 +170,7 @@ def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4
         continued.append(run_probes(back.joined()[-16:], expectation_for(spec)))  # frames 0-7 new, 8-15 given
         if subject_stays_in_view(spec, seed + i, CHAIN_FRAMES):
             drift.append(chain_drift(pipe, prompt, spec, seed + i, sampling, keep))
+            chained.append(f"{spec.subject.colour} {spec.subject.shape} {spec.event}")
     return {
         "i2v_first_frame_psnr": round(float(np.mean(first)), 2),
         "extend_kept_psnr": round(float(np.mean(kept["forward"] + kept["backward"])), 2),
@@ -180,6 +181,7 @@ def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4
         "chain3_chains": len(drift),
         "chain3_lost": sum(d == LOST for d in drift),
         "chain3_drifts": [round(d, 1) for d in drift],  # one per chain, in prompt order
+        "chain3_subjects": chained,  # what each chain's subject is and does, to see which scenes break
         **interpolation_metrics(pipe, len(prompts), seed, sampling),
     }
 

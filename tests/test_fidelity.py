@@ -76,6 +76,7 @@ def test_report_on_a_random_model(folder):
     # both conditioning prompts are falls, which stay in view; a random model's noise holds no subject
     assert report["chain3_chains"] == report["chain3_lost"] == 2
     assert report["chain3_colour_drift"] == LOST and report["chain3_drifts"] == [LOST, LOST]
+    assert all(subject.endswith(" fall") for subject in report["chain3_subjects"]) and len(report["chain3_subjects"]) == 2
 
 
 class GreyModel:
