@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from eval.fidelity import held_out_prompts, wilson_interval  # noqa: E402
+from eval.fidelity import combination, held_out_prompts, wilson_interval  # noqa: E402
 from eval.probes.overlay import draw, verdict_panel  # noqa: E402
 from eval.probes.tracker import observe  # noqa: E402
 from eval.probes import PROBES, run_probes  # noqa: E402
@@ -90,7 +90,7 @@ def main() -> None:
                 shot = "camera pans" if spec.pan else "camera still"
                 camera[(verdict.probe, shot, "judged")] += 1
                 camera[(verdict.probe, shot, "passed")] += verdict.status == PASS
-                combo = (verdict.probe, f"{spec.subject.colour} {spec.subject.shape} {spec.event}, {shot}")
+                combo = (verdict.probe, f"{combination(spec)}, {shot}")
                 combos[(*combo, "judged")] += 1
                 if verdict.status == FAIL:
                     combos[(*combo, "failed")] += 1

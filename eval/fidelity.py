@@ -77,6 +77,11 @@ def held_out_prompts(n: int, seed: int = 0) -> list[tuple[str, str, SceneSpec]]:
     return out
 
 
+def combination(spec: SceneSpec) -> str:
+    """'green triangle fall': the subject's colour, shape and event, the triple HELD_OUT lists."""
+    return f"{spec.subject.colour} {spec.subject.shape} {spec.event}"
+
+
 def pass_counts(verdict_lists: list[list]) -> dict[str, tuple[int, int]]:
     """Per probe: (clips whose verdict is pass, clips that call for the probe)."""
     counts = {}
@@ -170,7 +175,7 @@ def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4
         continued.append(run_probes(back.joined()[-16:], expectation_for(spec)))  # frames 0-7 new, 8-15 given
         if subject_stays_in_view(spec, seed + i, CHAIN_FRAMES):
             drift.append(chain_drift(pipe, prompt, spec, seed + i, sampling, keep))
-            chained.append(f"{spec.subject.colour} {spec.subject.shape} {spec.event}")
+            chained.append(combination(spec))
     return {
         "i2v_first_frame_psnr": round(float(np.mean(first)), 2),
         "extend_kept_psnr": round(float(np.mean(kept["forward"] + kept["backward"])), 2),
