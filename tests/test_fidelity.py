@@ -143,3 +143,15 @@ def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsy
     # both prompts fail, one under a pan: each line counts failing clips of those judged
     assert "1 of 1    presence    green triangle fall, camera still" in out
     assert "1 of 1    presence    green triangle fall, camera pans" in out
+
+
+def test_chains_benchmark_counts_every_chain_of_a_random_model_as_lost(folder, monkeypatch, capsys):
+    from benchmarks.tinyworld_chains import main
+
+    monkeypatch.setattr("sys.argv", ["x", "--weights", str(folder), "--n", "1", "--latest-start", "0", "12"])
+    main()
+    out = capsys.readouterr().out
+    chains = int(out.split(" chains from 1 prompts")[0].split()[-1])
+    assert chains > 0  # the world keeps the first subject in view
+    for start in (" 0", "12"):  # noise keeps no subject, whatever the window's start
+        assert f"latest start {start}: {chains} lost, {chains} over 8/255, largest kept drift nan" in out

@@ -167,9 +167,18 @@ def test_extension_windows_are_timed_from_the_given_frames_estimated_time(folder
     assert timed == [8, 8]  # the 8 given frames next to the window are timed
     # forward: frames 2..9 start at 5, so the last 3 (the window's first) start at 5 + 8 - 3;
     # backward: frames 0..7 start at 5, and the 6-frame window ends with frames 0..2 at 5..7
-    assert any("starts at frame 10 " in note for note in forward.notes)
+    # frame 10 is later than LATEST_WINDOW_START (6): the forward window is held there, and says so
+    assert any("starts at frame 6 " in note for note in forward.notes)
+    assert any("would start it at frame 10" in note for note in forward.notes)
     assert any("starts at frame 2 " in note for note in backward.notes)
+    assert not any("would start it" in note for note in backward.notes)
     assert not any("starts at frame" in note for note in generate(folder, request("t2v")).notes)
+
+
+def test_a_forward_window_timed_early_enough_is_not_held(folder, monkeypatch):
+    monkeypatch.setattr(TinyWorldPipeline, "estimate_time", lambda self, prompt, video: 0)
+    notes = generate(folder, request("extend", video=clip(10), keep=3)).notes
+    assert any("starts at frame 5 " in note for note in notes) and not any("would start it" in note for note in notes)
 
 
 def test_save_and_load_give_the_same_frames(pipe, folder):

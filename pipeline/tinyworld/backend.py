@@ -14,6 +14,8 @@ their event starts, so a window timed from 0 wherever it sits restarts the event
 mid-drop, it drops again). The model first estimates where the given frames next to the window
 sit on their event's timeline (TinyWorldPipeline.estimate_time), and the window is timed from
 there: after them going forward, before them (at negative times, before the event) going back.
+A forward window starts no later than frame LATEST_WINDOW_START, so its new frames stay near the
+times the model was trained on (see the constant).
 The prompt is expanded by world's parser to the detailed caption the model was trained on;
 words outside the grammar raise the parser's ValueError, which names them.
 """
@@ -30,6 +32,13 @@ from pipeline.tinyworld.pipeline import TinyWorldPipeline
 from world import parse
 
 TIMING_FRAMES = 8  # given frames the model times: enough motion to place, and room for 9 candidate starts in 16
+# The shipped weights were trained on frames 0-15 of each event only (training config time_shift 0).
+# Eight given frames from late in an event are timed as frames 8-15, which would start the next
+# window at 12 and draw frames 16-27: times the model never saw, where an object at rest gets
+# smeared, one chained extension after another. An event that late looks the same at frame 6 as at 12, so a later
+# window is held at 6 (frames 6-21). Chosen with benchmarks/tinyworld_chains.py on eval.fidelity's
+# --seed 1 chains; weights trained with time_shift may take a later start.
+LATEST_WINDOW_START = 6
 
 
 def load_tinyworld(folder: Path, device: str = "cpu") -> "TinyWorldBackend":
@@ -42,8 +51,9 @@ def frames_to_tensor(frames: np.ndarray) -> torch.Tensor:
 
 
 class TinyWorldBackend:
-    def __init__(self, pipe: TinyWorldPipeline):
+    def __init__(self, pipe: TinyWorldPipeline, latest_window_start: int = LATEST_WINDOW_START):
         self.pipe = pipe
+        self.latest_window_start = latest_window_start  # for forward extension windows, see LATEST_WINDOW_START
         self.pipe.set_progress_bar_config(disable=True)
 
     def generate(self, request, generator: torch.Generator, callback: Callable[[int, int], None] | None = None
@@ -53,10 +63,13 @@ class TinyWorldBackend:
         notes = []
         if request.negative_prompt:
             notes.append("tinyworld has no negative prompt: guidance pushes away from the empty caption; negative_prompt was not used")
-        given, keep, first_frame_time = self._window(request, caption)
+        given, keep, first_frame_time, timed_at = self._window(request, caption)
         if request.mode == "extend":
             side = "after" if request.direction == "forward" else "before"
-            notes.append(f"the new window starts at frame {first_frame_time} of its event, {side} the given frames' estimated time")
+            starts = f"the new window starts at frame {first_frame_time} of its event"
+            notes.append(f"{starts}, {side} the given frames' estimated time" if timed_at == first_frame_time else
+                         f"{starts}: the given frames' estimated time would start it at frame {timed_at}, past the "
+                         f"frames the model was trained on")
         out = self.pipe(
             caption,
             num_frames=request.frames,
@@ -72,20 +85,23 @@ class TinyWorldBackend:
         )
         return out.frames[0], {"caption": caption, "notes": notes}  # (T, H, W, 3)
 
-    def _window(self, request, caption: str) -> tuple[np.ndarray | None, list[int] | None, int]:
-        """The frames given clean, their indices in the generated window, and the time of the
-        window's first frame on its event's timeline (0: the event starts with the window)."""
+    def _window(self, request, caption: str) -> tuple[np.ndarray | None, list[int] | None, int, int]:
+        """The frames given clean, their indices in the generated window, the time of the window's
+        first frame on its event's timeline (0: the event starts with the window), and the time the
+        given frames alone would give it (later, when held at latest_window_start)."""
         t = request.frames
         if request.mode == "t2v":
-            return None, None, 0
+            return None, None, 0, 0
         if request.mode == "i2v":
-            return request.image[None], [0], 0
+            return request.image[None], [0], 0, 0
         video = request.video
         if request.mode != "extend":
-            return video, list(request.keyframes), 0  # interpolate / fill in: resolve() gives one index per frame
+            return video, list(request.keyframes), 0, 0  # interpolate / fill in: resolve() gives one index per frame
         k, n = request.keep, min(len(video), TIMING_FRAMES)
         if request.direction == "forward":
             last_start = self.pipe.estimate_time(caption, frames_to_tensor(video[-n:]))  # the video's last n frames
-            return video[-k:], list(range(k)), last_start + n - k
+            timed_at = last_start + n - k
+            return video[-k:], list(range(k)), min(timed_at, self.latest_window_start), timed_at
         first_start = self.pipe.estimate_time(caption, frames_to_tensor(video[:n]))  # its first n frames
-        return video[:k], list(range(t - k, t)), first_start + k - t
+        timed_at = first_start + k - t
+        return video[:k], list(range(t - k, t)), timed_at, timed_at
