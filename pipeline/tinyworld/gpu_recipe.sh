@@ -21,6 +21,9 @@
 #   python -m eval.fidelity --model tinyworld --n 200 --seed S --weights runs/recipe/weights --json   # S = 0, 1, 2
 #   python -m pipeline.tinyworld.report --run runs/recipe --weights runs/recipe/weights --fidelity seed0.json
 # (seed0.json: the seed-0 evaluation's output); a second run bundles the same way, as runs/recipe2.
+# Trained with time_shift 12, it may draw later windows than the shipped weights: check whether forward
+# windows still need holding (LATEST_WINDOW_START in backend.py) with
+#   python benchmarks/tinyworld_chains.py --seed 1 --latest-start 6 12 --weights runs/recipe/weights
 #
 # Sizing, to check against train.log's steps_per_s: benchmarks/tinyworld_train_throughput.py measured
 # 1,191 clips/s rendered by 15 processes on one H100 and 7.1 steps/s of 256 clips. The recipe's clips
