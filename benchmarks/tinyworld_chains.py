@@ -1,6 +1,6 @@
 """Benchmark: three chained forward extensions, with forward windows held at different latest starts.
 
-    .venv/bin/python benchmarks/tinyworld_chains.py --seed 1 --latest-start 6 12     # about 13 minutes a start
+    .venv/bin/python benchmarks/tinyworld_chains.py --seed 1 --latest-start 6 12     # about 9 minutes a start here
     .venv/bin/python benchmarks/tinyworld_chains.py --n 40 --latest-start 4 6 --weights runs/more/weights
 
 The chains are eval.fidelity's (its --seed S, --conditioning N prompts: every prompt whose subject the
@@ -8,7 +8,7 @@ world keeps in view, chained from its detailed caption). A forward window is tim
 frames and held at the latest start (TinyWorldBackend.latest_window_start, default
 LATEST_WINDOW_START); 12 is the latest a window of 16 after 8 timed frames can start, so
 `--latest-start 12` is the window as timed, never held. For each start it prints how many chains
-lose their subject, how many drift more than 8/255, the largest finite drift, and each failing
+lose their subject, how many drift more than 8/255, the largest drift of those that keep it, and each failing
 chain's scene.
 """
 
