@@ -22,9 +22,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from eval.fidelity import CHAIN_FRAMES, LOST, chain_drift, combination, held_out_prompts, subject_stays_in_view  # noqa: E402
+from eval.fidelity import LOST, chain_drifts, held_out_prompts  # noqa: E402
 from pipeline import load  # noqa: E402
-from world import detailed_caption  # noqa: E402
 
 DRIFT_BAR = 8.0  # issue 4's bar for subject colour drift, out of 255
 
@@ -38,14 +37,14 @@ def main() -> None:
     args = parser.parse_args()
     pipe = load("tinyworld", weights=args.weights)
     sampling = {"steps": None, "guidance": None}  # the card's defaults, as eval.fidelity samples
-    chains = [(i, lang, spec) for i, (lang, _, spec) in enumerate(held_out_prompts(args.n, args.seed))
-              if subject_stays_in_view(spec, args.seed + i, CHAIN_FRAMES)]
-    print(f"{len(chains)} chains from {args.n} prompts of eval.fidelity --seed {args.seed}", flush=True)
+    prompts = held_out_prompts(args.n, args.seed)
     for start in args.latest_start:
         pipe.backend.latest_window_start = start
-        drifts = np.array([chain_drift(pipe, detailed_caption(spec, lang), spec, args.seed + i, sampling, keep=4)
-                           for i, lang, spec in chains])
-        failing = [f"{combination(spec)} {d:.1f}" for (_, _, spec), d in zip(chains, drifts) if d > DRIFT_BAR]
+        drift, chained = chain_drifts(pipe, prompts, args.seed, sampling)
+        drifts = np.array(drift)
+        if start == args.latest_start[0]:
+            print(f"{len(drifts)} chains from {args.n} prompts of eval.fidelity --seed {args.seed}", flush=True)
+        failing = [f"{subject} {d:.1f}" for subject, d in zip(chained, drifts) if d > DRIFT_BAR]
         finite = drifts[drifts < LOST]
         print(f"latest start {start:2d}: {int((drifts == LOST).sum())} lost, {int((drifts > DRIFT_BAR).sum())} over "
               f"{DRIFT_BAR:g}/255, largest kept drift {finite.max() if len(finite) else float('nan'):.1f}, "

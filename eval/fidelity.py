@@ -158,7 +158,7 @@ def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, condit
 
 def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4) -> dict:
     """Kept-frame PSNR for i2v and extension both ways, the probes on extended clips, colour drift."""
-    first, kept, continued, drift, chained = [], {"forward": [], "backward": []}, [], [], []
+    first, kept, continued = [], {"forward": [], "backward": []}, []
     for i, (lang, prompt, spec) in enumerate(prompts):
         clip = make_clip(spec, seed=seed + i).frames  # (16, 64, 64, 3)
         prompt = detailed_caption(spec, lang)  # what the given frames show, sizes and background included
@@ -173,9 +173,7 @@ def conditioning_metrics(pipe, prompts, seed: int, sampling: dict, keep: int = 4
         back = pipe.generate(GenerationRequest(mode="extend", video=clip[8:], keep=keep, direction="backward", **request))
         kept["backward"].append(psnr(back.frames[-keep:], clip[8:8 + keep]))
         continued.append(run_probes(back.joined()[-16:], expectation_for(spec)))  # frames 0-7 new, 8-15 given
-        if subject_stays_in_view(spec, seed + i, CHAIN_FRAMES):
-            drift.append(chain_drift(pipe, prompt, spec, seed + i, sampling, keep))
-            chained.append(combination(spec))
+    drift, chained = chain_drifts(pipe, prompts, seed, sampling, keep)
     return {
         "i2v_first_frame_psnr": round(float(np.mean(first)), 2),
         "extend_kept_psnr": round(float(np.mean(kept["forward"] + kept["backward"])), 2),
@@ -206,6 +204,17 @@ def subject_stays_in_view(spec: SceneSpec, seed: int, frames: int) -> bool:
     frames. A subject that moves out of the frame has no colour left to compare: such scenes are
     not chained."""
     return subject_seen(make_clip(spec, seed=seed, frames=frames).frames[-12:], spec)
+
+
+def chain_drifts(pipe, prompts, seed: int, sampling: dict, keep: int = 4) -> tuple[list[float], list[str]]:
+    """Every prompt whose subject the world keeps in view, chained from its detailed caption ->
+    (each chain's drift, each chain's combination), in prompt order."""
+    drift, chained = [], []
+    for i, (lang, _, spec) in enumerate(prompts):
+        if subject_stays_in_view(spec, seed + i, CHAIN_FRAMES):
+            drift.append(chain_drift(pipe, detailed_caption(spec, lang), spec, seed + i, sampling, keep))
+            chained.append(combination(spec))
+    return drift, chained
 
 
 def chain_drift(pipe, prompt: str, spec: SceneSpec, seed: int, sampling: dict, keep: int) -> float:
