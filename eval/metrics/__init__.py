@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from eval.extractors import EXTRACTORS
+from eval.metrics.extractors import EXTRACTORS
 from eval.metrics import clip_score, flicker, fvd, lpips_temporal, motion_magnitude
 from eval.metrics.base import GENERATION, RUN, Metric, MetricResult, Unavailable
 
@@ -48,4 +48,27 @@ def evaluate(name: str, videos: list[np.ndarray], prompts: list[str], reference:
         return MetricResult(None, None, {"extractor": extractor.name if extractor else extractor_name(metric)}, str(why))
 
 
-__all__ = ["GENERATION", "METRICS", "RUN", "Metric", "MetricResult", "Unavailable", "evaluate"]
+__all__ = ["GENERATION", "METRICS", "RUN", "Metric", "MetricResult", "Scorer", "Unavailable", "evaluate"]
+
+
+class Scorer:
+    """Loads each extractor once (a load hashes its weights file) and scores with it."""
+
+    def __init__(self, extractors: dict | None = None):
+        self.loaded: dict[str, object] = dict(extractors or {})  # key -> Loaded, or the Unavailable reason
+
+    def extractor(self, key: str):
+        if key not in self.loaded:
+            try:
+                self.loaded[key] = EXTRACTORS[key].load()
+            except Unavailable as why:
+                self.loaded[key] = str(why)
+        return self.loaded[key]
+
+    def score(self, name: str, videos: list[np.ndarray], prompts: list[str],
+              reference: list[np.ndarray] | None = None) -> MetricResult:
+        metric = METRICS[name]
+        loaded = self.extractor(metric.extractor) if metric.extractor else None
+        if isinstance(loaded, str):
+            return MetricResult(None, None, {"extractor": extractor_name(metric)}, loaded)
+        return evaluate(name, videos, prompts, reference=reference, extractor=loaded)
