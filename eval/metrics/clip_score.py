@@ -33,11 +33,32 @@ def video_score(clip_score_metric, video: np.ndarray, prompt: str) -> float:
     return float(clip_score_metric.compute())
 
 
+class ProjectedFeatures(torch.nn.Module):
+    """transformers 5 returns the projected embedding as `.pooler_output` of an output object;
+    torchmetrics 1.9 expects the tensor itself. This passes the tensor through, nothing else."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def get_image_features(self, *args, **kwargs) -> torch.Tensor:
+        out = self.model.get_image_features(*args, **kwargs)
+        return out if isinstance(out, torch.Tensor) else out.pooler_output  # (N, projection_dim)
+
+    def get_text_features(self, *args, **kwargs) -> torch.Tensor:
+        out = self.model.get_text_features(*args, **kwargs)
+        return out if isinstance(out, torch.Tensor) else out.pooler_output  # (N, projection_dim)
+
+    @property
+    def config(self):
+        return self.model.config
+
+
 def make_metric(model, processor):
     """torchmetrics' CLIPScore on an already-loaded model (the callable form loads a local folder)."""
     from torchmetrics.multimodal.clip_score import CLIPScore
 
-    return CLIPScore(model_name_or_path=lambda: (model, processor))
+    return CLIPScore(model_name_or_path=lambda: (ProjectedFeatures(model), processor))
 
 
 def compute(videos: list[np.ndarray], prompts: list[str], *, extractor=None, reference=None) -> MetricResult:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import pipeline.torchvision_cpu  # noqa: F401  (CLIP, LPIPS and torchmetrics import torchvision)
 from eval.metrics.base import Unavailable
 
 SUMS = "SHA256SUMS"
@@ -96,8 +97,7 @@ def record_sums(folder: Path, names: tuple[str, ...]) -> None:
 # ---------------------------------------------------------------- CLIP (transformers)
 
 CLIP_REPO = "openai/clip-vit-base-patch32"
-CLIP_FILES = ("config.json", "model.safetensors", "preprocessor_config.json", "tokenizer_config.json", "vocab.json",
-              "merges.txt")
+CLIP_FILES = ("config.json", "model.safetensors", "tokenizer_config.json", "vocab.json", "merges.txt")
 
 
 def _load_clip(folder: Path):
@@ -111,7 +111,7 @@ def _load_clip(folder: Path):
 def _fetch_clip(folder: Path) -> None:
     from huggingface_hub import snapshot_download
 
-    snapshot_download(CLIP_REPO, local_dir=folder, allow_patterns=[*CLIP_FILES, "tokenizer.json", "special_tokens_map.json"])
+    snapshot_download(CLIP_REPO, local_dir=folder, allow_patterns=[*CLIP_FILES, "preprocessor_config.json", "tokenizer.json", "special_tokens_map.json"])
 
 
 # ---------------------------------------------------------------- I3D (StyleGAN-V's TorchScript file)
