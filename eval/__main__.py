@@ -140,6 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if "process" in result:  # another process of an accelerate launch: the main one prints the summary
+        print(f"process {result['process']}: wrote {result['written']} generations to run {result['run_id']}", file=sys.stderr)
+        return 0
     print(json.dumps(result, indent=2, ensure_ascii=False, default=_jsonable))
     return 0
 
