@@ -2,9 +2,9 @@
 
     python -c "from eval.world_encoder import load_world_encoder; e = load_world_encoder(); print(e.name, e.weights_hash)"
 
-Inputs: uint8 clips (T, H, W, 3), T in 1..16 (longer ones are subsampled evenly to 16), any
-size the world renders; each is resized to 64x64 (area filter, non-square sizes stretched) in
-the model's preprocessing. Texts: detailed captions or short prompts, English or Chinese.
+Inputs: uint8 clips (T, H, W, 3), any T >= 1 (more than 8 frames are subsampled evenly to 8:
+16 frames -> every other one), any size the world renders; each frame is resized to 48x48
+(area filter, non-square sizes stretched) in the model's preprocessing. Texts: detailed captions or short prompts, English or Chinese.
 Runs in fp32 on the CPU with torch's current thread count.
 """
 

@@ -40,7 +40,7 @@ class TrainConfig:
     data_seed: int = 0  # seeds the clip stream together with the step
     batch: BatchConfig = field(default_factory=BatchConfig)
     encoder: dict = field(default_factory=dict)  # EncoderConfig fields to change from their defaults
-    lr: float = 2e-3  # AdamW peak learning rate
+    lr: float = 1e-3  # AdamW peak learning rate
     warmup_steps: int = 100  # linear warm-up, then a cosine over the run's minutes
     min_lr_fraction: float = 0.05  # the cosine ends at this share of lr
     weight_decay: float = 0.05  # not applied to the temperature
@@ -99,13 +99,27 @@ def build(cfg: TrainConfig, out: Path) -> tuple[WorldEncoder, object]:
     return WorldEncoder(enc_cfg), tok
 
 
+def text_in_buckets(model: WorldEncoder, tok, texts: list[str], buckets: int = 3) -> torch.Tensor:
+    """Text embeddings (N, D), unnormalised, the texts run in groups of similar length: short prompts
+    and English captions are padded to their own length, not to the longest Chinese caption's."""
+    lengths = np.array([sum(e.attention_mask) for e in tok.encode_batch(texts)])
+    order = np.argsort(lengths, kind="stable")
+    parts, index = [], []
+    for chunk in np.array_split(order, buckets):
+        if len(chunk):
+            ids, mask = tokenize(tok, [texts[i] for i in chunk])
+            parts.append(model.text(ids, mask))
+            index.append(chunk)
+    out = torch.cat(parts)
+    return out[torch.from_numpy(np.argsort(np.concatenate(index)))]  # back in the texts' order
+
+
 def train_step(model: WorldEncoder, tok, batch, bf16: bool) -> tuple[torch.Tensor, float]:
     """Loss of one batch and the share of true clips whose own text ranks first among all texts."""
     x = preprocess(batch.videos, model.cfg)  # (B + V, T, 3, S, S)
-    ids, mask = tokenize(tok, batch.texts)
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         v = model.video(x)
-        t = model.text(ids, mask)
+        t = text_in_buckets(model, tok, batch.texts)
     v, t = F.normalize(v.float(), dim=-1), F.normalize(t.float(), dim=-1)
     logits = model.scale() * v @ t.T  # (B + V, B + K)
     vt_ok, tv_ok = torch.from_numpy(batch.video_text_ok), torch.from_numpy(batch.text_video_ok)
@@ -175,7 +189,7 @@ def train(out: Path, minutes: float, cfg: TrainConfig | None = None, export_to: 
         losses.append(float(loss.detach())), accs.append(acc)
         if state["step"] % cfg.log_every == 0:
             log.write(json.dumps({"step": state["step"], "minutes": round(state["minutes"], 2), "loss": round(np.mean(losses), 4),
-                                  "batch_top1": round(np.mean(accs), 3), "scale": round(float(model.scale()), 2),
+                                  "batch_top1": round(np.mean(accs), 3), "scale": round(float(model.scale().detach()), 2),
                                   "lr": opt.param_groups[0]["lr"], "texts": len(batch.texts), "clips": len(batch.videos)}) + "\n")
             log.flush()
             losses, accs = [], []
