@@ -73,19 +73,35 @@ def world_truth(item: Item, seed: int, frames: int, width: int, height: int) -> 
 
 
 def generate_item(pipe, table: Table, scorer: Scorer, item: Item, seed: int, settings: dict, run_id: int,
-                  category: str, outputs: str | None) -> str:
-    """One (prompt, seed): generate, write the video, score and probe it, record it. -> generation id."""
+                  category: str, outputs: str | None, stages: dict[str, float] | None = None) -> str:
+    """One (prompt, seed): generate, write the video, score and probe it, record it. -> generation id.
+    stages: seconds per stage, added to (generate, video, metrics, probes, table)."""
+    clock = _Clock(stages if stages is not None else {})
     request = GenerationRequest("t2v", item.prompt, seed=seed, steps=settings.get("steps"),
                                 guidance=settings.get("guidance"), frames=settings.get("frames"),
                                 width=settings.get("width"), height=settings.get("height"))
-    result = pipe.generate(request)
+    result = clock("generate", pipe.generate, request)
     generation_id = new_generation_id()
-    path = save_video(result.frames, result.fps, generation_id, outputs)
-    metrics = {name: scorer.score(name, [result.frames], [item.prompt])
-               for name, metric in METRICS.items() if metric.level == GENERATION}
-    verdicts = run_probes(result.frames, item.expectation) if item.expectation else []
-    return table.record(result, path, generation_id=generation_id, metrics=metrics, verdicts=verdicts,
-                        run_id=run_id, item=item.id, category=category)
+    path = clock("video", save_video, result.frames, result.fps, generation_id, outputs)
+    metrics = clock("metrics", lambda: {name: scorer.score(name, [result.frames], [item.prompt])
+                                        for name, metric in METRICS.items() if metric.level == GENERATION})
+    verdicts = clock("probes", lambda: run_probes(result.frames, item.expectation) if item.expectation else [])
+    return clock("table", table.record, result, path, generation_id=generation_id, metrics=metrics,
+                 verdicts=verdicts, run_id=run_id, item=item.id, category=category)
+
+
+class _Clock:
+    """clock(stage, fn, *args) runs fn and adds its wall time to stages[stage]."""
+
+    def __init__(self, stages: dict[str, float]):
+        self.stages = stages
+
+    def __call__(self, stage: str, fn, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - start
 
 
 def run_metrics(table: Table, scorer: Scorer, items: list[Item], run_id: int) -> dict[str, MetricResult]:
@@ -164,18 +180,20 @@ def execute(suite: str | None, model: str | None, seeds: int, settings: dict, *,
     rank, world_size = (state.process_index, state.num_processes) if state else (0, 1)
     mine = [(item, seed) for index, (item, seed) in enumerate(work) if index % world_size == rank
             and (item.id, seed) not in done]
-    errors = []
+    errors, stages = [], {}
     for item, seed in tqdm(mine, desc=f"run {run_id} [{rank + 1}/{world_size}]", disable=not progress, unit="clip"):
         try:
-            generate_item(pipe, table, scorer, item, seed, settings, run_id, category, outputs)
+            generate_item(pipe, table, scorer, item, seed, settings, run_id, category, outputs, stages)
         except ValueError as error:  # a prompt the model refuses: reported, the run goes on
             errors.append({"item": item.id, "seed": seed, "error": str(error).split(". The world understands")[0]})
     if state:
         state.wait_for_everyone()
     if not _is_main(state):
         return {"run_id": run_id, "process": rank, "written": len(mine) - len(errors), "errors": errors}
+    start = time.perf_counter()
     table.finish_run(run_id, run_metrics(table, scorer, items, run_id))
-    return summary(table, run_id, errors)
+    stages["run_metrics"] = time.perf_counter() - start
+    return {**summary(table, run_id, errors), "stage_seconds": {k: round(v, 3) for k, v in stages.items()}}
 
 
 def _distributed():
