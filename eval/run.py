@@ -173,6 +173,10 @@ def execute(suite: str | None, model: str | None, seeds: int, settings: dict, *,
         run_id = _broadcast(state, table.start_run(str(suite), model, settings) if _is_main(state) else None)
     items = load_items(suite)
     category = Path(suite).stem
+    if not progress:  # diffusers draws its own bar while loading components
+        from diffusers.utils import logging as diffusers_logging
+
+        diffusers_logging.disable_progress_bar()
     pipe = load(model, weights=weights or settings.get("weights"))
     scorer = Scorer()
     done = table.done_items(run_id)

@@ -45,6 +45,15 @@ def test_offline_run_records_weighted_metrics_as_unavailable_and_the_rest_as_num
     table = Table(tmp_path / "t.db")
     assert table.metrics()["value"].isna().sum() == 2 * 2 + 1  # clip + lpips per video, one FVD row
     assert all(Path(p).is_file() for p in table.generations()["video_path"])
+    # the same table through report and export
+    for command, out_path in (("report", tmp_path / "r.html"), ("export", tmp_path / "t.csv")):
+        done = subprocess.run([sys.executable, "-m", "eval", command, "--run", str(summary["run_id"]), "--out", str(out_path),
+                               "--db", str(tmp_path / "t.db")], cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    html = (tmp_path / "r.html").read_text()
+    assert "plotly" in html.lower() and "flicker" in html
+    rows = (tmp_path / "t.csv").read_text().splitlines()
+    assert len(rows) == 3 and "flicker" in rows[0]
 
 
 def test_an_interrupted_run_resumes_without_repeating_a_generation(tmp_path, suite, monkeypatch):
