@@ -35,18 +35,40 @@ class ParsedPrompt:
     expectation: Expectation  # what a correct video of it shows: expectation_for(spec)
     caption: str  # the detailed English caption of spec: the expanded prompt
     language: str  # "en" or "zh", detected from the text
+    notes: tuple[str, ...] = ()  # what parsing filled in or left out (a direction, emoji), for the user to see
 
 
 def parse(text: str) -> ParsedPrompt:
-    """Read a prompt in the caption grammar; raise ValueError naming what it cannot read."""
+    """Read a prompt in the caption grammar; raise ValueError naming what it cannot read.
+
+    A prompt the grammar can complete is completed, not refused: an event that needs a direction
+    and is given none goes right (or the first direction it allows). Symbols and emoji, which the
+    grammar has no words for, are left out. Both are said in `notes`.
+    """
     language = "zh" if _CJK.search(text) else "en"
-    tokens = _tokenize(text, language)
+    notes = _ignored_symbols(text)
+    tokens = _tokenize("".join(" " if _is_symbol(c) else c for c in text), language)
     if not tokens:
         raise ValueError(f"empty prompt {text!r}: name at least one object, e.g. 'a red ball moves right'")
-    spec = _scene(*_read(tokens, language))
+    spec = _scene(*_read(tokens, language), notes=notes)
     return ParsedPrompt(
-        spec=spec, expectation=expectation_for(spec), caption=detailed_caption(spec), language=language
+        spec=spec, expectation=expectation_for(spec), caption=detailed_caption(spec), language=language,
+        notes=tuple(notes),
     )
+
+
+def _is_symbol(c: str) -> bool:
+    """Symbols and emoji (Unicode categories S*, and the joiner and selector emoji are built from)."""
+    return unicodedata.category(c).startswith("S") or c in "\u200d\ufe0f"
+
+
+def _ignored_symbols(text: str) -> list[str]:
+    """A note naming the symbols and emoji in text: they are read as spaces, before NFKC would
+    turn some of them into letters (™ -> tm)."""
+    shown = [c for c in dict.fromkeys(text) if _is_symbol(c) and c not in "\u200d\ufe0f"]
+    if not shown:
+        return []
+    return ["ignored " + ", ".join(f"'{c}'" for c in shown) + ": the world's grammar has no words for symbols or emoji"]
 
 
 # ---------------------------------------------------------------- tokens
@@ -303,8 +325,9 @@ def _event(obj: _Clause, objects: list[_Clause]) -> tuple[str | None, str | None
     return event, said[event]
 
 
-def _direction(obj: _Clause, event: str, word: str) -> str | None:
-    """The direction of an object's event, checked against what the event allows."""
+def _direction(obj: _Clause, event: str, word: str, notes: list[str] | None = None) -> str | None:
+    """The direction of an object's event, checked against what the event allows. A missing one is
+    filled in (right, else the first allowed) with a note, when `notes` collects them."""
     said = list(dict.fromkeys(obj.directions))
     concepts = list(dict.fromkeys(c for c, _ in said))
     if len(concepts) > 1:
@@ -317,7 +340,11 @@ def _direction(obj: _Clause, event: str, word: str) -> str | None:
     if not allowed and concepts:
         raise ValueError(f"'{word}' takes no direction, got '{said[0][1]}'")
     if allowed and not concepts:
-        raise ValueError(f"'{word}' needs a direction: {_either(allowed)}")
+        if notes is None:
+            raise ValueError(f"'{word}' needs a direction: {_either(allowed)}")
+        chosen = "right" if "right" in allowed else allowed[0]
+        notes.append(f"'{word}' was given no direction: it goes {chosen} (say {_either(allowed)})")
+        return chosen
     if concepts and concepts[0] not in allowed:
         raise ValueError(f"'{word}' goes {_either(allowed)}, got '{said[0][1]}'")
     return concepts[0] if concepts else None
@@ -354,7 +381,8 @@ def _pan(camera: _Clause) -> str | None:
     return None
 
 
-def _scene(objects: list[_Clause], camera: _Clause, backgrounds: list[tuple[str, str]]) -> SceneSpec:
+def _scene(objects: list[_Clause], camera: _Clause, backgrounds: list[tuple[str, str]],
+           notes: list[str] | None = None) -> SceneSpec:
     events = [_event(obj, objects) for obj in objects]
     doers = [i for i, (event, _) in enumerate(events) if event not in (None, "still")]
     if len(doers) > 1:
@@ -362,7 +390,7 @@ def _scene(objects: list[_Clause], camera: _Clause, backgrounds: list[tuple[str,
         raise ValueError(f"two events: {said}; a scene shows one event (the other objects stay still)")
     subject = doers[0] if doers else 0
     event, word = events[subject] if doers else ("still", "stays still")
-    direction = _direction(objects[subject], event, word or "")
+    direction = _direction(objects[subject], event, word or "", notes)
     for i, obj in enumerate(objects):
         if i != subject:
             _direction(obj, "still", events[i][1] or "stays still")  # raises if a still object is given one

@@ -59,8 +59,8 @@ class TinyWorldBackend:
     def generate(self, request, generator: torch.Generator, callback: Callable[[int, int], None] | None = None
                  ) -> tuple[np.ndarray, dict]:
         """-> (uint8 frames (T, H, W, 3), {"caption", "notes"})."""
-        caption = parse(request.prompt).caption
-        notes = []
+        parsed = parse(request.prompt)
+        caption, notes = parsed.caption, list(parsed.notes)
         if request.negative_prompt:
             notes.append("tinyworld has no negative prompt: guidance pushes away from the empty caption; negative_prompt was not used")
         given, keep, first_frame_time, timed_at = self._window(request, caption)
