@@ -25,9 +25,7 @@ from pathlib import Path
 
 import yaml
 
-from eval.probes import PROBES
-from eval.probes.overlay import draw
-from eval.probes.tracker import observe
+from eval.probes import run_probes_with_evidence
 from pipeline.video_io import read_video, write_mp4
 from world import Expectation, parse
 
@@ -49,11 +47,10 @@ def expectation_from(prompt: str | None, expect: str | None) -> Expectation:
 def probe(args: argparse.Namespace) -> dict:
     frames, fps = read_video(args.video)
     expectation = expectation_from(args.prompt, args.expect)
-    observation = observe(frames, expectation)
-    verdicts = [PROBES[name](frames, expectation, observation) for name in expectation.probes()]
+    verdicts, drawn = run_probes_with_evidence(frames, expectation, draw_evidence=bool(args.overlay))
     result = {"verdicts": [v.to_dict() for v in verdicts]}
     if args.overlay:
-        result["overlay"] = str(write_mp4(args.overlay, draw(frames, observation, verdicts), fps=fps))
+        result["overlay"] = str(write_mp4(args.overlay, drawn, fps=fps))
     return result
 
 

@@ -25,8 +25,17 @@ PROBES = {
 
 def run_probes(frames: np.ndarray, expectation: Expectation) -> list[Verdict]:
     """Every probe the expectation calls for, sharing one tracking pass."""
+    return run_probes_with_evidence(frames, expectation, draw_evidence=False)[0]
+
+
+def run_probes_with_evidence(frames: np.ndarray, expectation: Expectation, draw_evidence: bool = True
+                             ) -> tuple[list[Verdict], np.ndarray | None]:
+    """(verdicts, frames uint8 (T, H, W, 3) with the tracks, events and verdicts drawn on, or None)."""
+    from eval.probes.overlay import draw
+
     observation = observe(frames, expectation)
-    return [PROBES[name](frames, expectation, observation) for name in expectation.probes()]
+    verdicts = [PROBES[name](frames, expectation, observation) for name in expectation.probes()]
+    return verdicts, draw(frames, observation, verdicts) if draw_evidence else None
 
 
-__all__ = ["PROBES", "Verdict", "run_probes"]
+__all__ = ["PROBES", "Verdict", "run_probes", "run_probes_with_evidence"]

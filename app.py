@@ -1,0 +1,65 @@
+"""Spacetime Lab in the browser: text to video, image to video, extend and fill in, failure probes.
+
+    python app.py                                # http://127.0.0.1:7860 on the embedded model
+    python app.py --host 0.0.0.0 --port 7861 --share --model tinyworld --outputs outputs
+
+Builds the Gradio Blocks UI from the tabs in ui/ and nothing else: models load on the first
+request (ui/shared.py), every result goes to the evaluation table, and the server serves only the
+outputs folder (generated videos, examples, uploads under outputs/uploads).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+DEFAULT_MODEL = "tinyworld"
+TITLE = "Spacetime Lab"
+QUEUE_SIZE = 32  # waiting requests beyond this are refused with "queue full" rather than kept for minutes
+HEAD = "Type a prompt, upload an image or a clip, and get a video: every result is scored, probed for " \
+       "physics, left/right, causality and object-permanence failures, and logged to the evaluation table."
+
+
+def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, model: str = DEFAULT_MODEL):
+    """The gr.Blocks app. Gradio is imported here, after GRADIO_TEMP_DIR points into outputs:
+    it reads that variable once, when it is first imported."""
+    outputs = Path(outputs).resolve()
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(outputs / "uploads"))
+    import gradio as gr
+
+    from ui import extend, image_to_video, probes, shared, text_to_video
+
+    shared.configure(outputs, db, model)
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"# {TITLE}\n{HEAD}")
+        with gr.Tab("Text to video", id="t2v"):
+            text_to_video.create_tab()
+        with gr.Tab("Image to video", id="i2v"):
+            image_to_video.create_tab()
+        with gr.Tab("Extend & fill in", id="extend"):
+            extend.create_tab()
+        with gr.Tab("Failure probes", id="probes"):
+            probes.create_tab()
+    # One generation at a time: the model is loaded once per process and its pipeline is not reentrant.
+    demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
+    return demo
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="the model each tab starts on")
+    parser.add_argument("--outputs", default=os.environ.get("SPACETIME_OUTPUTS", "outputs"), help="videos and uploads")
+    parser.add_argument("--db", default=None, help="the evaluation table (default $SPACETIME_DB or runs/spacetime.db)")
+    args = parser.parse_args(argv)
+    outputs = Path(args.outputs).resolve()
+    os.environ["GRADIO_TEMP_DIR"] = str(outputs / "uploads")  # uploads land inside the one served folder
+    demo = build_demo(outputs, args.db, args.model)
+    demo.launch(server_name=args.host, server_port=args.port, share=args.share, allowed_paths=[str(outputs)])
+
+
+if __name__ == "__main__":
+    main()

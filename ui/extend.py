@@ -1,0 +1,130 @@
+"""Extend a clip forward or backward in time, and fill in frames between keyframes.
+
+Extend: the clip's last (forward) or first (backward) `keep` frames condition the new window;
+the tab shows the new window and the joined clip. Fill in: two keyframe images, or a clip with
+the frames to regenerate named, and the model draws the frames in between.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import gradio as gr
+import numpy as np
+
+from pipeline.video_io import fit_frames, write_mp4
+from ui import shared, widgets
+from ui.uploads import UploadImage, load_clip, load_image
+
+
+def extend(clip: str | None, prompt: str, direction: str, keep, negative_prompt: str, model: str, seed, randomize: bool,
+           steps, guidance, frames, size, fps, request: gr.Request = None, progress=gr.Progress()):
+    """-> (new part path, row id, seed used, details, metrics, joined clip path)."""
+    video = load_clip(clip, "video")
+    if direction not in ("forward", "backward"):
+        raise gr.Error(f"direction: {direction!r}; choose forward or backward", duration=None)
+    fields = widgets.request_fields(seed, randomize, steps, guidance, frames, size, fps)
+    keep = widgets._int(keep, "keep")
+    req = widgets.make_request("extend", prompt, negative_prompt, fields, video=video, direction=direction, keep=keep)
+    yield from shared.generate_and_log(model, req, request, progress, extra=lambda result: (_joined(result),))
+
+
+def _joined(result) -> str:
+    path = shared.SETTINGS.outputs / f"joined-{secrets.token_hex(6)}.mp4"
+    return str(write_mp4(path, result.joined(), fps=result.fps))
+
+
+def regenerate_indices(text: str, frames: int) -> set[int]:
+    """'4-11' or '2, 5, 7-9' -> frame indices; raises gr.Error naming the field."""
+    chosen: set[int] = set()
+    for part in (text or "").replace(" ", "").split(","):
+        if not part:
+            continue
+        try:
+            low, _, high = part.partition("-")
+            a, b = int(low), int(high or low)
+        except ValueError:
+            raise gr.Error(f"frames to regenerate: {part!r} is not a frame number or a range like 4-11",
+                           duration=None) from None
+        if not 0 <= a <= b < frames:
+            raise gr.Error(f"frames to regenerate: {part!r} is outside 0-{frames - 1} (the clip has {frames} frames)",
+                           duration=None)
+        chosen.update(range(a, b + 1))
+    if not chosen:
+        raise gr.Error("frames to regenerate: empty; name frames like 4-11", duration=None)
+    if len(chosen) >= frames:
+        raise gr.Error("frames to regenerate: every frame; keep at least one", duration=None)
+    return chosen
+
+
+def interpolate(first: str | None, last: str | None, clip: str | None, regenerate: str, prompt: str,
+                negative_prompt: str, model: str, seed, randomize: bool, steps, guidance, frames, size, fps,
+                request: gr.Request = None, progress=gr.Progress()):
+    """Two keyframes (first and last), or a clip with frames to regenerate. -> (video, row, seed, details, metrics)."""
+    fields = widgets.request_fields(seed, randomize, steps, guidance, frames, size, fps)
+    if clip:
+        video = load_clip(clip, "clip")
+        regen = regenerate_indices(regenerate, len(video))
+        keyframes = tuple(i for i in range(len(video)) if i not in regen)
+        fields["frames"] = len(video)
+    elif first and last:
+        (a, _), (b, _) = load_image(first, "first keyframe"), load_image(last, "last keyframe")
+        if a.shape != b.shape:
+            b = fit_frames(b[None], a.shape[1], a.shape[0])[0][0]  # the pipeline fits both to the model's size
+        video, keyframes = np.stack([a, b]), None  # (2, H, W, 3): the ends of the clip
+    else:
+        raise gr.Error("first keyframe / last keyframe: give both images, or a clip with frames to regenerate",
+                       duration=None)
+    req = widgets.make_request("interpolate", prompt, negative_prompt, fields, video=video, keyframes=keyframes)
+    yield from shared.generate_and_log(model, req, request, progress)
+
+
+def take_last(request: gr.Request = None) -> str:
+    return shared.last_result(request)
+
+
+def create_tab() -> None:
+    gr.Markdown("### Extend in time")
+    with gr.Row():
+        with gr.Column(scale=1):
+            clip = gr.Video(label="Clip to extend", sources=["upload"], format=None, include_audio=True, height=240)
+            take = gr.Button("Take the last result", size="sm")
+            prompt = gr.Textbox(label="Prompt", lines=2, placeholder="the same scene's prompt, e.g. a red ball falls and bounces")
+            with gr.Row():
+                direction = gr.Radio(["forward", "backward"], value="forward", label="Direction",
+                                     info="forward continues after the clip; backward leads up to it")
+                keep = gr.Slider(1, 15, 4, step=1, label="Frames to keep", info="of the clip, as conditioning")
+            negative = gr.Textbox(label="Negative prompt")
+            model, note = widgets.model_picker("extend")
+            adv = widgets.advanced(shared.SETTINGS.default_model)
+            go, halt = widgets.buttons()
+        with gr.Column(scale=1):
+            panel = widgets.result_panel("New part")
+            joined = gr.Video(label="Joined clip", autoplay=True, loop=True, interactive=False, height=240)
+    widgets.follow_model(model, note, adv, "extend")
+    take.click(take_last, None, clip, api_name=False, queue=False)
+    go.click(extend, [clip, prompt, direction, keep, negative, model, *adv.inputs()], [*panel.outputs(), joined],
+             api_name="extend", concurrency_id=widgets.GENERATE_QUEUE)
+    widgets.wire_stop(halt)
+
+    gr.Markdown("### Fill in between keyframes")
+    with gr.Row():
+        with gr.Column(scale=1):
+            with gr.Row():
+                first = UploadImage(type="filepath", label="First keyframe", height=180)
+                last = UploadImage(type="filepath", label="Last keyframe", height=180)
+            gr.Markdown("or a clip, naming the frames to regenerate:")
+            fill_clip = gr.Video(label="Clip", sources=["upload"], format=None, include_audio=True, height=180)
+            regenerate = gr.Textbox(label="Frames to regenerate", placeholder="e.g. 4-11 or 2, 5, 7-9 (0 is the first)")
+            fill_prompt = gr.Textbox(label="Prompt", lines=2)
+            fill_negative = gr.Textbox(label="Negative prompt")
+            fill_model, fill_note = widgets.model_picker("interpolate")
+            fill_adv = widgets.advanced(shared.SETTINGS.default_model)
+            fill_go, fill_halt = widgets.buttons()
+        with gr.Column(scale=1):
+            fill_panel = widgets.result_panel("Filled in")
+    widgets.follow_model(fill_model, fill_note, fill_adv, "interpolate")
+    fill_go.click(interpolate, [first, last, fill_clip, regenerate, fill_prompt, fill_negative, fill_model,
+                                *fill_adv.inputs()], fill_panel.outputs(), api_name="interpolate",
+                  concurrency_id=widgets.GENERATE_QUEUE)
+    widgets.wire_stop(fill_halt)

@@ -1,0 +1,127 @@
+"""Components several tabs build the same way: the model picker, the Advanced accordion, the result panel.
+
+Choices come from the model card (sizes, frame counts, step limits), never free numbers, and
+follow the model dropdown when it changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gradio as gr
+
+from pipeline.registry import get_card
+from pipeline.request import GenerationRequest
+from ui import shared
+
+GENERATE_QUEUE = "generate"  # one concurrency group: every generating event shares the loaded model
+
+
+@dataclass
+class Advanced:
+    seed: gr.Number
+    randomize: gr.Checkbox
+    steps: gr.Slider
+    guidance: gr.Slider
+    frames: gr.Dropdown
+    size: gr.Dropdown
+    fps: gr.Slider
+
+    def inputs(self) -> list:
+        return [self.seed, self.randomize, self.steps, self.guidance, self.frames, self.size, self.fps]
+
+
+def model_picker(mode: str) -> tuple[gr.Dropdown, gr.Markdown]:
+    model = gr.Dropdown(shared.model_choices(), value=shared.SETTINGS.default_model, label="Model",
+                        info="models without weights on this machine say why, with the fetch command")
+    note = gr.Markdown(shared.model_note(shared.SETTINGS.default_model, mode))
+    return model, note
+
+
+def advanced(model_name: str, frames: bool = True) -> Advanced:
+    card = get_card(model_name)
+    d = card.defaults
+    with gr.Accordion("Advanced", open=False):
+        with gr.Row():
+            seed = gr.Number(0, label="Seed", precision=0, minimum=0)
+            randomize = gr.Checkbox(False, label="Randomize seed", info="the seed used is shown with the result")
+        with gr.Row():
+            steps = gr.Slider(1, card.limits.max_steps, d.steps, step=1, label="Steps")
+            guidance = gr.Slider(0, 30, d.guidance, step=0.5, label="Guidance", info="1 or less: no guidance")
+        with gr.Row():
+            frame_count = gr.Dropdown(shared.frame_choices(model_name), value=d.frames, label="Frames", visible=frames)
+            size = gr.Dropdown(shared.size_choices(model_name), value=f"{d.width}x{d.height}", label="Size (WxH)")
+            fps = gr.Slider(1, 60, d.fps, step=1, label="fps")
+    return Advanced(seed, randomize, steps, guidance, frame_count, size, fps)
+
+
+def follow_model(model: gr.Dropdown, note: gr.Markdown, adv: Advanced, mode: str) -> None:
+    """When the model changes: its note, and its allowed values and defaults in Advanced."""
+
+    def update(name: str):
+        card = get_card(name)
+        d = card.defaults
+        return (shared.model_note(name, mode), gr.update(maximum=card.limits.max_steps, value=d.steps),
+                gr.update(value=d.guidance), gr.update(choices=shared.frame_choices(name), value=d.frames),
+                gr.update(choices=shared.size_choices(name), value=f"{d.width}x{d.height}"), gr.update(value=d.fps))
+
+    model.change(update, model, [note, adv.steps, adv.guidance, adv.frames, adv.size, adv.fps], api_name=False,
+                 queue=False)
+
+
+def request_fields(seed, randomize, steps, guidance, frames, size, fps) -> dict:
+    """The Advanced values as GenerationRequest keyword arguments (checked by the pipeline)."""
+    width, height = shared.parse_size(size)
+    return dict(seed=None if randomize or seed is None else int(seed), steps=_int(steps, "steps"),
+                guidance=guidance, frames=_int(frames, "frames"), width=width, height=height, fps=fps)
+
+
+def _int(value, field: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise gr.Error(f"{field}: {value!r} is not a number", duration=None) from None
+    if number != int(number):
+        raise gr.Error(f"{field}: {value!r} is not a whole number", duration=None)
+    return int(number)
+
+
+@dataclass
+class ResultPanel:
+    video: gr.Video
+    row: gr.Textbox
+    seed: gr.Number
+    info: gr.Markdown
+    metrics: gr.Dataframe
+
+    def outputs(self) -> list:
+        return [self.video, self.row, self.seed, self.info, self.metrics]
+
+
+def result_panel(label: str = "Result") -> ResultPanel:
+    video = gr.Video(label=label, autoplay=True, loop=True, interactive=False, height=320)
+    with gr.Row():
+        row = gr.Textbox(label="Row id in the evaluation table", interactive=False)
+        seed = gr.Number(label="Seed used", precision=0, interactive=False)
+    info = gr.Markdown()
+    metrics = gr.Dataframe(headers=["measure", "value", "detail"], label="Metrics and probe verdicts",
+                           interactive=False, wrap=True)
+    return ResultPanel(video, row, seed, info, metrics)
+
+
+def buttons() -> tuple[gr.Button, gr.Button]:
+    with gr.Row():
+        go = gr.Button("Generate", variant="primary")
+        halt = gr.Button("Stop", variant="stop")
+    return go, halt
+
+
+def wire_stop(halt: gr.Button) -> None:
+    """Stop sets this session's flag; the step callback ends the generation at the next step."""
+    halt.click(shared.stop, None, None, api_name=False, queue=False)
+
+
+def make_request(mode: str, prompt: str, negative: str, fields: dict, **extra) -> GenerationRequest:
+    return GenerationRequest(mode, prompt or "", negative or "", **fields, **extra)
