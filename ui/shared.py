@@ -163,9 +163,9 @@ def as_message(error: BaseException) -> gr.Error:
 def run_pipeline(model: str, request: GenerationRequest, session: gr.Request | None,
                  progress: Callable | None = None) -> GenerationResult:
     """Generate, with progress and Stop. Every user-fixable problem becomes a gr.Error."""
-    for problem in (weights_problem(model), task_problem(model, request.mode, request.direction)):
-        if problem:
-            raise gr.Error(f"model: {problem}", duration=None)
+    problem = weights_problem(model) or task_problem(model, request.mode, request.direction)
+    if problem:
+        raise gr.Error(problem if problem.startswith("model:") else f"model: {problem}", duration=None)
     flag = _STOPS.setdefault(_session(session), threading.Event())
     flag.clear()
 

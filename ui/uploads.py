@@ -46,7 +46,7 @@ def load_image(path: str | None, field: str = "image") -> tuple[np.ndarray, list
                 notes.append(f"{field}: converted from {image.mode} to RGB")
             if "A" in image.getbands() or "transparency" in image.info:
                 notes.append(f"{field}: transparency dropped (composited on black)")
-            rgb = np.asarray(ImageOps.exif_transpose(image).convert("RGB"))  # (H, W, 3)
+            rgb = np.array(ImageOps.exif_transpose(image).convert("RGB"))  # (H, W, 3), writable
     except gr.Error:
         raise
     except Image.DecompressionBombError:

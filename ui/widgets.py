@@ -6,6 +6,7 @@ follow the model dropdown when it changes.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import gradio as gr
@@ -72,7 +73,7 @@ def follow_model(model: gr.Dropdown, note: gr.Markdown, adv: Advanced, mode: str
 def request_fields(seed, randomize, steps, guidance, frames, size, fps) -> dict:
     """The Advanced values as GenerationRequest keyword arguments (checked by the pipeline)."""
     width, height = shared.parse_size(size)
-    return dict(seed=None if randomize or seed is None else int(seed), steps=_int(steps, "steps"),
+    return dict(seed=None if randomize else _int(seed, "seed"), steps=_int(steps, "steps"),
                 guidance=guidance, frames=_int(frames, "frames"), width=width, height=height, fps=fps)
 
 
@@ -83,7 +84,7 @@ def _int(value, field: str) -> int | None:
         number = float(value)
     except (TypeError, ValueError):
         raise gr.Error(f"{field}: {value!r} is not a number", duration=None) from None
-    if number != int(number):
+    if not math.isfinite(number) or number != int(number):
         raise gr.Error(f"{field}: {value!r} is not a whole number", duration=None)
     return int(number)
 
