@@ -1,0 +1,115 @@
+"""gradio_client drives every api_name of a launched app, and eight jobs at once are answered in
+queue order with eight rows logged.
+
+    .venv/bin/python -m pytest -q tests/test_app_client.py
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from gradio_client import Client, handle_file
+from gradio_client.utils import Status
+from PIL import Image
+
+from pipeline.video_io import read_video, write_mp4
+from world import parse
+from world.render import make_clip
+
+PROMPT = "a red ball falls and bounces"
+ADV = [0, False, 2, 3.0, 4, "64x64", 8]  # seed, randomize, steps, guidance, frames, size, fps
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    import app
+
+    folder = tmp_path_factory.mktemp("app")
+    demo = app.build_demo(folder / "outputs", folder / "t.db")
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+                allowed_paths=[str(folder / "outputs")])
+    client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=str(folder / "downloads"))
+    yield client, folder
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def media(server):
+    _, folder = server
+    clip = make_clip(parse(PROMPT).spec, seed=0, frames=8, width=64, height=64).frames
+    png = folder / "first.png"
+    Image.fromarray(clip[0]).save(png)
+    return {"png": str(png), "mp4": str(write_mp4(folder / "clip.mp4", clip, fps=8))}
+
+
+def joined(job, timeout: float = 30.0) -> int | None:
+    """Wait until the job is in the server's queue (or running); -> its queue position then."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = job.status()
+        if status.code not in (Status.STARTING, Status.JOINING_QUEUE):
+            return status.rank
+        time.sleep(0.02)
+    raise AssertionError(f"job did not join the queue in {timeout} s: {job.status()}")
+
+
+def rows(folder: Path):
+    from eval.table import Table
+
+    return Table(folder / "t.db").generations()
+
+
+def video_of(output) -> str:
+    return output["video"] if isinstance(output, dict) else output
+
+
+def test_every_api_name_answers_with_a_video_and_its_row(server, media):
+    client, folder = server
+    endpoints = {e for e in client.view_api(print_info=False, return_format="dict")["named_endpoints"]}
+    assert {"/t2v", "/i2v", "/extend", "/interpolate", "/probe", "/probe_suite"} <= endpoints
+    video, row, seed, *_ = client.predict(PROMPT, "", "tinyworld", *ADV, api_name="/t2v")
+    outputs = {"t2v": (video, row)}
+    video, row, *_ = client.predict(handle_file(media["png"]), PROMPT, "", "tinyworld", *ADV, api_name="/i2v")
+    outputs["i2v"] = (video, row)
+    new, row, _seed, _info, _metrics, joined = client.predict(
+        handle_file(media["mp4"]), PROMPT, "forward", 2, "", "tinyworld", *ADV, api_name="/extend")
+    outputs["extend"] = (new, row)
+    assert len(read_video(video_of(joined))[0]) == 8 + 4 - 2
+    video, row, *_ = client.predict(handle_file(media["png"]), handle_file(media["png"]), None, "", PROMPT, "",
+                                    "tinyworld", *ADV, api_name="/interpolate")
+    outputs["interpolate"] = (video, row)
+    evidence, row, verdicts, truth, truth_verdicts, _info = client.predict(
+        "physics", PROMPT, "tinyworld", *ADV[:4], 16, *ADV[5:], api_name="/probe")
+    outputs["probe"] = (evidence, row)
+    assert {r[1] for r in verdicts["data"]} <= {"pass", "fail", "inconclusive"} and video_of(truth)
+    logged = rows(folder).set_index("id")
+    for name, (video, row) in outputs.items():
+        assert Path(video_of(video)).is_file(), name
+        assert row in logged.index, name
+    assert logged.loc[outputs["i2v"][1], "mode"] == "i2v" and logged.loc[outputs["extend"][1], "mode"] == "extend"
+    rates, info = client.predict("physics", "tinyworld", api_name="/probe_suite")
+    assert "gravity" in {r[0] for r in rates["data"]} and "Run " in info
+
+
+def test_eight_jobs_at_once_are_answered_in_queue_order(server):
+    client, folder = server
+    before = len(rows(folder))
+    jobs, ranks = [], []
+    for seed in range(8):  # each job joins the queue before the next is sent, so "queue order" is defined
+        jobs.append(client.submit(PROMPT, "", "tinyworld", seed, False, 1, 3.0, 2, "64x64", 8, api_name="/t2v"))
+        ranks.append(joined(jobs[-1]))
+    assert max(r for r in ranks if r is not None) >= 1  # later jobs were told their place in the queue
+    results = [job.result(timeout=300) for job in jobs]
+    assert [r[2] for r in results] == list(range(8))  # each answer is its own request's
+    new = rows(folder).iloc[before:].sort_values("created_at")
+    assert len(new) == 8 and new["seed"].tolist() == list(range(8))  # run one at a time, in the order queued
