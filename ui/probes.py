@@ -118,10 +118,13 @@ def create_tab() -> None:
                 truth = gr.Video(label="The world's own clip (ground truth)", autoplay=True, loop=True,
                                  interactive=False, height=320)
             row = gr.Textbox(label="Row id in the evaluation table", interactive=False)
-            verdicts = gr.Dataframe(label="Verdicts on the generated clip", interactive=False, wrap=True)
-            truth_verdicts = gr.Dataframe(label="Verdicts on the ground truth", interactive=False, wrap=True)
+            verdicts = gr.Dataframe(headers=["probe", "verdict", "reason", "measured"], label="Verdicts on the generated clip",
+                                    interactive=False, wrap=True)
+            truth_verdicts = gr.Dataframe(headers=["probe", "verdict", "reason", "measured"], label="Verdicts on the ground truth",
+                                          interactive=False, wrap=True)
             info = gr.Markdown()
-            rates = gr.Dataframe(label="Suite pass rates", interactive=False)
+            rates = gr.Dataframe(headers=["probe", "pass rate", "pass", "fail", "inconclusive", "of"], label="Suite pass rates",
+                                 interactive=False)
             suite_info = gr.Markdown()
     category.change(lambda c: gr.update(choices=suite_prompts(c), value=suite_prompts(c)[0]), category, prompt,
                     api_name=False, queue=False)

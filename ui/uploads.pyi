@@ -24,6 +24,9 @@ from gradio.events import Dependency
 class UploadImage(gr.Image):
     """gr.Image(type="filepath") that passes a file PIL cannot open to the handler, which says why."""
 
+    def get_block_name(self) -> str:  # the browser draws it with gr.Image's own front end
+        return "image"
+
     def preprocess(self, payload):
         try:
             return super().preprocess(payload)
