@@ -1,0 +1,196 @@
+"""Benchmark: the app's cold start, its click-to-video time against the pipeline's own, and its memory.
+
+    .venv/bin/python benchmarks/app_speed.py                 # 1 cold start, a warm-up click, 3 timed clicks
+    .venv/bin/python benchmarks/app_speed.py --starts 3 --clicks 5
+
+Launches `python app.py` as a subprocess (free port, temporary outputs folder and table, the
+offline variables set) and measures:
+    cold start     launching app.py -> GET / answers 200 with the app's HTML (target <= 10 s;
+                   the median of --starts launches, the last one kept for the rest)
+    click-to-video the same text-to-video request (tinyworld, "a red ball falls and bounces",
+                   seed 0, the card's defaults), clicked in headless Debian chromium
+                   (/usr/bin/chromium through playwright, never `playwright install`): from the
+                   click on Generate to the result <video> having readyState >= 2 (timed in the
+                   page), the median of --clicks clicks after a warm-up click (which loads the
+                   model), against the pipeline's own time for that request,
+                   `load('tinyworld').generate(GenerationRequest('t2v', prompt, seed=0)).timings['total']`
+                   measured in this process after a warm-up (median of --clicks runs, the
+                   server stopped by then). The ratio's target is <= 1.3x. The pipeline time the
+                   server reported for each click ("Time:" in the result) is printed beside it.
+    memory         the server's resident memory (psutil RSS, its children included) after the
+                   model is loaded and one generation done, i.e. after the warm-up click
+                   (target <= 1.5 GiB); the value after every click is printed too.
+Each number is printed with its target and ok or MISS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+ENV = {"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
+os.environ.update(ENV)
+
+import psutil  # noqa: E402
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+PROMPT = "a red ball falls and bounces"
+TARGET_START_S, TARGET_RATIO, TARGET_RSS_GIB = 10.0, 1.3, 1.5
+
+# Set up in the page once: the time of every click on Generate (capture phase, before Gradio sees it).
+ARM = """button => { window.__clicked = null;
+  if (!button.__timed) { button.__timed = true;
+    button.addEventListener('click', () => { window.__clicked = performance.now(); }, true); } }"""
+# The Text to video panel's result <video>, looked up afresh each time (Gradio re-renders the panel).
+VIDEO = """(() => { const panel = [...document.querySelectorAll('[role=tabpanel]')].find(p => p.offsetParent !== null);
+  return panel && panel.querySelector('[data-testid="Result-player"] video'); })()"""
+# Truthy (ms since the click) once the result video shows a new file with a frame to show.
+READY = f"""old => {{ const v = {VIDEO};
+  return window.__clicked !== null && !!v && !!v.currentSrc && v.currentSrc !== old && v.readyState >= 2
+    && v.duration > 0 && (performance.now() - window.__clicked); }}"""
+# The event has finished: the metrics replaced the "computing…" row.
+DONE = """() => { const t = document.body.innerText; return !t.includes('computing…') && t.includes('probe: presence'); }"""
+SRC = f"""() => {{ const v = {VIDEO}; return v ? v.currentSrc : ''; }}"""
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISS"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def launch(folder: Path, timeout: float = 120) -> tuple[subprocess.Popen, str, float]:
+    """Start app.py; -> (process, url, seconds from launch to GET / answering 200 with the app's HTML)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    log = (folder / f"app-{port}.log").open("wb")
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--outputs", str(folder / "outputs"),
+                                "--db", str(folder / "t.db")], cwd=ROOT, env={**os.environ, **ENV},
+                               stdout=log, stderr=subprocess.STDOUT)
+    while time.perf_counter() - start < timeout:
+        if process.poll() is not None:
+            sys.exit(f"app.py exited with {process.returncode}: {(folder / f'app-{port}.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as answer:
+                if answer.status == 200 and b"Spacetime Lab" in answer.read():
+                    return process, url, time.perf_counter() - start
+        except OSError:
+            pass
+        time.sleep(0.05)
+    process.kill()
+    sys.exit(f"app.py did not answer {url} within {timeout:.0f} s")
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of the process and all its children."""
+    process = psutil.Process(pid)
+    total = process.memory_info().rss
+    for child in process.children(recursive=True):
+        try:
+            total += child.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def click_to_video(url: str, pid: int, clicks: int) -> tuple[list[float], list[float], list[int]]:
+    """-> (seconds from click to a playable video per timed click, the server's reported pipeline
+    seconds per timed click, RSS after each click, the warm-up first)."""
+    if not CHROMIUM.is_file():
+        sys.exit(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    seconds, reported, memory = [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.get_by_role("tab", name="Text to video").click()
+            panel = page.locator("div[role=tabpanel]:visible").first
+            panel.get_by_label("Prompt").first.fill(PROMPT)
+            button = panel.get_by_role("button", name="Generate", exact=True)
+            for i in range(clicks + 1):  # the first is the warm-up (it loads the model)
+                old = page.evaluate(SRC)
+                button.evaluate(ARM)
+                button.click()
+                ms = page.wait_for_function(READY, arg=old, polling=10, timeout=180_000).json_value()
+                page.wait_for_function(DONE, timeout=180_000)  # the next click is not dropped
+                memory.append(rss_bytes(pid))
+                found = re.search(r"Time:\s*([\d.]+) s", page.locator("div[role=tabpanel]:visible").first.inner_text())
+                if i:
+                    seconds.append(ms / 1000)
+                    reported.append(float(found.group(1)) if found else float("nan"))
+                print(f"  click {i}{' (warm-up)' if not i else ''}: {ms / 1000:.2f} s to a playable video; "
+                      f"server's pipeline {found.group(1) if found else '?'} s; RSS {memory[-1] / 2**30:.2f} GiB",
+                      flush=True)
+        finally:
+            browser.close()
+    return seconds, reported, memory
+
+
+def pipeline_seconds(runs: int) -> list[float]:
+    from pipeline import GenerationRequest, load
+
+    pipe = load("tinyworld")
+    pipe.generate(GenerationRequest("t2v", PROMPT, seed=0))  # warm-up
+    return [pipe.generate(GenerationRequest("t2v", PROMPT, seed=0)).timings["total"] for _ in range(runs)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--starts", type=int, default=1, help="cold starts to time (the median is reported)")
+    parser.add_argument("--clicks", type=int, default=3, help="timed clicks after the warm-up (the median is reported)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="app_speed-") as tmp:
+        folder = Path(tmp)
+        starts, process = [], None
+        for _ in range(max(1, args.starts)):
+            if process is not None:
+                process.kill()
+                process.wait()
+            process, url, seconds = launch(folder)
+            starts.append(seconds)
+            print(f"  cold start: {seconds:.2f} s", flush=True)
+        try:
+            clicks, reported, memory = click_to_video(url, process.pid, args.clicks)
+        finally:
+            process.kill()
+            process.wait()
+        own = pipeline_seconds(args.clicks)
+
+    start, click, mine = statistics.median(starts), statistics.median(clicks), statistics.median(own)
+    ratio, rss = click / mine, memory[0] / 2**30
+    print(f"cold start (launch -> GET / 200 with the app's HTML), median of {len(starts)}: "
+          f"{start:.2f} s (target <= {TARGET_START_S:g} s) {verdict(start <= TARGET_START_S)}")
+    print(f"click-to-video (click -> <video> readyState >= 2), median of {len(clicks)}: {click:.2f} s "
+          f"[{', '.join(f'{c:.2f}' for c in clicks)}]; the server's own pipeline time for those clicks "
+          f"{statistics.median(reported):.2f} s")
+    print(f"pipeline's own time (timings['total'] in this process, after a warm-up), median of {len(own)}: "
+          f"{mine:.2f} s [{', '.join(f'{c:.2f}' for c in own)}]")
+    print(f"click-to-video / pipeline: {ratio:.2f}x (target <= {TARGET_RATIO:g}x) {verdict(ratio <= TARGET_RATIO)}")
+    print(f"server RSS after the model loaded and one generation: {rss:.2f} GiB (target <= {TARGET_RSS_GIB:g} GiB) "
+          f"{verdict(rss <= TARGET_RSS_GIB)}; after each click: {', '.join(f'{m / 2**30:.2f}' for m in memory)} GiB")
+
+
+if __name__ == "__main__":
+    main()
