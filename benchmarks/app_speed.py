@@ -56,7 +56,7 @@ ARM = """button => { window.__clicked = null;
     button.addEventListener('click', () => { window.__clicked = performance.now(); }, true); } }"""
 # The Text to video panel's result <video>, looked up afresh each time (Gradio re-renders the panel).
 VIDEO = """(() => { const panel = [...document.querySelectorAll('[role=tabpanel]')].find(p => p.offsetParent !== null);
-  return panel && panel.querySelector('[data-testid="Result-player"] video'); })()"""
+  return panel && panel.querySelector('[data-testid="Result-player"] video, video[data-testid="Result-player"]'); })()"""
 # Truthy (ms since the click) once the result video shows a new file with a frame to show.
 READY = f"""old => {{ const v = {VIDEO};
   return window.__clicked !== null && !!v && !!v.currentSrc && v.currentSrc !== old && v.readyState >= 2
@@ -132,7 +132,7 @@ def click_to_video(url: str, pid: int, clicks: int) -> tuple[list[float], list[f
                 old = page.evaluate(SRC)
                 button.evaluate(ARM)
                 button.click()
-                ms = page.wait_for_function(READY, arg=old, polling=10, timeout=180_000).json_value()
+                ms = page.wait_for_function(READY, arg=old, polling=50, timeout=180_000).json_value()
                 page.wait_for_function(DONE, timeout=180_000)  # the next click is not dropped
                 memory.append(rss_bytes(pid))
                 found = re.search(r"Time:\s*([\d.]+) s", page.locator("div[role=tabpanel]:visible").first.inner_text())

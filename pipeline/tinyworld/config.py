@@ -38,6 +38,12 @@ class TrainConfig:
     # Share of scenes under a camera pan; None = the world's own (25%), as the shipped weights were trained.
     # Panned scenes are the hard ones: objects move under the camera over a moving textured background.
     pan_share: float | None = None
+    # Events drawn by these weights ((event, weight), ...); None = the world's own (world.spec.EVENT_WEIGHTS:
+    # "still" 8%), as the shipped weights were trained. A targeted run reweights toward what fails.
+    event_weights: tuple[tuple[str, float], ...] | None = None
+    # Share of "still" scenes cut to their first object; None = the world's own (1 to 3 objects, a third single).
+    # A lone still object is what a new user types first ("a red ball stays still").
+    still_single_share: float | None = None
     text_drop_prob: float = 0.1  # captions replaced by the empty one, for classifier-free guidance
     # How latent frames are given clean (mode: probability); see data.keep_mask.
     mask_probs: tuple[tuple[str, float], ...] = (
@@ -79,7 +85,7 @@ class TrainConfig:
     ema_decay: float = 0.999  # EMA of transformer and text encoder weights; the EMA is what ships
     checkpoint_minutes: float = 5.0  # how often a resumable checkpoint is written
     threads: int = 2  # torch CPU threads
-    bf16: bool = True  # bf16 autocast on CPU: ~2x faster than fp32 here
+    bf16: bool = True  # bf16 autocast: ~2x faster than fp32 on a CPU with native bf16, 10x slower without (AVX2 only)
     device: str = "cpu"  # "cuda" trains on a GPU; the shipped model must still run on the CPU
     data_workers: int = 0  # processes rendering clips ahead of the trainer; 0 renders in the training loop
     held_out: tuple[tuple[str, str, str], ...] = HELD_OUT

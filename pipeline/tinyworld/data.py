@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import torch
 
@@ -18,22 +20,31 @@ def is_held_out(spec, held_out) -> bool:
     return (subject.colour, subject.shape, spec.event) in set(map(tuple, held_out))
 
 
-def training_spec(rng: np.random.Generator, held_out, pan_share: float | None = None):
+def training_spec(rng: np.random.Generator, held_out, pan_share: float | None = None,
+                  event_weights=None, still_single_share: float | None = None):
     """A random scene whose subject combination is not held out; `pan_share` of them under a camera
-    pan (None: the world's own share, drawn as sample_spec draws it)."""
+    pan, events drawn by `event_weights` ((event, weight), ...) and `still_single_share` of "still"
+    scenes with one object only (None for each: the world's own, as sample_spec draws it)."""
     while True:
         pan = None if pan_share is None else bool(rng.random() < pan_share)
-        spec = sample_spec(rng, pan=pan)
+        event = None
+        if event_weights is not None:
+            names, weights = zip(*event_weights)
+            event = str(names[rng.choice(len(names), p=np.array(weights) / sum(weights))])
+        spec = sample_spec(rng, event=event, pan=pan)
+        if spec.event == "still" and still_single_share is not None and rng.random() < still_single_share:
+            spec = replace(spec, objects=spec.objects[:1])
         if not is_held_out(spec, held_out):
             return spec
 
 
 def render_clips(rng: np.random.Generator, batch: int, frames: int, width: int, height: int, held_out,
-                 zh_prob: float = 0.3, pan_share: float | None = None) -> tuple[torch.Tensor, list[str]]:
+                 zh_prob: float = 0.3, pan_share: float | None = None, event_weights=None,
+                 still_single_share: float | None = None) -> tuple[torch.Tensor, list[str]]:
     """Render `batch` clips -> (video (B, 3, T, H, W) uint8, captions); uint8 is 4x cheaper to pass between processes."""
     videos, captions = [], []
     for _ in range(batch):
-        spec = training_spec(rng, held_out, pan_share)
+        spec = training_spec(rng, held_out, pan_share, event_weights, still_single_share)
         clip = make_clip(spec, seed=int(rng.integers(2**31)), frames=frames, width=width, height=height)
         videos.append(clip.frames)
         captions.append(detailed_caption(spec, "zh" if rng.random() < zh_prob else "en"))
@@ -138,7 +149,8 @@ class RenderedBatches(torch.utils.data.Dataset):
         rng = np.random.default_rng([cfg.data_seed, 2, index])
         width, height = SIZES[int(rng.choice(len(SIZES), p=np.array(cfg.size_weights) / sum(cfg.size_weights)))]
         frames = 1 if rng.random() < cfg.image_batch_prob else cfg.frames + cfg.time_shift  # room to slide windows
-        return render_clips(rng, cfg.batch_size, frames, width, height, cfg.held_out, cfg.zh_caption_prob, cfg.pan_share)
+        return render_clips(rng, cfg.batch_size, frames, width, height, cfg.held_out, cfg.zh_caption_prob, cfg.pan_share,
+                            cfg.event_weights, cfg.still_single_share)
 
 
 def stream_batches(cfg: TrainConfig, first: int) -> torch.utils.data.DataLoader:
