@@ -2,6 +2,7 @@
 
     python app.py                                # http://127.0.0.1:7860 on the embedded model
     python app.py --host 0.0.0.0 --port 7861 --share --model tinyworld --outputs outputs
+    SPACETIME_MODEL=ltx-video python app.py      # the default model from the environment (a Space's variable)
 
 Builds the Gradio Blocks UI from the tabs in ui/ and nothing else: models load on the first
 request (ui/shared.py), every result goes to the evaluation table, and the server serves only the
@@ -28,36 +29,66 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
     os.environ.setdefault("GRADIO_TEMP_DIR", str(outputs / "uploads"))
     import gradio as gr
 
-    from ui import extend, image_to_video, probes, shared, text_to_video
+    from ui import compare, dashboard, extend, image_to_video, links, probes, shared, text_to_video
 
     shared.configure(outputs, db, model)
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{HEAD}")
-        with gr.Tab("Text to video", id="t2v"):
-            text_to_video.create_tab()
-        with gr.Tab("Image to video", id="i2v"):
-            image_to_video.create_tab()
-        with gr.Tab("Extend & fill in", id="extend"):
-            extend.create_tab()
-        with gr.Tab("Failure probes", id="probes"):
-            probes.create_tab()
+        with gr.Tabs() as tabs:
+            with gr.Tab("Text to video", id="t2v"):
+                text_to_video.create_tab()
+            with gr.Tab("Image to video", id="i2v"):
+                image_to_video.create_tab()
+            with gr.Tab("Extend & fill in", id="extend"):
+                extend.create_tab()
+            with gr.Tab("Failure probes", id="probes"):
+                probes.create_tab()
+            with gr.Tab("Compare", id="compare"):
+                compare.create_tab()
+            with gr.Tab("Dashboard", id=links.DASHBOARD_TAB):
+                board = dashboard.create_tab()
+        # Every page load: the dashboard's first page, and where a link (?run=, ?gen=) points.
+        demo.load(links.open_link, None, [tabs, *board.choices, board.run, board.generation, *board.view.outputs(),
+                                         *board.show], api_name=False)
     # One generation at a time: the model is loaded once per process and its pipeline is not reentrant.
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
     return demo
 
 
-def main(argv: list[str] | None = None) -> None:
+def resolve_model(name: str | None) -> str:
+    """--model, else $SPACETIME_MODEL (a Space's variable picks its model), else tinyworld; checked
+    against the registry so a typo is one message at startup, not an error on the first request."""
+    from pipeline.registry import MODELS
+
+    source = "--model" if name else "SPACETIME_MODEL"
+    name = name or os.environ.get("SPACETIME_MODEL") or DEFAULT_MODEL
+    if name not in MODELS:
+        raise ValueError(f"{source}: {name!r} is not in the registry; choose one of {', '.join(MODELS)}")
+    return name
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
+    # On a Hugging Face Space (SPACE_ID set) the server must listen on every interface.
+    parser.add_argument("--host", default="0.0.0.0" if os.environ.get("SPACE_ID") else "127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
     parser.add_argument("--share", action="store_true", help="also open a public gradio.live link")
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="the model each tab starts on")
+    parser.add_argument("--model", default=None, help=f"the model each tab starts on (default $SPACETIME_MODEL or {DEFAULT_MODEL})")
     parser.add_argument("--outputs", default=os.environ.get("SPACETIME_OUTPUTS", "outputs"), help="videos and uploads")
     parser.add_argument("--db", default=None, help="the evaluation table (default $SPACETIME_DB or runs/spacetime.db)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        model = resolve_model(args.model)
+    except ValueError as error:
+        parser.error(str(error))
     outputs = Path(args.outputs).resolve()
     os.environ["GRADIO_TEMP_DIR"] = str(outputs / "uploads")  # uploads land inside the one served folder
-    demo = build_demo(outputs, args.db, args.model)
+    demo = build_demo(outputs, args.db, model)
     demo.launch(server_name=args.host, server_port=args.port, share=args.share, allowed_paths=[str(outputs)])
 
 

@@ -30,10 +30,17 @@ def metric_by_model(wide: pd.DataFrame, metric: str) -> go.Figure:
 def pass_rate_by_category(verdicts: pd.DataFrame) -> go.Figure:
     """Share of pass verdicts per probe, grouped by model, one facet per suite category."""
     if verdicts.empty:
-        return go.Figure(layout={"title": "probe pass rate (no verdicts yet)"})
+        return pass_rate_figure(verdicts)
     rates = (verdicts.assign(passed=verdicts["status"].eq("pass"), category=verdicts["category"].fillna("app"))
              .groupby(["category", "probe", "model"], as_index=False)
              .agg(pass_rate=("passed", "mean"), n=("passed", "size")))
+    return pass_rate_figure(rates)
+
+
+def pass_rate_figure(rates: pd.DataFrame) -> go.Figure:
+    """Rates (category, probe, model, pass_rate, n) as bars, one facet per category."""
+    if rates.empty:
+        return go.Figure(layout={"title": "probe pass rate (no verdicts yet)"})
     return px.bar(rates, x="probe", y="pass_rate", color="model", barmode="group", facet_col="category",
                   hover_data=["n"], range_y=[0, 1], title="probe pass rate by category and model")
 
@@ -45,10 +52,9 @@ def latency_by_frames(wide: pd.DataFrame) -> go.Figure:
 
 def run_history(table: Table, metric: str = "flicker") -> go.Figure:
     """Per run: the mean of a generation metric, in run order, a line per model."""
-    metrics, runs = table.metrics(), table.runs()
-    values = metrics[(metrics["metric"] == metric) & metrics["run_id"].notna() & metrics["value"].notna()]
-    means = values.groupby("run_id", as_index=False)["value"].mean().merge(runs, left_on="run_id", right_on="id")
-    return px.line(means, x="run_id", y="value", color="model", markers=True, hover_data=["suite"],
+    from eval.browse import run_means
+
+    return px.line(run_means(table, metric), x="run_id", y="value", color="model", markers=True, hover_data=["suite"],
                    title=f"history of runs: mean {metric}")
 
 

@@ -24,7 +24,7 @@ def extend(clip: str | None, prompt: str, direction: str, keep, negative_prompt:
     if direction not in ("forward", "backward"):
         raise gr.Error(f"direction: {direction!r}; choose forward or backward", duration=None)
     fields = widgets.request_fields(seed, randomize, steps, guidance, frames, size, fps)
-    keep = widgets._int(keep, "keep")
+    keep = widgets.whole_number(keep, "keep")
     req = widgets.make_request("extend", prompt, negative_prompt, fields, video=video, direction=direction, keep=keep)
     yield from shared.generate_and_log(model, req, request, progress, extra=lambda result: (_joined(result),))
 

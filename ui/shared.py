@@ -25,6 +25,7 @@ from pipeline import PipelineError, load
 from pipeline.registry import MODELS, UNSUPPORTED, get_card
 from pipeline.request import GenerationRequest, GenerationResult
 from pipeline.weights import locate
+from ui.gpu import gpu
 from world import Expectation, parse
 
 DEFAULT_MODEL = "tinyworld"
@@ -160,6 +161,7 @@ def as_message(error: BaseException) -> gr.Error:
     return gr.Error(text, duration=None)
 
 
+@gpu  # ZeroGPU: a GPU is attached only while this runs (ui/gpu.py)
 def run_pipeline(model: str, request: GenerationRequest, session: gr.Request | None,
                  progress: Callable | None = None) -> GenerationResult:
     """Generate, with progress and Stop. Every user-fixable problem becomes a gr.Error."""
@@ -185,11 +187,12 @@ def run_pipeline(model: str, request: GenerationRequest, session: gr.Request | N
         flag.clear()
 
 
-def log_generation(result: GenerationResult, item: str | None = None, category: str | None = None) -> tuple[Path, str]:
+def log_generation(result: GenerationResult, item: str | None = None, category: str | None = None,
+                   run_id: int | None = None) -> tuple[Path, str]:
     """Write the video, then its row (no metrics yet). -> (video path, generation id)."""
     generation_id = new_generation_id()
     path = save_video(result.frames, result.fps, generation_id, SETTINGS.outputs)
-    table().record(result, path, generation_id=generation_id, item=item, category=category)
+    table().record(result, path, generation_id=generation_id, item=item, category=category, run_id=run_id)
     return path, generation_id
 
 
@@ -241,6 +244,7 @@ def result_markdown(result: GenerationResult, generation_id: str) -> str:
     lines = [f"**Row** `{generation_id}` · model `{result.model}` · seed `{result.seed}` · "
              f"{result.frames.shape[0]} frames at {result.frames.shape[2]}x{result.frames.shape[1]}, {result.fps:g} fps",
              f"**Time**: {t['total']:.2f} s (denoise {t['denoise']:.2f} s, decode {t['decode']:.2f} s)"]
+    lines.append(f"**Link**: [`?gen={generation_id}`](?gen={generation_id}) opens this row in the dashboard")
     if result.caption and result.caption != result.request.prompt:
         lines.append(f"**Caption the model was given**: {result.caption}")
     for note in result.notes:

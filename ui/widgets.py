@@ -73,11 +73,11 @@ def follow_model(model: gr.Dropdown, note: gr.Markdown, adv: Advanced, mode: str
 def request_fields(seed, randomize, steps, guidance, frames, size, fps) -> dict:
     """The Advanced values as GenerationRequest keyword arguments (checked by the pipeline)."""
     width, height = shared.parse_size(size)
-    return dict(seed=None if randomize else _int(seed, "seed"), steps=_int(steps, "steps"),
-                guidance=guidance, frames=_int(frames, "frames"), width=width, height=height, fps=fps)
+    return dict(seed=None if randomize else whole_number(seed, "seed"), steps=whole_number(steps, "steps"),
+                guidance=guidance, frames=whole_number(frames, "frames"), width=width, height=height, fps=fps)
 
 
-def _int(value, field: str) -> int | None:
+def whole_number(value, field: str) -> int | None:
     if value is None or value == "":
         return None
     try:

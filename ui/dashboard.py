@@ -1,0 +1,175 @@
+"""Dashboard: the evaluation table filtered, sorted and paged, its figures, downloads, and one row played.
+
+Everything reads the table through eval/browse.py (SQL, paged), so the tab stays quick at 100,000
+generations. A link `?run=<id>` opens a run here and `?gen=<id>` one generation (see app.py).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from eval import browse, dashboard
+from eval.probes import PROBES
+from ui import shared
+
+COLUMNS = ["id", "created_at", "model", "mode", "suite", "run_id", "prompt", "seed", "steps", "frames", "seconds",
+           "flicker", "motion_magnitude", "clip_score", "verdicts"]
+FIGURE_METRICS = ("flicker", "motion_magnitude", "clip_score", "lpips_temporal")
+
+
+@dataclass
+class View:
+    """The dashboard's outputs, in the order `refresh` returns them."""
+    rows: gr.Dataframe
+    status: gr.Markdown
+    page: gr.Number
+    metric_plot: gr.Plot
+    pass_plot: gr.Plot
+    latency_plot: gr.Plot
+    history_plot: gr.Plot
+
+    def outputs(self) -> list:
+        return [self.rows, self.status, self.page, self.metric_plot, self.pass_plot, self.latency_plot, self.history_plot]
+
+
+def filters_from(models, modes, suite, run, probe, status, since, until) -> browse.Filters:
+    try:
+        run_id = None if run in (None, "") else int(run)
+    except (TypeError, ValueError):
+        raise gr.Error(f"run: {run!r} is not a run id", duration=None) from None
+    return browse.Filters(models=tuple(models or ()), modes=tuple(modes or ()), suite=suite or "", run_id=run_id,
+                          probe=probe or "", status=status or "", since=since or "", until=until or "")
+
+
+def refresh(models, modes, suite, run, probe, status, since, until, sort, number, metric):
+    """-> (page rows, 'n of total', page number, the four figures) for these filters."""
+    try:
+        filters = filters_from(models, modes, suite, run, probe, status, since, until)
+        rows, total = browse.page(shared.table(), filters, sort or "newest", int(number or 1))
+    except ValueError as error:
+        raise gr.Error(str(error), duration=None) from None
+    pages = max(1, -(-total // browse.PAGE_SIZE))
+    number = max(1, min(int(number or 1), pages))
+    table = shared.table()
+    metric = metric or "flicker"
+    status_text = (f"**{total:,}** generations match · page {number} of {pages}"
+                   + (f" · run {filters.run_id}: link `?run={filters.run_id}`" if filters.run_id is not None else ""))
+    return (rows.reindex(columns=COLUMNS), status_text, number,
+            dashboard.metric_by_model(browse.metric_sample(table, filters, metric), metric),
+            dashboard.pass_rate_figure(browse.pass_rates(table, filters)),
+            dashboard.latency_by_frames(browse.latency_sample(table, filters)),
+            dashboard.run_history(table, metric))
+
+
+def show_generation(generation_id: str):
+    """-> (its video, its details, its verdicts) for one row of the table."""
+    generation_id = (generation_id or "").strip()
+    if not generation_id:
+        return None, "Click a row to play it here.", pd.DataFrame(columns=["probe", "status", "reason"])
+    table = shared.table()
+    found = table.frame("SELECT * FROM generations WHERE id = ?", (generation_id,))
+    if found.empty:
+        raise gr.Error(f"gen: {generation_id!r} is not in the evaluation table", duration=None)
+    g = found.iloc[0]
+    verdicts = table.frame("SELECT probe, status, reason FROM verdicts WHERE generation_id = ? ORDER BY id", (generation_id,))
+    metrics = table.frame("SELECT metric, value, unavailable FROM metrics WHERE generation_id = ? ORDER BY id", (generation_id,))
+    measured = ", ".join(f"{m.metric} {m.value:.4g}" for m in metrics.itertuples() if pd.notna(m.value))
+    details = (f"**Row** `{g.id}` · model `{g.model}` · {g.mode} · seed `{g.seed}` · run {g.run_id if pd.notna(g.run_id) else '-'}"
+               f"  \n**Prompt**: {g.prompt}  \n**Metrics**: {measured or 'none yet'}  \n**Link**: `?gen={g.id}`")
+    video = g.video_path if Path(g.video_path).is_file() else None
+    if video is None:
+        details += f"  \n⚠️ the video file {g.video_path} is gone; its row and metrics are kept"
+    return video, details, verdicts
+
+
+def selected_id(rows: pd.DataFrame, event: gr.SelectData) -> str:
+    """The generation id of the clicked row."""
+    row = event.index[0] if isinstance(event.index, (list, tuple)) else event.index
+    return str(rows.iloc[int(row)]["id"]) if rows is not None and len(rows) > int(row) else ""
+
+
+def download(models, modes, suite, run, probe, status, since, until, kind: str) -> str:
+    """What is filtered, as a CSV (formula cells neutralised) or parquet file."""
+    filters = filters_from(models, modes, suite, run, probe, status, since, until)
+    folder = Path(tempfile.mkdtemp(prefix="export-", dir=shared.SETTINGS.outputs))
+    return str(shared.table().export(folder / f"spacetime-lab.{kind}", browse.everything(shared.table(), filters)))
+
+
+def filter_choices():
+    """Current models, modes, suites and runs, for the filter dropdowns (the table grows while the app runs)."""
+    table = shared.table()
+    return (gr.update(choices=browse.distinct(table, "model")), gr.update(choices=browse.distinct(table, "mode")),
+            gr.update(choices=[""] + browse.distinct(table, "suite")),
+            gr.update(choices=[("any run", "")] + browse.run_choices(table)))
+
+
+@dataclass
+class Controls:
+    filters: list
+    sort: gr.Dropdown
+    page: gr.Number
+    metric: gr.Dropdown
+    run: gr.Dropdown
+    generation: gr.Textbox
+    view: View
+    choices: list  # the dropdowns whose choices follow the table
+    show: tuple = ()  # (video, details, verdicts) of the selected generation
+
+    def inputs(self) -> list:
+        return [*self.filters, self.sort, self.page, self.metric]
+
+
+def create_tab() -> Controls:
+    with gr.Row():
+        models = gr.Dropdown(label="Model", multiselect=True, choices=[], allow_custom_value=True)
+        modes = gr.Dropdown(label="Mode", multiselect=True, choices=[], allow_custom_value=True)
+        suite = gr.Dropdown(label="Suite", choices=[""], value="", allow_custom_value=True)
+        run = gr.Dropdown(label="Run", choices=[("any run", "")], value="", allow_custom_value=True)
+    with gr.Row():
+        probe = gr.Dropdown(label="Probe", choices=[""] + list(PROBES), value="")
+        status = gr.Dropdown(label="Verdict", choices=["", *browse.STATUSES], value="")
+        since = gr.Textbox(label="From (YYYY-MM-DD)", placeholder="2026-12-01")
+        until = gr.Textbox(label="To (YYYY-MM-DD)", placeholder="2026-12-31")
+    with gr.Row():
+        sort = gr.Dropdown(label="Sort", choices=list(browse.SORTS), value="newest")
+        page = gr.Number(label="Page", value=1, precision=0, minimum=1)
+        metric = gr.Dropdown(label="Metric to chart", choices=list(FIGURE_METRICS), value="flicker")
+        apply = gr.Button("Apply filters", variant="primary")
+    status_line = gr.Markdown()
+    rows = gr.Dataframe(headers=COLUMNS, label="Generations (click a row to play it)", interactive=False, wrap=True,
+                        max_height=420)
+    with gr.Row():
+        csv = gr.Button("Download CSV of what is filtered")
+        parquet = gr.Button("Download parquet of what is filtered")
+        file = gr.File(label="Download", interactive=False)
+    with gr.Row():
+        with gr.Column(scale=1):
+            generation = gr.Textbox(label="Generation id", placeholder="click a row, or paste an id")
+            video = gr.Video(label="Selected generation", autoplay=True, loop=True, interactive=False, height=280)
+        with gr.Column(scale=1):
+            details = gr.Markdown()
+            verdicts = gr.Dataframe(headers=["probe", "status", "reason"], label="Its verdicts", interactive=False, wrap=True)
+    with gr.Row():
+        metric_plot, pass_plot = gr.Plot(label="metric by model"), gr.Plot(label="probe pass rate")
+    with gr.Row():
+        latency_plot, history_plot = gr.Plot(label="latency"), gr.Plot(label="run history")
+
+    view = View(rows, status_line, page, metric_plot, pass_plot, latency_plot, history_plot)
+    controls = Controls([models, modes, suite, run, probe, status, since, until], sort, page, metric, run, generation,
+                        view, [models, modes, suite, run], (video, details, verdicts))
+    first_page = gr.Number(value=1, visible=False)
+    apply.click(refresh, [*controls.filters, sort, first_page, metric], view.outputs(), api_name="dashboard")
+    for change in (sort, metric, run):
+        change.input(refresh, [*controls.filters, sort, first_page, metric], view.outputs(), api_name=False)
+    page.submit(refresh, controls.inputs(), view.outputs(), api_name=False)
+    rows.select(selected_id, rows, generation, api_name=False).then(
+        show_generation, generation, [video, details, verdicts], api_name=False)
+    generation.submit(show_generation, generation, [video, details, verdicts], api_name="generation")
+    csv.click(lambda *a: download(*a, "csv"), controls.filters, file, api_name=False)
+    parquet.click(lambda *a: download(*a, "parquet"), controls.filters, file, api_name=False)
+    return controls

@@ -1,0 +1,38 @@
+"""Shareable links: `?run=<id>` opens that evaluation run in the dashboard, `?gen=<id>` that generation.
+
+On every page load the dashboard gets fresh filter choices and its first page; a link also
+switches to the dashboard tab and narrows it to what the link names. A link to something not in
+the table says so in the dashboard instead of failing the page.
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from ui import dashboard, shared
+
+DASHBOARD_TAB = "dashboard"
+
+
+def link_targets(request: gr.Request | None) -> tuple[str, str, str]:
+    """-> (run id, generation id, a problem with them or '') from the page's query string."""
+    params = dict(request.query_params) if request is not None else {}
+    run, gen = (params.get("run") or "").strip(), (params.get("gen") or "").strip()
+    table = shared.table()
+    if run:
+        if not run.isdigit() or not table.db.execute("SELECT 1 FROM runs WHERE id = ?", (int(run),)).fetchone():
+            return "", gen, f"⚠️ run: `{run}` from the link is not a run in the evaluation table"
+    if gen and not table.db.execute("SELECT 1 FROM generations WHERE id = ?", (gen,)).fetchone():
+        return run, "", f"⚠️ gen: `{gen}` from the link is not a generation in the evaluation table"
+    return run, gen, ""
+
+
+def open_link(request: gr.Request = None):
+    """-> (tab selection, the dashboard's filter choices, run, generation id, its view, the selected generation)."""
+    run, gen, problem = link_targets(request)
+    view = list(dashboard.refresh([], [], "", run, "", "", "", "", "newest", 1, "flicker"))
+    if problem:
+        view[1] = f"{problem}  \n{view[1]}"
+    shown = dashboard.show_generation(gen)
+    tab = gr.Tabs(selected=DASHBOARD_TAB) if run or gen or problem else gr.Tabs()
+    return (tab, *dashboard.filter_choices(), int(run) if run else "", gen, *view, *shown)
