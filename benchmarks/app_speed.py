@@ -76,14 +76,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch(folder: Path, timeout: float = 120) -> tuple[subprocess.Popen, str, float]:
-    """Start app.py; -> (process, url, seconds from launch to GET / answering 200 with the app's HTML)."""
+def launch(folder: Path, timeout: float = 120, db: Path | None = None, outputs: Path | None = None
+           ) -> tuple[subprocess.Popen, str, float]:
+    """Start app.py (its table and outputs in `folder` unless given); -> (process, url, seconds from
+    launch to GET / answering 200 with the app's HTML)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     log = (folder / f"app-{port}.log").open("wb")
     start = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--outputs", str(folder / "outputs"),
-                                "--db", str(folder / "t.db")], cwd=ROOT, env={**os.environ, **ENV},
+    process = subprocess.Popen([sys.executable, "app.py", "--port", str(port), "--outputs", str(outputs or folder / "outputs"),
+                                "--db", str(db or folder / "t.db")], cwd=ROOT, env={**os.environ, **ENV},
                                stdout=log, stderr=subprocess.STDOUT)
     while time.perf_counter() - start < timeout:
         if process.poll() is not None:

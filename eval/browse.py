@@ -18,6 +18,7 @@ from eval.table import Table
 
 PAGE_SIZE = 25
 SAMPLE = 3000  # generations a point-per-generation figure shows at most (the newest that match)
+RATE_WINDOW = 20_000  # generations the pass-rate figure aggregates at most (the newest that match)
 # What the table view can sort by: the label shown -> the SQL it sorts on.
 SORTS = {
     "newest": "g.created_at DESC", "oldest": "g.created_at ASC", "model": "g.model ASC, g.created_at DESC",
@@ -121,7 +122,9 @@ def metric_sample(table: Table, filters: Filters, metric: str) -> pd.DataFrame:
     where, params = filters.where()
     return table.frame(
         f"SELECT g.id, g.model, g.prompt, g.seed, m.value AS {metric} {FROM} JOIN metrics m ON m.generation_id = g.id"
-        f" WHERE {where} AND m.metric = ? AND m.value IS NOT NULL ORDER BY g.created_at DESC LIMIT ?",
+        # `+m.metric`: look metrics up by generation (metrics_generation), never by name, which
+        # would make SQLite walk every row of that metric for each generation
+        f" WHERE {where} AND +m.metric = ? AND m.value IS NOT NULL ORDER BY g.created_at DESC LIMIT ?",
         (*params, metric, SAMPLE))
 
 
@@ -133,12 +136,14 @@ def latency_sample(table: Table, filters: Filters) -> pd.DataFrame:
 
 
 def pass_rates(table: Table, filters: Filters) -> pd.DataFrame:
-    """(category, probe, model, pass_rate, n) over every matching generation."""
+    """(category, probe, model, pass_rate, n) over the newest RATE_WINDOW matching generations (all
+    of them below that; the figure's title says which)."""
     where, params = filters.where()
     return table.frame(
-        f"SELECT COALESCE(g.category, 'app') AS category, v.probe, g.model, AVG(v.status = 'pass') AS pass_rate,"
-        f" COUNT(*) AS n {FROM} JOIN verdicts v ON v.generation_id = g.id WHERE {where}"
-        " GROUP BY COALESCE(g.category, 'app'), v.probe, g.model ORDER BY 1, 2, 3", tuple(params))
+        "SELECT COALESCE(g.category, 'app') AS category, v.probe, g.model, AVG(v.status = 'pass') AS pass_rate,"
+        " COUNT(*) AS n FROM generations g JOIN verdicts v ON v.generation_id = g.id"
+        f" WHERE g.id IN (SELECT g.id {FROM} WHERE {where} ORDER BY g.created_at DESC LIMIT ?)"
+        " GROUP BY COALESCE(g.category, 'app'), v.probe, g.model ORDER BY 1, 2, 3", (*params, RATE_WINDOW))
 
 
 def run_means(table: Table, metric: str) -> pd.DataFrame:
@@ -157,8 +162,8 @@ def distinct(table: Table, column: str) -> list[str]:
 
 def run_choices(table: Table, limit: int = 500) -> list[tuple[str, int]]:
     """(label, run id) for the newest runs, for the run picker."""
-    rows = table.db.execute("SELECT r.id, r.suite, r.model, r.started_at, COUNT(g.id) FROM runs r"
-                            " LEFT JOIN generations g ON g.run_id = r.id GROUP BY r.id ORDER BY r.id DESC LIMIT ?",
+    rows = table.db.execute("SELECT r.id, r.suite, r.model, r.started_at,"
+                            " (SELECT COUNT(*) FROM generations g WHERE g.run_id = r.id) FROM runs r ORDER BY r.id DESC LIMIT ?",
                             (limit,)).fetchall()
     return [(f"run {i} · {suite} · {model} · {dt.datetime.fromtimestamp(t, dt.timezone.utc):%Y-%m-%d %H:%M} · {n} videos", i)
             for i, suite, model, t, n in rows]

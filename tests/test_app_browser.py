@@ -13,16 +13,11 @@ never skipped.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from app_server import running_app
 from PIL import Image
 
 from world import parse
@@ -33,8 +28,6 @@ SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
-ENV = {"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
-START_TIMEOUT = 60  # seconds from launching app.py to the page answering
 RESULT_TIMEOUT = 60_000  # ms for one generation (the first also loads the model) and its metrics
 PROMPT = "a red ball falls and bounces"
 VERDICT = re.compile(r"^\s*(pass|fail)\s*$")  # a probe's verdict cell (the other verdict: inconclusive)
@@ -54,12 +47,6 @@ READY = f"""([labels, play]) => ({VIDEOS})(labels)
   .every(v => v && v.readyState >= 2 && v.duration > 0 && (!play || v.time > 0))"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chromium():
     """The system chromium, checked before the server starts: a missing one fails at once."""
@@ -73,32 +60,8 @@ def chromium():
 def server(chromium, tmp_path_factory):
     """app.py on a free port with its own outputs folder and table: (url, folder)."""
     folder = tmp_path_factory.mktemp("app_browser")
-    port = _free_port()
-    log = (folder / "app.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "app.py", "--port", str(port), "--outputs", str(folder / "outputs"), "--db", str(folder / "t.db")],
-        cwd=ROOT, env={**os.environ, **ENV}, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"app.py exited with {process.returncode}:\n{(folder / 'app.log').read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=2) as answer:
-                    if answer.status == 200 and b"gradio" in answer.read().lower():
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"app.py did not answer {url} within {START_TIMEOUT} s:\n"
-                            f"{(folder / 'app.log').read_text()[-3000:]}")
-            time.sleep(0.25)
+    with running_app(folder) as url:
         yield url, folder
-    finally:
-        process.kill()
-        process.wait()
-        log.close()
 
 
 @pytest.fixture(scope="module")

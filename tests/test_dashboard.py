@@ -117,6 +117,7 @@ def test_a_clicked_row_plays_with_its_verdicts(filled, table):
     assert clicked == ids[0]
     video, details, verdicts = dashboard.show_generation(clicked)
     assert Path(video).is_file() and f"?gen={clicked}" in details and "presence" in set(verdicts["probe"])
+    assert "· t2v ·" in details and "model `tinyworld`" in details
     with pytest.raises(gr.Error, match="gen: 'nope' is not in"):
         dashboard.show_generation("nope")
 

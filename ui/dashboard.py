@@ -61,7 +61,8 @@ def refresh(models, modes, suite, run, probe, status, since, until, sort, number
                    + (f" · run {filters.run_id}: link `?run={filters.run_id}`" if filters.run_id is not None else ""))
     return (rows.reindex(columns=COLUMNS), status_text, number,
             dashboard.metric_by_model(browse.metric_sample(table, filters, metric), metric),
-            dashboard.pass_rate_figure(browse.pass_rates(table, filters)),
+            dashboard.pass_rate_figure(browse.pass_rates(table, filters),
+                                       f"newest {browse.RATE_WINDOW:,} of {total:,}" if total > browse.RATE_WINDOW else ""),
             dashboard.latency_by_frames(browse.latency_sample(table, filters)),
             dashboard.run_history(table, metric))
 
@@ -79,11 +80,12 @@ def show_generation(generation_id: str):
     verdicts = table.frame("SELECT probe, status, reason FROM verdicts WHERE generation_id = ? ORDER BY id", (generation_id,))
     metrics = table.frame("SELECT metric, value, unavailable FROM metrics WHERE generation_id = ? ORDER BY id", (generation_id,))
     measured = ", ".join(f"{m.metric} {m.value:.4g}" for m in metrics.itertuples() if pd.notna(m.value))
-    details = (f"**Row** `{g.id}` · model `{g.model}` · {g.mode} · seed `{g.seed}` · run {g.run_id if pd.notna(g.run_id) else '-'}"
-               f"  \n**Prompt**: {g.prompt}  \n**Metrics**: {measured or 'none yet'}  \n**Link**: `?gen={g.id}`")
-    video = g.video_path if Path(g.video_path).is_file() else None
+    run = int(g["run_id"]) if pd.notna(g["run_id"]) else "-"  # g["mode"], not g.mode: a Series has a .mode method
+    details = (f"**Row** `{g['id']}` · model `{g['model']}` · {g['mode']} · seed `{g['seed']}` · run {run}"
+               f"  \n**Prompt**: {g['prompt']}  \n**Metrics**: {measured or 'none yet'}  \n**Link**: `?gen={g['id']}`")
+    video = g["video_path"] if Path(g["video_path"]).is_file() else None
     if video is None:
-        details += f"  \n⚠️ the video file {g.video_path} is gone; its row and metrics are kept"
+        details += f"  \n⚠️ the video file {g['video_path']} is gone; its row and metrics are kept"
     return video, details, verdicts
 
 
@@ -146,7 +148,7 @@ def create_tab() -> Controls:
     with gr.Row():
         csv = gr.Button("Download CSV of what is filtered")
         parquet = gr.Button("Download parquet of what is filtered")
-        file = gr.File(label="Download", interactive=False)
+        file = gr.File(label="Download", interactive=False, height=90)
     with gr.Row():
         with gr.Column(scale=1):
             generation = gr.Textbox(label="Generation id", placeholder="click a row, or paste an id")

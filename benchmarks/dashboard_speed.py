@@ -1,0 +1,159 @@
+"""Benchmark: the dashboard at 100,000 generations: its first paint and a filter (target 1 s or less each).
+
+    .venv/bin/python benchmarks/dashboard_speed.py                 # 100,000 rows, in-process and in the browser
+    .venv/bin/python benchmarks/dashboard_speed.py --rows 20000 --no-browser
+
+Fills a fresh table (a temporary folder) with --rows generations over 4 models, 3 modes and 200
+runs, each with two metrics (flicker, motion_magnitude) and two probe verdicts, written straight
+through SQL (what the app writes, without generating 100,000 videos: every row points at one
+real clip). Then times, median of 5 after a warm-up:
+    in-process   the page-load handler (ui.links.open_link: filter choices, the first page, the four
+                 figures) and a filter by model (ui.dashboard.refresh), as the server runs them
+    browser      app.py on that table in headless Debian chromium (/usr/bin/chromium through
+                 playwright): from navigation to `?run=<id>` to the run's row count on the page
+                 (first paint of the dashboard with data), and from clicking Apply with a model
+                 filter to the new count on the page
+Each number is printed with its target and ok or MISS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.update({"HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"})
+
+TARGET_S = 1.0
+MODELS = ("tinyworld", "ltx-video", "wan2.1-t2v-1.3b", "cogvideox-2b")
+MODES = ("t2v", "i2v", "extend")
+
+
+def fill(db: Path, outputs: Path, rows: int) -> int:
+    """--rows generations in 200 runs -> the id of the last run."""
+    from eval.table import Table
+    from pipeline.video_io import write_mp4
+
+    outputs.mkdir(parents=True, exist_ok=True)
+    clip = write_mp4(outputs / "clip.mp4", np.zeros((8, 64, 64, 3), np.uint8), fps=8)
+    table = Table(db)
+    rng = np.random.default_rng(0)
+    now = time.time()
+    with table._transaction():  # one transaction: the table's connection is in autocommit mode
+        runs = [table.start_run(f"suite-{i % 5}", MODELS[i % 4], {}) for i in range(200)]
+    gens, metrics, verdicts = [], [], []
+    for i in range(rows):
+        gid, run = f"{i:012x}", runs[i % len(runs)]
+        created = now - (rows - i) * 30
+        gens.append((gid, run, created, MODELS[run % 4], MODES[i % 3], f"prompt {i % 997}", i % 7, 8, 3.0, 16, 64, 64, 8.0,
+                     "", str(clip), "{}", json.dumps({"total": float(rng.uniform(0.5, 30))}), "[]", "physics"))
+        metrics += [(gid, run, "flicker", "none", float(rng.uniform(0, 10)), "{}", created),
+                    (gid, run, "motion_magnitude", "none", float(rng.uniform(0, 3)), "{}", created)]
+        verdicts += [(gid, "presence", "pass" if rng.random() < 0.9 else "fail", "r", "{}"),
+                     (gid, "gravity", "pass" if rng.random() < 0.6 else "fail", "r", "{}")]
+    with table._transaction():
+        table.db.executemany(
+            "INSERT INTO generations (id, run_id, created_at, model, mode, prompt, seed, steps, guidance, frames, width,"
+            " height, fps, caption, video_path, request, timings, notes, category) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", gens)
+        table.db.executemany("INSERT INTO metrics (generation_id, run_id, metric, extractor, value, meta, created_at)"
+                             " VALUES (?, ?, ?, ?, ?, ?, ?)", metrics)
+        table.db.executemany("INSERT INTO verdicts (generation_id, probe, status, reason, measured) VALUES (?, ?, ?, ?, ?)",
+                             verdicts)
+    table.close()
+    return runs[-1]
+
+
+def timed(function, repeats: int = 5) -> float:
+    function()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def in_process(db: Path, outputs: Path, run_id: int) -> tuple[float, float]:
+    from ui import dashboard, links, shared
+
+    shared.configure(outputs, db)
+    load = timed(lambda: links.open_link(SimpleNamespace(query_params={"run": str(run_id)})))
+    narrow = timed(lambda: dashboard.refresh(["ltx-video"], [], "", "", "", "", "", "", "newest", 1, "flicker"))
+    return load, narrow
+
+
+def in_browser(db: Path, outputs: Path, run_id: int, repeats: int = 5) -> tuple[float, float]:
+    from benchmarks.app_speed import ARGS, CHROMIUM, launch
+    from playwright.sync_api import sync_playwright
+
+    folder = db.parent
+    process, url, _ = launch(folder, db=db, outputs=outputs)
+    count = """() => { const t = document.body.innerText.match(/([\\d,]+) generations match/); return t ? t[1] : null; }"""
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            loads, filters = [], []
+            for i in range(repeats + 1):
+                start = time.perf_counter()
+                page.goto(f"{url}?run={run_id}")
+                page.wait_for_function(f"() => ({count})() !== null", timeout=60_000, polling=20)
+                if i:
+                    loads.append(time.perf_counter() - start)
+                page.goto(url)  # no run filter; a model filter instead
+                page.get_by_role("tab", name="Dashboard").click()
+                panel = page.locator("div[role=tabpanel]:visible").first
+                page.wait_for_function(f"() => ({count})() !== null", timeout=60_000, polling=20)
+                shown = page.evaluate(count)
+                box = panel.get_by_label("Model", exact=True).first
+                box.click()
+                box.fill("ltx-video")
+                box.press("Enter")
+                start = time.perf_counter()
+                panel.get_by_role("button", name="Apply filters").click()
+                page.wait_for_function(f"old => ({count})() !== old", arg=shown, timeout=60_000, polling=20)
+                if i:
+                    filters.append(time.perf_counter() - start)
+            browser.close()
+    finally:
+        process.kill()
+        process.wait()
+    return statistics.median(loads), statistics.median(filters)
+
+
+def verdict(seconds: float) -> str:
+    return f"{seconds:.3f} s (target <= {TARGET_S:g} s) {'ok' if seconds <= TARGET_S else 'MISS'}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--no-browser", action="store_true", help="time the handlers only")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="dashboard_speed-") as tmp:
+        db, outputs = Path(tmp) / "t.db", Path(tmp) / "outputs"
+        start = time.perf_counter()
+        run_id = fill(db, outputs, args.rows)
+        print(f"{args.rows:,} generations in 200 runs written in {time.perf_counter() - start:.1f} s")
+        load, narrow = in_process(db, outputs, run_id)
+        print(f"in-process page load (?run={run_id}: choices, first page, four figures), median of 5: {verdict(load)}")
+        print(f"in-process filter by model, median of 5: {verdict(narrow)}")
+        if not args.no_browser:
+            load, narrow = in_browser(db, outputs, run_id)
+            print(f"browser: navigation to ?run={run_id} -> its rows on the page, median of 5: {verdict(load)}")
+            print(f"browser: Apply with a model filter -> the new count on the page, median of 5: {verdict(narrow)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,92 @@
+"""The review side of the app in headless Debian Chromium: a 2-model compare, the dashboard filtered
+by model with a plot and a row, and a `?run=<id>` link opened from a fresh page. Saves
+docs/screenshots/compare.png and dashboard.png (the README shows them).
+
+    .venv/bin/python -m pytest -q tests/test_app_browser_review.py
+
+The second model is a tiny random LTX-Video of the real diffusers classes (tests/tiny_models.py),
+given to the app through SPACETIME_WEIGHTS_LTX_VIDEO, so both slots really generate offline.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from app_server import running_app
+from test_app_browser import ARGS, CHROMIUM, screenshot, wait_playing
+from tiny_models import save_tiny
+
+TIMEOUT = 90_000  # ms: a compare generates twice and scores both
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    if not CHROMIUM.is_file():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (as .ci/run does)")
+    folder = tmp_path_factory.mktemp("review")
+    ltx = save_tiny("ltx-video", folder / "tiny-ltx")
+    with running_app(folder, {"SPACETIME_WEIGHTS_LTX_VIDEO": str(ltx)}) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+def visible_panel(page):
+    return page.locator("div[role=tabpanel]:visible").first
+
+
+def pick(panel, label: str, option: str, index: int = 0) -> None:
+    """Choose `option` in the `index`-th dropdown labelled `label` of the panel."""
+    box = panel.get_by_label(label, exact=True).nth(index)
+    box.click()
+    box.fill(option)  # filters the options to this one; Enter takes it
+    box.press("Enter")
+
+
+def test_compare_then_dashboard_then_a_run_link(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(server)
+    page.get_by_role("tab", name="Compare").click()
+    panel = visible_panel(page)
+    pick(panel, "Model", "ltx-video", index=1)  # slot 2: the tiny LTX-Video; slot 1 stays tinyworld
+    panel.get_by_label("Frames (every slot)").fill("9")
+    panel.get_by_label("Size WxH (every slot)").fill("64x64")
+    panel.get_by_role("button", name="Compare", exact=True).click()
+    done = panel.get_by_text(re.compile(r"Run \d+ \(done\)"))
+    done.wait_for(timeout=TIMEOUT)
+    run_id = int(re.search(r"Run (\d+)", done.inner_text()).group(1))
+    wait_playing(page, "Slot 1", "Slot 2", size=(64, 64))
+    cells = panel.get_by_label("Side by side (one row per slot)").locator("[data-testid^=cell-]").all_inner_texts()
+    assert "tinyworld" in cells and "ltx-video" in cells, cells
+    screenshot(page, "compare")
+
+    # Dashboard: filter by model; a plot and the row show.
+    page.get_by_role("tab", name="Dashboard").click()
+    panel = visible_panel(page)
+    pick(panel, "Model", "ltx-video")
+    panel.get_by_role("button", name="Apply filters").click()
+    panel.get_by_text(re.compile(r"\b1 generations match")).wait_for(timeout=30_000)
+    rows = panel.get_by_label("Generations (click a row to play it)").locator("[data-testid^=cell-]")
+    assert "ltx-video" in rows.all_inner_texts() and "tinyworld" not in rows.all_inner_texts()
+    assert panel.locator(".js-plotly-plot").first.is_visible()
+    rows.filter(has_text="ltx-video").first.click()  # a row plays with its verdicts
+    wait_playing(page, "Selected generation", size=(64, 64))
+    screenshot(page, "dashboard")
+
+    # A run link from a fresh page opens that run in the dashboard.
+    fresh = browser.new_page(viewport={"width": 1400, "height": 1000})
+    fresh.goto(f"{server}?run={run_id}")
+    panel = visible_panel(fresh)
+    panel.get_by_text(re.compile(rf"\b2 generations match .*run {run_id}")).wait_for(timeout=30_000)
+    assert fresh.get_by_role("tab", name="Dashboard").get_attribute("aria-selected") == "true"
+    texts = panel.get_by_label("Generations (click a row to play it)").locator("[data-testid^=cell-]").all_inner_texts()
+    assert {"tinyworld", "ltx-video"} <= set(texts), texts
