@@ -155,7 +155,7 @@ _register(ModelCard(
         "extend-backward": _native("", "the first `keep` frames given clean at the end"),
         "interpolate": _native("", "keyframes given clean at their indices; the rest filled in"),
     },
-    # 8 steps: the step count that meets real time (factor >= 4); 16 and 32 gain a few points of presence (README)
+    # 8 steps: the step count that meets real time (factor >= 4); 16 and 32 gain a few points of presence (docs/tinyworld.md)
     defaults=Defaults(steps=8, guidance=3.0, frames=16, width=64, height=64, fps=8.0, keep=4),
     limits=Limits(frame_step=1, frame_offset=0, min_frames=1, max_frames=16, size_multiple=32,
                   min_size=64, max_size=96, sizes=((64, 64), (96, 64), (64, 96)), max_steps=100),

@@ -50,7 +50,7 @@ class TrainConfig:
         ("none", 0.45), ("first", 0.15), ("first_k", 0.12), ("last_k", 0.1), ("ends", 0.1), ("random", 0.08),
     )
     # Frames an extension window may slide along its clip (data.window_offset); 0 = never, as the shipped
-    # weights were trained. 8 was tried on this CPU for 1,900 steps without effect (README): a GPU-scale try.
+    # weights were trained. 8 was tried on this CPU for 1,900 steps without effect (docs/tinyworld.md): a GPU-scale try.
     time_shift: int = 0
     # Extra loss weight on latent cells that show an object (data.object_cells), scaled by 1 - flow time:
     # objects are a few cells of 64, yet their shape is what the probes judge. Near t = 0 the noisy latents
@@ -79,7 +79,7 @@ class TrainConfig:
     warmup_steps: int = 200
     # Step at which the learning rate has fallen linearly to 0 after warm-up (a cool-down to end a run on);
     # 0 = constant after warm-up, as the shipped weights were trained. Counted in this run's steps; a 90-minute
-    # CPU run that cooled down to 0 was no better (README).
+    # CPU run that cooled down to 0 was no better (docs/tinyworld.md).
     lr_decay_until: int = 0
     weight_decay: float = 0.01
     ema_decay: float = 0.999  # EMA of transformer and text encoder weights; the EMA is what ships

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The next tinyworld run, on a lent GPU, in one command that fits the device tool's 10-minute limit.
 #
-# Why: every CPU run that changed one thing sits within a seed's noise (README, "tinyworld"); the levers
+# Why: every CPU run that changed one thing sits within a seed's noise (docs/tinyworld.md); the levers
 # need GPU-scale data. The recipe: the transformer goes on from the shipped weights with sliding extension
 # windows (time_shift 12), more panned scenes (pan_share 0.4), a fresh data seed and a learning rate that
 # cools down to 0 by its last step (the CPU run at a low rate after the GPU run is what lifted presence
