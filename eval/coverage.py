@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -60,7 +61,10 @@ def coverage(model: str, seeds: tuple[int, ...] = (0, 1), weights: str | None = 
     """The report in the module docstring; steps and guidance default to the model card's."""
     pipe = load(model, weights=weights)
     rows = []
-    for event, shape, colour in grid_cells():
+    cells = grid_cells()
+    for index, (event, shape, colour) in enumerate(cells):
+        if index % len(PALETTE) == 0:
+            print(f"coverage: {event} {shape} ({index}/{len(cells)} cells)", file=sys.stderr, flush=True)
         spec = cell_spec(event, shape, colour)
         expectation = expectation_for(spec)
         for lang in languages:
