@@ -18,7 +18,7 @@ from pipeline.api import clear_cache
 from pipeline.tinyworld.config import HELD_OUT, TrainConfig
 from pipeline.tinyworld.export import export
 from pipeline.tinyworld.report import write_report
-from pipeline.tinyworld.pipeline import TinyWorldPipeline
+from pipeline.tinyworld.pipeline import TinyWorldPipeline, bf16_is_fast
 from pipeline.tinyworld.vae import TinyVideoAutoencoder
 from pipeline.tinyworld.data import (RenderedBatches, is_held_out, keep_mask, object_cells, sample_mode, slide_windows,
                                      stream_batches, training_spec, window_offset)
@@ -98,7 +98,7 @@ def kept_latents(pipe, given: np.ndarray, keep: list[int], frames: int = 6) -> t
     video = torch.from_numpy(given).permute(0, 3, 1, 2).float() / 127.5 - 1
     out = pipe(parse(PROMPT).caption, num_frames=frames, num_inference_steps=2, video=video, keep=keep,
                generator=torch.Generator().manual_seed(0), output_type="latent").frames  # (1, C, T, h, w)
-    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16_is_fast(pipe.device)):  # as the pipeline
         encoded = pipe.vae.encode(video.permute(1, 0, 2, 3)[None]).float()
     return out[:, :, keep], encoded
 
