@@ -1,4 +1,4 @@
-"""The one shared diffusion pipeline (see /work/shared/DESIGN.md, "The shared pipeline").
+"""The one shared diffusion pipeline (see ../shared/DESIGN.md, "The shared pipeline").
 
     python -m pipeline --list
     from pipeline import load, GenerationRequest    # load(name).generate(GenerationRequest(...))
