@@ -148,7 +148,7 @@ def create_tab() -> Controls:
     with gr.Row():
         csv = gr.Button("Download CSV of what is filtered")
         parquet = gr.Button("Download parquet of what is filtered")
-        file = gr.File(label="Download", interactive=False, height=90)
+        file = gr.File(label="Download", interactive=False, visible=False)  # shown once there is a file
     with gr.Row():
         with gr.Column(scale=1):
             generation = gr.Textbox(label="Generation id", placeholder="click a row, or paste an id")
@@ -172,6 +172,6 @@ def create_tab() -> Controls:
     rows.select(selected_id, rows, generation, api_name=False).then(
         show_generation, generation, [video, details, verdicts], api_name=False)
     generation.submit(show_generation, generation, [video, details, verdicts], api_name="generation")
-    csv.click(lambda *a: download(*a, "csv"), controls.filters, file, api_name=False)
-    parquet.click(lambda *a: download(*a, "parquet"), controls.filters, file, api_name=False)
+    csv.click(lambda *a: gr.File(download(*a, "csv"), visible=True), controls.filters, file, api_name=False)
+    parquet.click(lambda *a: gr.File(download(*a, "parquet"), visible=True), controls.filters, file, api_name=False)
     return controls
