@@ -57,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--model", required=True, choices=list(MODELS))
     gen.add_argument("--mode", default="t2v", choices=MODES)
     gen.add_argument("--prompt", required=True)
-    gen.add_argument("--negative-prompt", default="")
+    gen.add_argument("--negative-prompt", default=None,
+                     help="default: the model's recommended one (see --list); \"\" for none")
+    gen.add_argument("--shift", type=float, help="flow shift (Wan); default: the card's rule for the size")
     gen.add_argument("--seed", type=int, default=None, help="default: drawn at random and reported")
     gen.add_argument("--steps", type=int)
     gen.add_argument("--guidance", type=float)
@@ -140,7 +142,8 @@ def generate(args) -> None:
     request = GenerationRequest(
         mode=args.mode, prompt=args.prompt, negative_prompt=args.negative_prompt, seed=args.seed,
         steps=args.steps, guidance=args.guidance, frames=args.frames, width=width, height=height, fps=args.fps,
-        image=image, video=video, direction=args.direction, keep=args.keep, keyframes=args.keyframes)
+        image=image, video=video, direction=args.direction, keep=args.keep, keyframes=args.keyframes,
+        shift=args.shift)
     pipe = load(args.model, weights=args.weights, device=args.device)
     bars = []  # made at the first step, so that a request refused by validation prints only its error
 
@@ -185,10 +188,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "generate":
             generate(args)
         elif args.command == "fetch":
-            from pipeline.weights import fetch
+            from pipeline.weights import FETCH_RECORD, fetch
 
             folder = fetch(get_card(args.name), args.dest)
-            print(f"{args.name}: weights in {folder}")
+            print(f"{args.name}: weights in {folder}" + (f" (commit and weights hash in {FETCH_RECORD})"
+                                                         if (folder / FETCH_RECORD).is_file() else ""))
         else:
             parser.print_usage(sys.stderr)
             return 2

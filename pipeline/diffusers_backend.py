@@ -10,9 +10,11 @@ into (pipeline, keyword arguments): that is the whole mapping from our modes ont
 and tests run the same plan with output_type="latent". `generate` runs it.
 
 How each mode maps (see registry.py for which card does what):
-    t2v          LTXPipeline / WanPipeline / CogVideoXPipeline / WanVACEPipeline without a video
-    i2v          LTXImageToVideoPipeline / CogVideoXImageToVideoPipeline (image=), or VACE with
-                 the image as frame 0 and a mask that is black (given) there, white elsewhere
+    t2v          LTXConditionPipeline without a condition / WanPipeline / CogVideoXPipeline /
+                 WanVACEPipeline without a video
+    i2v          LTXConditionPipeline with the image as a condition at frame 0,
+                 CogVideoXImageToVideoPipeline (image=), or VACE with the image as frame 0 and a
+                 mask that is black (given) there, white elsewhere
     extend       several frames, never only the last one:
                  LTXConditionPipeline with the kept frames as one video condition, at frame 0
                  (forward) or at frames - keep (backward); VACE with the kept frames at the
@@ -102,11 +104,17 @@ class DiffusersBackend:
             kwargs["frame_rate"] = r.fps  # LTX's positional coordinates are in seconds
         if name.startswith("CogVideoX"):  # the text length the transformer was built for (226 for real models)
             kwargs["max_sequence_length"] = pipe.transformer.config.max_text_seq_length
+        if r.shift is not None:
+            set_shift(pipe, r.shift)
 
         if r.mode == "t2v":
             pass
         elif name == "WanVACEPipeline":
             kwargs.update(vace_video_and_mask(r))
+        elif r.mode == "i2v" and name == "LTXConditionPipeline":
+            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+            kwargs["conditions"] = [LTXVideoCondition(image=Image.fromarray(r.image), frame_index=0)]
         elif r.mode == "i2v":
             kwargs["image"] = Image.fromarray(r.image)
         elif r.mode == "extend" and cap.support == CHAINED:
@@ -139,6 +147,17 @@ class DiffusersBackend:
             raise BackendError(f"{self.card.name}: {type(call.pipe).__name__} returned frames of shape {video.shape}")
         frames = (video * 255.0).round().clip(0, 255).astype(np.uint8)  # (T, H, W, 3)
         return frames, {}
+
+
+def set_shift(pipe: diffusers.DiffusionPipeline, shift: float) -> None:
+    """Give pipe a scheduler of the same class with this flow shift (Wan's UniPC calls it flow_shift,
+    flow-matching Euler shift); the shared scheduler is left as it is for the other pipelines."""
+    config = pipe.scheduler.config
+    key = "flow_shift" if "flow_shift" in config else "shift"
+    if key not in config:
+        raise BackendError(f"shift: {type(pipe.scheduler).__name__} has no flow shift to set")
+    if config[key] != shift:
+        pipe.scheduler = type(pipe.scheduler).from_config(config, **{key: shift})
 
 
 # ----------------------------------------------------------------------------------------

@@ -59,6 +59,19 @@ class Defaults:
     height: int  # pixels
     fps: float  # playback rate written to the mp4 (LTX also conditions on it)
     keep: int  # extension: frames of the input kept as conditioning (capped by the input's length)
+    negative_prompt: str = ""  # used when a request gives none (None); "" in a request means none at all
+    # Flow-matching shift by resolution: ((shortest side at least, shift), ...), the last rule that holds wins;
+    # () = the scheduler's own. A request's `shift` overrides it.
+    shift_by_size: tuple[tuple[int, float], ...] = ()
+    source: str = ""  # where these defaults come from (the makers' card, diffusers' docs, our measurements)
+
+    def shift_for(self, width: int, height: int) -> float | None:
+        """The recommended shift at this size, or None where the card has no rule."""
+        chosen = None
+        for shortest, shift in self.shift_by_size:
+            if min(width, height) >= shortest:
+                chosen = shift
+        return chosen
 
 
 @dataclass(frozen=True)
@@ -90,6 +103,7 @@ class Memory:
     cpu_offload: bool = False  # enable_model_cpu_offload() on GPU: slower, much less GPU memory (skipped on CPU)
     vae_tiling: bool = False  # decode/encode in spatial tiles: lower peak memory at large sizes
     vae_slicing: bool = False  # decode a batch one video at a time
+    gpu: str = ""  # the GPU memory it needs, as its makers (or the weights' size) state it; shown in --list and the app
 
 
 @dataclass(frozen=True)
@@ -121,6 +135,13 @@ class ModelCard:
 # safetensors weights (with shard indices) and tokenizer files; never .bin/.pt pickles, and never
 # the multi-gigabyte single-file checkpoints some repos keep at their root (no "/" in the name).
 DIFFUSERS_FILES = ("model_index.json", "*/*.json", "*/*.safetensors", "tokenizer/*.model", "tokenizer/*.txt")
+
+
+# Recommended negative prompts, as their makers give them.
+LTX_NEGATIVE = "worst quality, inconsistent motion, blurry, jittery, distorted"
+WAN_NEGATIVE = ("色调艳丽，过曝，静态，细节模糊不清，字幕，风格，作品，画作，画面，静止，整体发灰，最差质量，低质量，JPEG压缩残留，"
+                "丑陋的，残缺的，多余的手指，画得不好的手部，画得不好的脸部，畸形的，毁容的，形态畸形的肢体，手指融合，"
+                "静止不动的画面，杂乱的背景，三条腿，背景人很多，倒着走")
 
 
 def _native(pipeline: str, note: str = "") -> Capability:
@@ -159,6 +180,7 @@ _register(ModelCard(
     defaults=Defaults(steps=8, guidance=3.0, frames=16, width=64, height=64, fps=8.0, keep=4),
     limits=Limits(frame_step=1, frame_offset=0, min_frames=1, max_frames=16, size_multiple=32,
                   min_size=64, max_size=96, sizes=((64, 64), (96, 64), (64, 96)), max_steps=100),
+    memory=Memory(gpu="none: runs on the CPU (~0.7 GB of memory with the app)"),
 ))
 
 _register(ModelCard(
@@ -170,25 +192,37 @@ _register(ModelCard(
     repo_id="Lightricks/LTX-Video-0.9.5", revision="main", folder=None,
     dtype="bfloat16", vae_dtype=None, load_class="LTXConditionPipeline",
     capabilities={
-        "t2v": _native("LTXPipeline"),
-        "i2v": _native("LTXImageToVideoPipeline"),
+        # Text and image go through the condition pipeline too: it uses 0.9.5's linear-quadratic schedule, where
+        # LTXPipeline's own sigmas (no shift) give poor 0.9.5 videos (diffusers issues #11143, #11147).
+        "t2v": _native("LTXConditionPipeline", "no condition; the checkpoint's linear-quadratic schedule"),
+        "i2v": _native("LTXConditionPipeline", "the image as a condition at frame 0"),
         "extend-forward": _native("LTXConditionPipeline", "the last `keep` frames as a video condition at frame 0"),
         "extend-backward": _native("LTXConditionPipeline", "the first `keep` frames as a video condition at the end"),
         "interpolate": _native("LTXConditionPipeline", "each keyframe an image condition at its frame index"),
     },
-    defaults=Defaults(steps=40, guidance=3.0, frames=161, width=768, height=512, fps=24.0, keep=17),
+    defaults=Defaults(steps=40, guidance=3.0, frames=161, width=768, height=512, fps=24.0, keep=17,
+                      negative_prompt=LTX_NEGATIVE,
+                      source="negative prompt: diffusers' LTX-Video examples; size, frames, fps: Lightricks' card"),
     # 8k+1 frames and multiples of 32 follow from the VAE (8x time, 32x space compression).
     limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=257, size_multiple=32,
                   min_size=32, max_size=1280, keep_step=8),
-    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True),
-    # the timestep-conditioned VAE of 0.9.1+ decodes best with a little noise (diffusers' example)
-    call_kwargs={"decode_timestep": 0.05, "decode_noise_scale": 0.025},
+    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True,
+                  gpu="not stated by its makers for diffusers; bf16 weights: 2B transformer ~4 GB + T5-XXL encoder "
+                      "~9.5 GB, so a 24 GB GPU holds it whole (VAE tiling keeps decoding small)"),
+    # the timestep-conditioned VAE of 0.9.1+ decodes best with a little noise (diffusers' example);
+    # 256 text tokens, as LTX encodes them (LTXPipeline's default of 128 cuts long prompts)
+    call_kwargs={"decode_timestep": 0.05, "decode_noise_scale": 0.025, "max_sequence_length": 256},
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
+# The 1.3B models are made for 480p: their makers support 832x480 and 480x832 (720p "less stable").
 _WAN_LIMITS = Limits(frame_step=4, frame_offset=1, min_frames=5, max_frames=81, size_multiple=16,
-                     min_size=16, max_size=1280)
-_WAN_DEFAULTS = Defaults(steps=50, guidance=5.0, frames=81, width=832, height=480, fps=16.0, keep=17)
+                     min_size=480, max_size=832, sizes=((832, 480), (480, 832)))
+_WAN_DEFAULTS = Defaults(steps=50, guidance=5.0, frames=81, width=832, height=480, fps=16.0, keep=17,
+                         negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 3.0), (720, 5.0)),
+                         source="negative prompt: Wan's own (Wan-Video/Wan2.1); shift 3.0 at 480p, 5.0 at 720p: "
+                                "diffusers' Wan docs; sizes: the makers' card")
+_WAN_GPU = "8.19 GB at 480p on an RTX 4090 with offloading (the makers' card); a 24 GB GPU runs it without"
 
 _register(ModelCard(
     name="wan2.1-t2v-1.3b",
@@ -204,7 +238,7 @@ _register(ModelCard(
         "interpolate": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
     },
     defaults=_WAN_DEFAULTS, limits=_WAN_LIMITS,
-    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True),
+    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True, gpu=_WAN_GPU),
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
@@ -222,7 +256,7 @@ _register(ModelCard(
         "interpolate": _native("WanVACEPipeline", "keyframes at their indices, masked as given"),
     },
     defaults=_WAN_DEFAULTS, limits=_WAN_LIMITS,
-    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True),
+    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True, gpu="not stated by its makers; its base, wan2.1-t2v-1.3b: " + _WAN_GPU),
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
@@ -241,10 +275,14 @@ _register(ModelCard(
         "extend-backward": _unsupported("text-to-video only"),
         "interpolate": _unsupported("text-to-video only"),
     },
-    defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1),
+    defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1,
+                      source="the makers' card: 720x480 only, 49 frames at 8 fps, 50 steps, guidance 6"),
+    # its makers: 720x480 and no other resolution
     limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=49, size_multiple=16,
-                  min_size=16, max_size=1360),
-    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True),
+                  min_size=480, max_size=720, sizes=((720, 480),)),
+    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True,
+                  gpu="about 19 GB to decode 49 frames at 720x480 without offloading (diffusers' docs); "
+                      "from 4 GB with sequential CPU offload and VAE slicing and tiling (the makers' card)"),
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
@@ -263,12 +301,16 @@ _register(ModelCard(
         "extend-backward": _unsupported("image-to-video can only continue forward from a frame"),
         "interpolate": _unsupported("no keyframe conditioning"),
     },
-    defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1),
-    # learned positional embeddings: 720x480 only
-    limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=49, size_multiple=16,
+    defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1,
+                      source="the makers' card: 720x480 and 49 frames only, 8 fps, 50 steps, guidance 6"),
+    # Learned positional embeddings for 720x480 and 49 frames: at other frame counts diffusers swaps in
+    # computed sin-cos ones and the video degrades without an error, so 49 is the only count.
+    limits=Limits(frame_step=8, frame_offset=1, min_frames=49, max_frames=49, size_multiple=16,
                   min_size=480, max_size=720, sizes=((720, 480),), max_keep=1),
-    memory=Memory(cpu_offload=True, vae_tiling=True, vae_slicing=True),
-    call_kwargs={"use_dynamic_cfg": True},
+    memory=Memory(cpu_offload=True, vae_tiling=True, vae_slicing=True,
+                  gpu="from 5 GB in bf16 with sequential CPU offload and VAE slicing and tiling, about 3x that "
+                      "without (the makers' card); this card uses model CPU offload"),
+    # No use_dynamic_cfg: its makers use that flag with the DPM scheduler only, and the repo ships DDIM.
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
@@ -291,6 +333,11 @@ def weights_env_var(name: str) -> str:
     return "SPACETIME_WEIGHTS_" + re.sub(r"[^A-Z0-9]", "_", name.upper())
 
 
+def _frames_shown(lim: Limits) -> str:
+    allowed = lim.allowed_frames()
+    return ", ".join(map(str, allowed)) if len(allowed) <= 8 else f"{allowed[0]}, {allowed[1]}, ... {allowed[-1]}"
+
+
 def describe(card: ModelCard) -> str:
     """A few lines for --list: name, source, defaults, limits and what each task does."""
     d, lim = card.defaults, card.limits
@@ -301,8 +348,19 @@ def describe(card: ModelCard) -> str:
         f"{card.name}  [{card.backend}]  {card.description}",
         f"  weights: {source}  (override: --weights DIR or {weights_env_var(card.name)})",
         f"  defaults: {d.width}x{d.height}, {d.frames} frames @ {d.fps:g} fps, {d.steps} steps, guidance {d.guidance:g}",
-        f"  limits: frames {lim.frame_rule()} in {lim.min_frames}..{lim.max_frames}; sizes {sizes}",
+        f"  limits: frames {lim.frame_rule()} in {lim.min_frames}..{lim.max_frames} ({_frames_shown(lim)}); sizes {sizes}",
     ]
+    if d.negative_prompt:
+        lines.append(f"  negative prompt (default): {d.negative_prompt}")
+    if d.shift_by_size:
+        rules = ", ".join(f"{shift:g} from {side}p" if side else f"{shift:g}" for side, shift in d.shift_by_size)
+        lines.append(f"  shift (default, by shortest side): {rules}")
+    if d.source:
+        lines.append(f"  defaults from: {d.source}")
+    if card.memory.gpu:
+        offload = "model CPU offload" if card.memory.cpu_offload else "no offload"
+        tricks = [t for t, on in (("VAE tiling", card.memory.vae_tiling), ("VAE slicing", card.memory.vae_slicing)) if on]
+        lines.append(f"  GPU memory: {card.memory.gpu}  [{', '.join([offload, *tricks])}]")
     for task in TASKS:
         cap = card.capabilities.get(task, Capability(UNSUPPORTED))
         how = " ".join(x for x in (cap.pipeline, f"({cap.note})" if cap.note else "") if x)

@@ -49,13 +49,14 @@ MAX_SEED = 2**63 - 1  # torch.Generator.manual_seed takes any int64
 MAX_PROMPT_CHARS = 2000
 MAX_GUIDANCE = 30.0
 MAX_FPS = 120.0
+MAX_SHIFT = 20.0  # a generous bound: Wan's makers use 3 and 5
 
 
 @dataclass(frozen=True)
 class GenerationRequest:
     mode: str  # "t2v" | "i2v" | "extend" | "interpolate"
     prompt: str
-    negative_prompt: str = ""
+    negative_prompt: str | None = None  # None: the card's recommended one; "" for none at all
     seed: int | None = None  # None: drawn at random by resolve(), and reported
     steps: int | None = None  # None fields: the card's defaults
     guidance: float | None = None
@@ -68,6 +69,7 @@ class GenerationRequest:
     direction: str = "forward"  # extend: "forward" (continue after) or "backward" (lead up to)
     keep: int | None = None  # extend: frames of the input kept as conditioning
     keyframes: tuple[int, ...] | None = None  # interpolate: output index of each frame of `video`
+    shift: float | None = None  # flow-matching shift; None: the card's rule for the size (cards without one: the scheduler's)
 
     def resolve(self, card: ModelCard, *, round_to_allowed: bool = False) -> tuple[GenerationRequest, list[str]]:
         """Fill unset fields from card.defaults and check every field against the card.
@@ -78,14 +80,15 @@ class GenerationRequest:
         fix = round_to_allowed
         _check_mode(self, card, notes)
         prompt = _check_text("prompt", self.prompt, required=True)
-        negative = _check_text("negative_prompt", self.negative_prompt, required=False)
-        seed = _check_seed(self.seed)
         d, lim = card.defaults, card.limits
+        negative = _check_text("negative_prompt", _default(self.negative_prompt, d.negative_prompt), required=False)
+        seed = _check_seed(self.seed)
         steps = _check_int("steps", _default(self.steps, d.steps), 1, lim.max_steps)
         guidance = _check_float("guidance", _default(self.guidance, d.guidance), 0.0, MAX_GUIDANCE)
         fps = _check_float("fps", _default(self.fps, d.fps), 0.0, MAX_FPS, low_open=True)
         width, height = _check_size(card, _default(self.width, d.width), _default(self.height, d.height), fix, notes)
         frames = _check_frames(card, _default(self.frames, d.frames), fix, notes)
+        shift = _check_shift(card, self.shift, width, height)
         image = _check_image(self, width, height, notes)
         video = _check_video(self, width, height, notes)
         keep = _check_keep(self, card, frames, video)
@@ -93,7 +96,7 @@ class GenerationRequest:
         resolved = dataclasses.replace(
             self, prompt=prompt, negative_prompt=negative, seed=seed, steps=steps, guidance=guidance,
             frames=frames, width=width, height=height, fps=fps, image=image, video=video, keep=keep,
-            keyframes=keyframes)
+            keyframes=keyframes, shift=shift)
         return resolved, notes
 
     def summary(self) -> dict:
@@ -176,6 +179,14 @@ def _check_text(name: str, value, *, required: bool) -> str:
     if len(value) > MAX_PROMPT_CHARS:
         raise RequestError(f"{name}: {len(value)} characters is too long; allowed up to {MAX_PROMPT_CHARS}")
     return value
+
+
+def _check_shift(card: ModelCard, shift, width: int, height: int) -> float | None:
+    if shift is None:
+        return card.defaults.shift_for(width, height)
+    if not card.defaults.shift_by_size:
+        raise RequestError(f"shift: {card.name} takes no shift (its scheduler has its own schedule); leave it unset")
+    return _check_float("shift", shift, 0.0, MAX_SHIFT, low_open=True)
 
 
 def _check_seed(seed) -> int:

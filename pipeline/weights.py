@@ -17,6 +17,7 @@ missing files, the folder, and the command that fetches them.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
@@ -150,6 +151,20 @@ def _file_sha256(path: Path) -> str:
 # ----------------------------------------------------------------------------------------
 
 
+FETCH_RECORD = "spacetime-fetch.jsonl"  # beside the weights; not hashed (.jsonl), one line per fetch
+
+
+def record_fetch(card: ModelCard, folder: Path, commit: str) -> dict:
+    """Append what was fetched (repo, the revision asked for, the commit got, the weights hash) to
+    folder/FETCH_RECORD, so that a sidecar's weights_hash can be traced back to a Hub commit."""
+    entry = {"model": card.name, "repo_id": card.repo_id, "revision": card.revision, "commit": commit,
+             "weights_hash": weights_hash(folder),
+             "fetched_at": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    with open(folder / FETCH_RECORD, "a", encoding="utf-8") as f:
+        f.write(json.dumps(entry) + "\n")
+    return entry
+
+
 def fetch(card: ModelCard, dest: str | os.PathLike | None = None) -> Path:
     """Download card's weights (safetensors, configs, tokenizer) into the HF cache, or into dest.
 
@@ -163,13 +178,16 @@ def fetch(card: ModelCard, dest: str | os.PathLike | None = None) -> Path:
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
         raise FetchError(f"{card.name}: HF_HUB_OFFLINE is set, so the Hub cannot be reached; "
                          f"unset it to fetch {card.repo_id}")
-    from huggingface_hub import snapshot_download
+    from huggingface_hub import HfApi, snapshot_download
 
     try:
-        folder = snapshot_download(card.repo_id, revision=card.revision, allow_patterns=list(card.fetch_patterns),
+        # the revision (a branch or tag) resolved to its commit first, so what is downloaded is that commit
+        commit = HfApi().model_info(card.repo_id, revision=card.revision).sha
+        folder = snapshot_download(card.repo_id, revision=commit, allow_patterns=list(card.fetch_patterns),
                                    local_dir=dest)
     except Exception as e:  # the Hub client's errors are many and deep; say which and why in one line
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise FetchError(f"{card.name}: could not fetch {card.repo_id}@{card.revision}: "
                          f"{type(e).__name__}: {reason[:300]}") from None
+    record_fetch(card, Path(folder), commit)
     return locate(card, folder)

@@ -268,3 +268,16 @@ def test_threads_share_no_table_connection(app):
     thread = threading.Thread(target=lambda: tables.append(shared.table()))
     thread.start(), thread.join()
     assert tables[0] is not shared.table()
+
+
+def test_model_note_shows_the_gpu_memory_beside_the_name_and_an_empty_negative_box_means_the_recommended():
+    from pipeline.registry import LTX_NEGATIVE, MODELS
+    from ui import widgets
+
+    for name, card in MODELS.items():
+        note = shared.model_note(name, "t2v")
+        assert note.startswith(f"**{name}**") and f"GPU memory: {card.memory.gpu}" in note
+    request = widgets.make_request("t2v", "a cat", "  ", {})
+    assert request.negative_prompt is None
+    assert request.resolve(MODELS["ltx-video"])[0].negative_prompt == LTX_NEGATIVE
+    assert widgets.make_request("t2v", "a cat", "blurry", {}).negative_prompt == "blurry"

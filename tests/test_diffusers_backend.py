@@ -64,13 +64,21 @@ def request_for(name: str, task: str, seed: int = 0, **over) -> GenerationReques
     return GenerationRequest(**fields)
 
 
+def tiny_card(card: registry.ModelCard, **limits) -> registry.ModelCard:
+    """card with the tiny models' size (16x16) and frame counts (from 9) where its real limits are
+    fixed by learned positional embeddings or by its makers (720x480 and 49 frames for CogVideoX-5b-I2V,
+    832x480 for Wan 1.3B): the tiny models cannot run at those sizes on a CPU test."""
+    if not card.limits.sizes or card.backend != "diffusers":
+        return card
+    fields = dict(sizes=((16, 16),), min_size=16, min_frames=min(card.limits.min_frames, 9), **limits)
+    return dataclasses.replace(card, limits=dataclasses.replace(card.limits, **fields))
+
+
 @pytest.fixture()
 def tiny_cards(monkeypatch):
-    """The real cards, except that CogVideoX-5b-I2V's one size (720x480, fixed by its learned
-    positional embeddings) becomes the tiny model's 16x16."""
-    card = MODELS["cogvideox-5b-i2v"]
-    limits = dataclasses.replace(card.limits, sizes=((16, 16),), min_size=16)
-    monkeypatch.setitem(registry.MODELS, card.name, dataclasses.replace(card, limits=limits))
+    """The real cards, with sizes and frame counts the tiny models run at (see tiny_card)."""
+    for name, card in list(MODELS.items()):
+        monkeypatch.setitem(registry.MODELS, name, tiny_card(card))
     yield
     clear_cache()
 
@@ -242,3 +250,106 @@ def test_cogvideox_extension_is_labelled_last_frame_chaining(tiny_weights, tiny_
     assert any(note.startswith("extend-forward: last-frame chaining") for note in notes)
     with pytest.raises(RequestError, match=r"^keep: 2 is not allowed for cogvideox-5b-i2v .*allowed 1$"):
         request_for("cogvideox-5b-i2v", "extend-forward", keep=2).resolve(pipe.card)
+
+
+# ----------------------------------------------------------------------------------------
+# What real weights need: schedules, text length, negative prompts, shift, fixed sizes
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("task", ["t2v", "i2v"])
+def test_ltx_text_and_image_use_the_condition_pipeline_and_its_schedule(task, tiny_weights, tiny_cards):
+    from diffusers.pipelines.ltx.pipeline_ltx_condition import linear_quadratic_schedule
+
+    pipe = load("ltx-video", weights=tiny_weights["ltx-video"])
+    resolved, _ = request_for("ltx-video", task, steps=6).resolve(pipe.card)
+    call = pipe.backend.plan(resolved, torch.Generator("cpu").manual_seed(0))
+    assert type(call.pipe).__name__ == "LTXConditionPipeline"
+    if task == "i2v":
+        (condition,) = call.kwargs["conditions"]
+        assert condition.frame_index == 0 and condition.image is not None
+    else:
+        assert "conditions" not in call.kwargs and "image" not in call.kwargs
+    call.pipe(**call.kwargs, output_type="latent")
+    # the checkpoint's linear-quadratic schedule, not LTXPipeline's np.linspace(1, 1/N, N)
+    expected = torch.as_tensor(linear_quadratic_schedule(6)) * 1000
+    assert torch.allclose(call.pipe.scheduler.timesteps.float().cpu(), expected.float(), atol=1e-3)
+    assert not torch.allclose(call.pipe.scheduler.timesteps.float().cpu(), torch.linspace(1000, 1000 / 6, 6), atol=1)
+
+
+def test_ltx_encodes_256_text_tokens(tiny_weights, tiny_cards):
+    pipe = load("ltx-video", weights=tiny_weights["ltx-video"])
+    encoder = pipe.backend.pipeline("LTXConditionPipeline").text_encoder
+    lengths = []
+    hook = encoder.register_forward_pre_hook(lambda module, args: lengths.append(args[0].shape[-1]))
+    try:
+        pipe.generate(request_for("ltx-video", "t2v", prompt="a red ball " * 100))  # ~300 tokens
+    finally:
+        hook.remove()
+    assert lengths and set(lengths) == {256}, lengths  # prompt and negative prompt, each 256 tokens
+
+
+@pytest.mark.parametrize("name", ["ltx-video", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b"])
+def test_recommended_negative_prompt_is_the_default_and_a_request_overrides_it(name, tiny_weights, tiny_cards):
+    pipe = load(name, weights=tiny_weights[name])
+    recommended = MODELS[name].defaults.negative_prompt
+    assert recommended and recommended in registry.describe(MODELS[name])
+    for given, used in ((None, recommended), ("", ""), ("static, blurry", "static, blurry")):
+        resolved, _ = request_for(name, "t2v", negative_prompt=given).resolve(pipe.card)
+        call = pipe.backend.plan(resolved, torch.Generator("cpu").manual_seed(0))
+        assert call.kwargs["negative_prompt"] == used
+    assert MODELS["cogvideox-2b"].defaults.negative_prompt == ""  # its makers give none
+
+
+def scheduler_shift(pipe) -> float:
+    config = pipe.scheduler.config
+    return config["flow_shift"] if "flow_shift" in config else config["shift"]
+
+
+@pytest.mark.parametrize("name", ["wan2.1-t2v-1.3b", "wan2.1-vace-1.3b"])
+def test_wan_shift_follows_the_resolution(name, tiny_weights, monkeypatch):
+    card = MODELS[name]
+    assert card.defaults.shift_for(832, 480) == 3.0 and card.defaults.shift_for(1280, 720) == 5.0
+    # the tiny model at 16x16 and 32x32 stands for 480p and 720p: the rule's 720 moved to 32
+    defaults = dataclasses.replace(card.defaults, shift_by_size=((0, 3.0), (32, 5.0)))
+    limits = dataclasses.replace(card.limits, sizes=((16, 16), (32, 32)), min_size=16)
+    monkeypatch.setitem(registry.MODELS, name, dataclasses.replace(card, defaults=defaults, limits=limits))
+    try:
+        pipe = load(name, weights=tiny_weights[name])
+        for size, shift, expected in ((16, None, 3.0), (32, None, 5.0), (16, 7.0, 7.0)):
+            resolved, _ = request_for(name, "t2v", width=size, height=size, shift=shift).resolve(pipe.card)
+            assert resolved.shift == expected
+            call = pipe.backend.plan(resolved, torch.Generator("cpu").manual_seed(0))
+            assert scheduler_shift(call.pipe) == expected
+        frames = pipe.generate(request_for(name, "t2v", width=32, height=32)).frames
+        assert frames.shape[1:3] == (32, 32)
+    finally:
+        clear_cache()
+
+
+def test_a_shift_for_a_model_without_one_is_refused():
+    with pytest.raises(RequestError, match=r"^shift: ltx-video takes no shift"):
+        GenerationRequest("t2v", "a red ball", shift=3.0).resolve(MODELS["ltx-video"])
+
+
+def test_fixed_sizes_and_frame_counts_are_refused_with_the_allowed_values():
+    with pytest.raises(RequestError, match=r"^frames: 25 .*cogvideox-5b-i2v; allowed 49$"):
+        GenerationRequest("i2v", "a cat", frames=25, image=moving_square()[0]).resolve(MODELS["cogvideox-5b-i2v"])
+    with pytest.raises(RequestError, match=r"^width, height: 512x512 is not a size cogvideox-2b makes; allowed 720x480$"):
+        GenerationRequest("t2v", "a cat", width=512, height=512).resolve(MODELS["cogvideox-2b"])
+    with pytest.raises(RequestError, match=r"^width, height: 1280x720 is not a size wan2.1-t2v-1.3b makes; allowed 832x480, 480x832$"):
+        GenerationRequest("t2v", "a cat", width=1280, height=720).resolve(MODELS["wan2.1-t2v-1.3b"])
+    resolved, notes = GenerationRequest("i2v", "a cat", frames=25, image=moving_square()[0]).resolve(
+        MODELS["cogvideox-5b-i2v"], round_to_allowed=True)
+    assert resolved.frames == 49 and any("rounded to 49" in n for n in notes)
+    assert "use_dynamic_cfg" not in MODELS["cogvideox-5b-i2v"].call_kwargs  # DPM-only in its makers' demo
+
+
+def test_every_card_states_its_memory_and_the_defaults_source():
+    for card in MODELS.values():
+        assert card.memory.gpu, card.name
+        text = registry.describe(card)
+        assert f"GPU memory: {card.memory.gpu}" in text
+        assert ", ".join(map(str, card.limits.allowed_frames()))[:20].split(",")[0] in text
+        if card.backend == "diffusers":
+            assert card.defaults.source and card.defaults.source in text

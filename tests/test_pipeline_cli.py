@@ -17,6 +17,7 @@ import pytest
 from pipeline.__main__ import main
 from pipeline.api import load
 from pipeline.request import GenerationRequest
+from pipeline.registry import LTX_NEGATIVE
 from pipeline.video_io import read_video, write_mp4, write_png_strip
 
 pytestmark = pytest.mark.usefixtures("single_thread")
@@ -34,9 +35,9 @@ def test_generate_writes_the_video_and_its_sidecar(ltx_cli_clip, tiny_weights):
     sidecar = json.loads(out.with_suffix(".json").read_text())
     assert sidecar["model"] == "ltx-video" and sidecar["seed"] == 0 and sidecar["output"] == "clip.mp4"
     assert sidecar["request"] == {
-        "mode": "t2v", "prompt": "a red ball falls and bounces", "negative_prompt": "", "seed": 0, "steps": 2,
+        "mode": "t2v", "prompt": "a red ball falls and bounces", "negative_prompt": LTX_NEGATIVE, "seed": 0, "steps": 2,
         "guidance": 3.0, "frames": 9, "width": 64, "height": 64, "fps": 24.0, "image": None, "video": None,
-        "direction": "forward", "keep": None, "keyframes": None}
+        "direction": "forward", "keep": None, "keyframes": None, "shift": None}
     assert set(sidecar["timings"]) == {"validate", "denoise", "decode", "total"}
     assert sidecar["weights_hash"] == load("ltx-video", weights=tiny_weights["ltx-video"]).weights_hash
 

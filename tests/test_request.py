@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -43,6 +44,7 @@ BAD = {
     "prompt": [(ok(prompt=""), r"prompt: '' is empty"), (ok(prompt=None), r"prompt: None is not a string"),
                (ok(prompt="a" * 2001), r"prompt: 2001 characters is too long; allowed up to 2000")],
     "negative_prompt": [(ok(negative_prompt=3), r"negative_prompt: 3 is not a string")],
+    "shift": [(ok(shift=3.0), r"shift: ltx-video takes no shift")],  # Wan's range: test_wan_shift_range
     "seed": [(ok(seed=-1), r"seed: -1 is not an int in 0\.\.9223372036854775807"),
              (ok(seed=1.5), r"seed: 1\.5 is not an int"), (ok(seed=True), r"seed: True is not an int"),
              (ok(seed=2**63), r"seed: 9223372036854775808 is not an int")],
@@ -93,6 +95,15 @@ def test_each_bad_field_raises_the_named_error(field):
             request.resolve(LTX)
         assert isinstance(caught.value, ValueError)  # RequestError is a ValueError
         assert "\n" not in str(caught.value)
+
+
+def test_wan_shift_range():
+    wan = get_card("wan2.1-t2v-1.3b")
+    request = GenerationRequest("t2v", "a cat", frames=17, width=832, height=480)
+    for bad in (0.0, -1.0, 21.0, float("nan"), "3"):
+        with pytest.raises(RequestError, match=r"^shift: .* is not a number"):
+            dataclasses.replace(request, shift=bad).resolve(wan)
+    assert request.resolve(wan)[0].shift == 3.0 and dataclasses.replace(request, shift=20.0).resolve(wan)[0].shift == 20.0
 
 
 def test_the_good_base_request_resolves_for_every_mode():
@@ -148,7 +159,7 @@ def test_unsupported_tasks_name_what_the_card_can_do():
     with pytest.raises(RequestError, match=r"^mode: 'i2v': wan2.1-t2v-1.3b cannot do i2v \(.*\); it can do t2v$"):
         ok("i2v", frames=17).resolve(wan)
     cog = get_card("cogvideox-5b-i2v")
-    request = ok("extend", direction="backward", frames=9, width=720, height=480, keep=1)
+    request = ok("extend", direction="backward", frames=49, width=720, height=480, keep=1)
     with pytest.raises(RequestError, match=r"^direction: 'backward': cogvideox-5b-i2v cannot do extend-backward"):
         request.resolve(cog)
     resolved, notes = dataclasses.replace(request, direction="forward").resolve(cog)
@@ -185,8 +196,7 @@ def test_registry_names_sources_and_capabilities():
                      "cogvideox-2b": "THUDM/CogVideoX-2b", "cogvideox-5b-i2v": "THUDM/CogVideoX-5b-I2V"}
     assert TINY.folder == "pipeline/tinyworld/weights"
     ltx = {t: c.pipeline for t, c in LTX.capabilities.items()}
-    assert ltx == {"t2v": "LTXPipeline", "i2v": "LTXImageToVideoPipeline", "extend-forward": "LTXConditionPipeline",
-                   "extend-backward": "LTXConditionPipeline", "interpolate": "LTXConditionPipeline"}
+    assert set(ltx) == set(TASKS) and set(ltx.values()) == {"LTXConditionPipeline"}  # 0.9.5's schedule for all
     assert get_card("wan2.1-vace-1.3b").supported_tasks() == list(TASKS)
     assert get_card("cogvideox-5b-i2v").supported_tasks() == ["i2v", "extend-forward"]
     assert get_card("cogvideox-2b").supported_tasks() == ["t2v"]
@@ -281,3 +291,26 @@ def test_weights_hash_covers_weights_configs_and_tokenizer(tmp_path):
     assert weights_hash(tmp_path) == first
     (tmp_path / "vae" / "config.json").write_text('{"scaling_factor": 2}')
     assert weights_hash(tmp_path) != first
+
+
+def test_fetch_downloads_the_commit_its_revision_names_and_records_it(tmp_path, monkeypatch):
+    """The Hub client faked: fetch resolves the card's revision to a commit, downloads that commit and
+    appends repo, revision, commit and weights hash to the record beside the weights."""
+    import huggingface_hub
+
+    from pipeline import weights
+    from tiny_models import save_tiny
+
+    folder = save_tiny("ltx-video", tmp_path / "ltx")
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    asked = []
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info",
+                        lambda self, repo, revision=None: SimpleNamespace(sha=commit) if revision == "main" else None)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download",
+                        lambda repo, revision, allow_patterns, local_dir: asked.append((repo, revision)) or str(folder))
+    got = weights.fetch(LTX, folder)
+    assert got == folder and asked == [("Lightricks/LTX-Video-0.9.5", commit)]
+    (entry,) = [json.loads(line) for line in (folder / weights.FETCH_RECORD).read_text().splitlines()]
+    assert entry["commit"] == commit and entry["revision"] == "main" and entry["repo_id"] == LTX.repo_id
+    assert entry["weights_hash"] == weights.weights_hash(folder)  # the record itself is not hashed

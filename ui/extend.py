@@ -94,7 +94,7 @@ def create_tab() -> None:
                 direction = gr.Radio(["forward", "backward"], value="forward", label="Direction",
                                      info="forward continues after the clip; backward leads up to it")
                 keep = gr.Slider(1, 15, 4, step=1, label="Frames to keep", info="of the clip, as conditioning")
-            negative = gr.Textbox(label="Negative prompt")
+            negative = gr.Textbox(label="Negative prompt", placeholder=widgets.NEGATIVE_HINT)
             model, note = widgets.model_picker("extend")
             adv = widgets.advanced(shared.SETTINGS.default_model)
             go, halt = widgets.buttons()
@@ -117,7 +117,7 @@ def create_tab() -> None:
             fill_clip = gr.Video(label="Clip", sources=["upload"], format=None, include_audio=True, height=180)
             regenerate = gr.Textbox(label="Frames to regenerate", placeholder="e.g. 4-11 or 2, 5, 7-9 (0 is the first)")
             fill_prompt = gr.Textbox(label="Prompt", lines=2)
-            fill_negative = gr.Textbox(label="Negative prompt")
+            fill_negative = gr.Textbox(label="Negative prompt", placeholder=widgets.NEGATIVE_HINT)
             fill_model, fill_note = widgets.model_picker("interpolate")
             fill_adv = widgets.advanced(shared.SETTINGS.default_model)
             fill_go, fill_halt = widgets.buttons()

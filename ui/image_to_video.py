@@ -49,7 +49,7 @@ def create_tab() -> None:
         with gr.Column(scale=1):
             image = UploadImage(type="filepath", label="First frame", sources=["upload", "clipboard"], height=240)
             prompt = gr.Textbox(label="Prompt", lines=2, placeholder="what happens next, e.g. a red ball falls and bounces")
-            negative = gr.Textbox(label="Negative prompt")
+            negative = gr.Textbox(label="Negative prompt", placeholder=widgets.NEGATIVE_HINT)
             model, note = widgets.model_picker("i2v")
             adv = widgets.advanced(shared.SETTINGS.default_model)
             go, halt = widgets.buttons()

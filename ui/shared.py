@@ -88,6 +88,8 @@ def model_note(model: str, mode: str) -> str:
     """Markdown under the model dropdown: what the model is, and anything stopping it."""
     card = get_card(model)
     lines = [f"**{card.name}**: {card.description}."]
+    if card.memory.gpu:
+        lines.append(f"GPU memory: {card.memory.gpu}")
     problem = weights_problem(model) or task_problem(model, mode)
     if problem:
         lines.append(f"⚠️ {problem}")

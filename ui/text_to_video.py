@@ -30,7 +30,7 @@ def create_tab() -> None:
     with gr.Row():
         with gr.Column(scale=1):
             prompt = gr.Textbox(label="Prompt", lines=2, placeholder="a red ball falls and bounces  ·  红色的球落下并弹起")
-            negative = gr.Textbox(label="Negative prompt", placeholder="what to steer away from (real models)")
+            negative = gr.Textbox(label="Negative prompt", placeholder=widgets.NEGATIVE_HINT)
             model, note = widgets.model_picker("t2v")
             adv = widgets.advanced(shared.SETTINGS.default_model)
             go, halt = widgets.buttons()

@@ -125,4 +125,8 @@ def wire_stop(halt: gr.Button) -> None:
 
 
 def make_request(mode: str, prompt: str, negative: str, fields: dict, **extra) -> GenerationRequest:
-    return GenerationRequest(mode, prompt or "", negative or "", **fields, **extra)
+    """An empty negative prompt box means the model's recommended one (the card's; none for tinyworld)."""
+    return GenerationRequest(mode, prompt or "", (negative or "").strip() or None, **fields, **extra)
+
+
+NEGATIVE_HINT = "empty: the model's recommended one (python -m pipeline --list shows it)"
