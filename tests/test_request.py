@@ -314,3 +314,20 @@ def test_fetch_downloads_the_commit_its_revision_names_and_records_it(tmp_path, 
     (entry,) = [json.loads(line) for line in (folder / weights.FETCH_RECORD).read_text().splitlines()]
     assert entry["commit"] == commit and entry["revision"] == "main" and entry["repo_id"] == LTX.repo_id
     assert entry["weights_hash"] == weights.weights_hash(folder)  # the record itself is not hashed
+
+
+def test_the_real_model_smoke_benchmark_asks_only_what_each_card_allows():
+    """benchmarks/real_models_smoke.py runs only on a GPU; its requests are checked here, on the real cards."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("smoke", ROOT / "benchmarks" / "real_models_smoke.py")
+    smoke = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(smoke)
+    for card in MODELS.values():
+        if card.backend == "diffusers":
+            for task in card.supported_tasks():
+                resolved, _ = smoke.request_for(card, task, steps=8).resolve(card)
+                assert (resolved.width, resolved.height) == (card.defaults.width, card.defaults.height)
+    run = subprocess.run([sys.executable, "benchmarks/real_models_smoke.py"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=120, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
+    assert run.returncode == 0 and run.stdout.startswith("cannot run here: no CUDA GPU"), run.stdout + run.stderr

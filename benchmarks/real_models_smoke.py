@@ -1,0 +1,92 @@
+"""Benchmark: one short clip per real model and mode, on a GPU with the weights; time and peak memory.
+
+    python benchmarks/real_models_smoke.py                       # every diffusers card whose weights are here
+    python benchmarks/real_models_smoke.py --models ltx-video --steps 8
+
+Each card runs each task it claims once, at its default size with the fewest frames it allows (so a
+card's size rule, schedule and conditioning are exercised on real weights without a full-length
+clip), and prints wall time, the pipeline's own denoise time and peak GPU memory
+(torch.cuda.max_memory_allocated). It says plainly what it cannot run: no GPU here, or a card's
+weights missing (with the fetch command), and exits 0 when there is nothing it could run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipeline.errors import WeightsMissingError  # noqa: E402
+from pipeline.registry import MODELS, ModelCard  # noqa: E402
+from pipeline.request import GenerationRequest  # noqa: E402
+from pipeline.weights import locate  # noqa: E402
+
+PROMPT = "a red ball rolls from left to right across a wooden table, soft daylight"
+
+
+def request_for(card: ModelCard, task: str, steps: int) -> GenerationRequest:
+    """The task at the card's default size, its fewest frames, and a plain textured input where it needs one."""
+    d = card.defaults
+    mode, _, direction = task.partition("-")
+    allowed = card.limits.allowed_frames()
+    frames = allowed[min(1, len(allowed) - 1)] if mode == "extend" else allowed[0]  # extension keeps some, adds some
+    rng = np.random.default_rng(0)
+    clip = rng.integers(0, 256, (max(frames, 9), d.height, d.width, 3), dtype=np.uint8)  # (T, H, W, 3)
+    fields = dict(mode=mode, prompt=PROMPT, seed=0, steps=steps, frames=frames)
+    if mode == "i2v":
+        fields["image"] = clip[0]
+    elif mode == "extend":
+        fields.update(video=clip, direction=direction)  # keep: the card's default, fitted to these frames
+    elif mode == "interpolate":
+        fields["video"] = clip[[0, -1]]
+    return GenerationRequest(**fields)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=[n for n, c in MODELS.items() if c.backend == "diffusers"])
+    parser.add_argument("--steps", type=int, default=8, help="denoising steps per clip (a smoke test, not a quality run)")
+    args = parser.parse_args()
+
+    import torch
+
+    if not torch.cuda.is_available():
+        print("cannot run here: no CUDA GPU (these models need one; tinyworld's speed is benchmarks/tinyworld_speed.py)")
+        return 0
+    from pipeline import load
+
+    ran = 0
+    for name in args.models:
+        card = MODELS[name]
+        try:
+            locate(card)
+        except WeightsMissingError as e:
+            print(f"{name}: skipped: {e}")
+            continue
+        pipe = load(name, device="cuda")
+        for task in card.supported_tasks():
+            torch.cuda.reset_peak_memory_stats()
+            start = time.perf_counter()
+            result = pipe.generate(request_for(card, task, args.steps))
+            wall = time.perf_counter() - start
+            peak = torch.cuda.max_memory_allocated() / 2**30
+            print(f"{name:<18} {task:<16} {result.frames.shape[0]:>3} frames {result.frames.shape[2]}x{result.frames.shape[1]}"
+                  f"  wall {wall:6.1f} s  denoise {result.timings['denoise']:6.1f} s  peak {peak:5.1f} GiB")
+            ran += 1
+        del pipe
+        from pipeline.api import clear_cache
+
+        clear_cache()
+        torch.cuda.empty_cache()
+    if not ran:
+        print("nothing ran: no card had its weights here (fetch them with python -m pipeline fetch NAME)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
