@@ -1,0 +1,113 @@
+"""Which frames condition each mode, what joined() returns, and that a drawn seed replays: pinned at
+the boundary, on the shipped tinyworld weights (a random model would not reproduce its given frames).
+
+    .venv/bin/python -m pytest -q tests/test_mode_wiring.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline import GenerationRequest, load
+from pipeline.request import GenerationResult
+from pipeline.video_io import read_video
+from world import parse
+from world.render import make_clip
+
+pytestmark = pytest.mark.usefixtures("single_thread")
+
+ROOT = Path(__file__).resolve().parent.parent
+PROMPT = "a red ball moves from left to right"
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+# ----------------------------------------------------------------------------------------
+# joined(): the input once, the new frames on the side they were made
+# ----------------------------------------------------------------------------------------
+
+
+def numbered(count: int, start: int) -> np.ndarray:
+    """Frames whose every pixel is their number, so a wrong slice shows: uint8 (count, 2, 2, 3)."""
+    return np.stack([np.full((2, 2, 3), start + i, np.uint8) for i in range(count)])
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_joined_attaches_the_new_frames_on_their_side_and_the_input_once(direction):
+    video, keep = numbered(5, 0), 2  # input frames 0..4
+    frames = numbered(6, 100)  # output 100..105: the `keep` given ones first (forward) or last (backward)
+    request = GenerationRequest("extend", "x", video=video, direction=direction, keep=keep)
+    result = GenerationResult(frames, 8.0, request, 0, {}, 0, "tinyworld", "sha256:0", [])
+    got = result.joined()[:, 0, 0, 0].tolist()
+    if direction == "forward":
+        assert got == [0, 1, 2, 3, 4, 102, 103, 104, 105]  # input, then the output after its kept frames
+    else:
+        assert got == [100, 101, 102, 103, 0, 1, 2, 3, 4]  # the output before its kept frames, then the input
+    assert GenerationResult(frames, 8.0, GenerationRequest("t2v", "x"), 0, {}, 0, "t", "h", []).joined() is frames
+
+
+# ----------------------------------------------------------------------------------------
+# Extension conditions on the end it continues from
+# ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def tinyworld():
+    return load("tinyworld")
+
+
+@pytest.mark.parametrize("direction", ["forward", "backward"])
+def test_tinyworld_extension_keeps_the_frames_at_the_end_it_continues(tinyworld, direction):
+    clip = make_clip(parse(PROMPT).spec, seed=0, frames=16).frames  # (16, 64, 64, 3): the ball crosses the frame
+    keep = 4
+    out = tinyworld.generate(GenerationRequest("extend", PROMPT, video=clip, direction=direction, keep=keep,
+                                               frames=12, seed=0)).frames
+    given = out[:keep] if direction == "forward" else out[-keep:]
+    right = clip[-keep:] if direction == "forward" else clip[:keep]
+    wrong = clip[:keep] if direction == "forward" else clip[-keep:]
+    assert psnr(given, right) > 28, psnr(given, right)  # the kept frames, through the autoencoder
+    assert psnr(given, right) > psnr(given, wrong) + 5, (psnr(given, right), psnr(given, wrong))
+
+
+def test_tinyworld_image_to_video_starts_from_the_image(tinyworld):
+    clip = make_clip(parse(PROMPT).spec, seed=0, frames=16).frames
+    out = tinyworld.generate(GenerationRequest("i2v", PROMPT, image=clip[10], seed=0)).frames
+    assert psnr(out[0], clip[10]) > 28 and psnr(out[0], clip[10]) > psnr(out[0], clip[0]) + 5
+
+
+# ----------------------------------------------------------------------------------------
+# A seed drawn at random is the seed that made the noise
+# ----------------------------------------------------------------------------------------
+
+
+def test_a_drawn_seed_replays_the_same_video_through_the_api(tinyworld):
+    first = tinyworld.generate(GenerationRequest("t2v", PROMPT, steps=4))
+    again = tinyworld.generate(GenerationRequest("t2v", PROMPT, steps=4, seed=first.seed))
+    assert first.request.seed == first.seed
+    assert np.array_equal(first.frames, again.frames)
+    other = tinyworld.generate(GenerationRequest("t2v", PROMPT, steps=4, seed=(first.seed + 1) % 2**32))
+    assert not np.array_equal(first.frames, other.frames)
+
+
+def test_a_drawn_seed_replays_the_same_video_through_the_cli(tmp_path):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    base = [sys.executable, "-m", "pipeline", "generate", "--model", "tinyworld", "--prompt", PROMPT, "--steps", "4"]
+    drawn = subprocess.run([*base, "--out", str(tmp_path / "a.mp4")], cwd=ROOT, env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert drawn.returncode == 0, drawn.stderr
+    seed = json.loads((tmp_path / "a.json").read_text())["seed"]
+    assert f"seed {seed}," in drawn.stdout
+    replay = subprocess.run([*base, "--seed", str(seed), "--out", str(tmp_path / "b.mp4")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert replay.returncode == 0, replay.stderr
+    assert np.array_equal(read_video(tmp_path / "a.mp4")[0], read_video(tmp_path / "b.mp4")[0])
