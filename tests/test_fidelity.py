@@ -17,7 +17,8 @@ from eval.probes import PROBES
 from eval.probes.verdict import FAIL, PASS, Verdict
 from pipeline.tinyworld.config import HELD_OUT
 from tiny_models import tiny_tinyworld
-from pipeline import load
+from pipeline import GenerationRequest, load
+from pipeline.request import GenerationResult
 from world import PALETTE, detailed_caption, expectation_for, parse, short_prompt
 from world.render import make_clip
 
@@ -155,3 +156,46 @@ def test_chains_benchmark_counts_every_chain_of_a_random_model_as_lost(folder, m
     assert chains > 0  # the world keeps the first subject in view
     for start in (" 0", "12"):  # noise keeps no subject, whatever the window's start
         assert f"latest start {start}: {chains} lost, {chains} over 8/255, largest kept drift nan" in out
+
+
+class OraclePipe:
+    """Makes nothing: each clip copies its given frames exactly (shift=0) or from `shift` frames further
+    into the clip given, grey elsewhere, so the kept-frame PSNRs have a known answer."""
+
+    def __init__(self, shift: int = 0):
+        self.shift = shift
+
+    def generate(self, r: GenerationRequest) -> GenerationResult:
+        grey = np.full((16, 64, 64, 3), 128, np.uint8)  # (T, H, W, 3)
+        if r.mode == "i2v":
+            frames = np.concatenate([r.image[None], grey[1:]])
+        elif r.mode == "extend" and r.direction == "forward":
+            s = self.shift
+            frames = np.concatenate([r.video[len(r.video) - r.keep - s: len(r.video) - s], grey[r.keep:]])
+        elif r.mode == "extend":
+            frames = np.concatenate([grey[r.keep:], r.video[self.shift: self.shift + r.keep]])
+        else:
+            frames = grey
+        return GenerationResult(frames, 8.0, r, 0, {}, 0, "oracle", "sha256:0", [])
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+def test_kept_frame_psnr_compares_the_frames_that_were_given(shift, monkeypatch):
+    from eval import fidelity
+
+    monkeypatch.setattr(fidelity, "chain_drifts", lambda *a, **k: ([], []))
+    monkeypatch.setattr(fidelity, "interpolation_metrics", lambda *a, **k: {})
+    prompts = held_out_prompts(4, 0)
+    report = conditioning_metrics(OraclePipe(shift), prompts, seed=0, sampling={})
+    cap = round(fidelity.psnr(np.zeros(3), np.zeros(3)), 2)  # identical frames: the 1e-10 MSE floor
+    assert report["i2v_first_frame_psnr"] == cap
+    by_direction = report["extend_kept_psnr_by_direction"]
+    if shift == 0:
+        assert by_direction == {"forward": cap, "backward": cap}
+        return
+    # one frame off: the PSNR of each clip's frames against their neighbours, computed here by hand
+    clips = [make_clip(spec, seed=i).frames for i, (_, _, spec) in enumerate(prompts)]
+    forward = np.mean([fidelity.psnr(c[3:7], c[4:8]) for c in clips])  # given clip[:8], kept its last 4
+    backward = np.mean([fidelity.psnr(c[9:13], c[8:12]) for c in clips])  # given clip[8:], kept its first 4
+    assert by_direction == {"forward": round(float(forward), 2), "backward": round(float(backward), 2)}
+    assert forward < cap - 50 and backward < cap - 50
