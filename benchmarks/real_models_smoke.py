@@ -59,6 +59,7 @@ def main() -> int:
         print("cannot run here: no CUDA GPU (these models need one; tinyworld's speed is benchmarks/tinyworld_speed.py)")
         return 0
     from pipeline import load
+    from pipeline.api import clear_cache
 
     ran = 0
     for name in args.models:
@@ -79,8 +80,6 @@ def main() -> int:
                   f"  wall {wall:6.1f} s  denoise {result.timings['denoise']:6.1f} s  peak {peak:5.1f} GiB")
             ran += 1
         del pipe
-        from pipeline.api import clear_cache
-
         clear_cache()
         torch.cuda.empty_cache()
     if not ran:

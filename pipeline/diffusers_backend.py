@@ -112,23 +112,17 @@ class DiffusersBackend:
         elif name == "WanVACEPipeline":
             kwargs.update(vace_video_and_mask(r))
         elif r.mode == "i2v" and name == "LTXConditionPipeline":
-            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
-
-            kwargs["conditions"] = [LTXVideoCondition(image=Image.fromarray(r.image), frame_index=0)]
+            kwargs["conditions"] = [ltx_condition(image=Image.fromarray(r.image), frame_index=0)]
         elif r.mode == "i2v":
             kwargs["image"] = Image.fromarray(r.image)
         elif r.mode == "extend" and cap.support == CHAINED:
             kwargs["image"] = Image.fromarray(r.video[-1])  # (H, W, 3): the last frame only
         elif r.mode == "extend":
-            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
-
             kept = kept_frames(r)  # (keep, H, W, 3)
             index = 0 if r.direction == "forward" else r.frames - r.keep
-            kwargs["conditions"] = [LTXVideoCondition(video=[Image.fromarray(f) for f in kept], frame_index=index)]
+            kwargs["conditions"] = [ltx_condition(video=[Image.fromarray(f) for f in kept], frame_index=index)]
         elif r.mode == "interpolate":
-            from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
-
-            kwargs["conditions"] = [LTXVideoCondition(image=Image.fromarray(f), frame_index=k)
+            kwargs["conditions"] = [ltx_condition(image=Image.fromarray(f), frame_index=k)
                                     for f, k in zip(r.video, r.keyframes)]
         return Call(pipe, kwargs)
 
@@ -147,6 +141,13 @@ class DiffusersBackend:
             raise BackendError(f"{self.card.name}: {type(call.pipe).__name__} returned frames of shape {video.shape}")
         frames = (video * 255.0).round().clip(0, 255).astype(np.uint8)  # (T, H, W, 3)
         return frames, {}
+
+
+def ltx_condition(**fields):
+    """An LTXVideoCondition (imported here: only LTX cards need the module)."""
+    from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
+
+    return LTXVideoCondition(**fields)
 
 
 def set_shift(pipe: diffusers.DiffusionPipeline, shift: float) -> None:

@@ -256,7 +256,8 @@ _register(ModelCard(
         "interpolate": _native("WanVACEPipeline", "keyframes at their indices, masked as given"),
     },
     defaults=_WAN_DEFAULTS, limits=_WAN_LIMITS,
-    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True, gpu="not stated by its makers; its base, wan2.1-t2v-1.3b: " + _WAN_GPU),
+    memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True,
+                  gpu="not stated by its makers; its base, wan2.1-t2v-1.3b: " + _WAN_GPU),
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
