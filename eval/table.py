@@ -298,15 +298,16 @@ class _Transaction:
         return False
 
 
-def save_video(frames: np.ndarray, fps: float, generation_id: str, outputs: str | os.PathLike | None = None) -> Path:
+def save_video(frames: np.ndarray, fps: float, generation_id: str, outputs: str | os.PathLike | None = None,
+               audio=None) -> Path:
     """Write outputs/<generation_id>.mp4 atomically (temporary name, then rename): a file with the
-    final name is always whole."""
+    final name is always whole. audio: the model's Soundtrack (muxed as AAC), or None."""
     from pipeline.video_io import write_mp4
 
     folder = Path(outputs) if outputs else default_outputs()
     folder.mkdir(parents=True, exist_ok=True)
     final = folder / f"{generation_id}.mp4"
     partial = folder / f".{generation_id}.partial.mp4"
-    write_mp4(partial, frames, fps=fps)
+    write_mp4(partial, frames, fps=fps, audio=audio)
     os.replace(partial, final)
     return final

@@ -111,12 +111,13 @@ def _inputs(args) -> tuple[np.ndarray | None, np.ndarray | None, list[str]]:
     return image, video, notes
 
 
-def _write(path: Path, frames: np.ndarray, fps: float) -> None:
+def _write(path: Path, frames: np.ndarray, fps: float, audio=None) -> None:
+    """Write frames (and audio, a Soundtrack or None: mp4 only) by the suffix of path."""
     from pipeline.video_io import write_gif, write_mp4, write_png_strip
 
     suffix = path.suffix.lower()
     if suffix == ".mp4":
-        write_mp4(path, frames, fps)
+        write_mp4(path, frames, fps, audio=audio)
     elif suffix == ".gif":
         write_gif(path, frames, min(fps, 50.0))
     elif suffix == ".png":
@@ -158,7 +159,10 @@ def generate(args) -> None:
         for bar in bars:
             bar.close()
     frames = result.joined() if args.join else result.frames
-    _write(out, frames, result.fps)
+    audio = result.audio if out.suffix.lower() == ".mp4" and not args.join else None
+    if result.audio is not None and audio is None:
+        notes.append(f"sound: not written ({'it was made for the new frames only' if args.join else out.suffix + ' holds no sound'})")
+    _write(out, frames, result.fps, audio)
     sidecar = out.with_suffix(".json")
     summary = {"output": out.name, "joined": bool(args.join), "input_notes": notes, **result.summary()}
     tmp = sidecar.with_name(f".{sidecar.name}.tmp")

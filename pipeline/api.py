@@ -137,4 +137,5 @@ class VideoPipeline:
             return GenerationResult(
                 frames=frames, fps=resolved.fps, request=resolved, seed=resolved.seed, timings=timings,
                 peak_memory_bytes=int(peak), model=self.card.name, weights_hash=self.weights_hash,
-                notes=self.load_notes + notes + list(info.get("notes", [])), caption=info.get("caption"))
+                notes=self.load_notes + notes + list(info.get("notes", [])), caption=info.get("caption"),
+                audio=info.get("audio"))

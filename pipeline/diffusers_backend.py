@@ -1,4 +1,4 @@
-"""LTX-Video, Wan 2.1 (with VACE) and CogVideoX through their diffusers pipelines.
+"""LTX-Video, LTX-2, Wan 2.1 (with VACE) and CogVideoX through their diffusers pipelines.
 
     from pipeline import load
     pipe = load("ltx-video", weights="/data/ltx")     # load() picks this backend from the card
@@ -10,18 +10,21 @@ into (pipeline, keyword arguments): that is the whole mapping from our modes ont
 and tests run the same plan with output_type="latent". `generate` runs it.
 
 How each mode maps (see registry.py for which card does what):
-    t2v          LTXConditionPipeline without a condition / WanPipeline / CogVideoXPipeline /
-                 WanVACEPipeline without a video
-    i2v          LTXConditionPipeline with the image as a condition at frame 0,
+    t2v          LTXConditionPipeline or LTX2ConditionPipeline without a condition / WanPipeline /
+                 CogVideoXPipeline / WanVACEPipeline without a video
+    i2v          LTXConditionPipeline with the image as a condition at frame 0 (LTX-2: latent frame 0),
                  CogVideoXImageToVideoPipeline (image=), or VACE with the image as frame 0 and a
                  mask that is black (given) there, white elsewhere
     extend       several frames, never only the last one:
                  LTXConditionPipeline with the kept frames as one video condition, at frame 0
-                 (forward) or at frames - keep (backward); VACE with the kept frames at the
+                 (forward; LTX-2 too) or at frames - keep (backward); VACE with the kept frames at the
                  start / end of the control video and masked as given.
                  CogVideoX-5b-I2V: labelled last-frame chaining (image-to-video from the last frame).
     interpolate  LTXConditionPipeline with one image condition per keyframe at its index;
                  VACE with the keyframes at their indices, masked as given.
+
+LTX-2 makes sound with the video: generate returns it in info["audio"] (a Soundtrack at the
+vocoder's rate), and the mp4 writers mux it in as AAC.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import diffusers
 from pipeline.errors import BackendError
 from pipeline.registry import CHAINED, ModelCard
 from pipeline.request import GenerationRequest
+from pipeline.video_io import Soundtrack
 
 GREY = (128, 128, 128)  # frames VACE is to generate: mid-grey pixels (zero after [-1, 1] scaling)
 
@@ -113,6 +117,10 @@ class DiffusersBackend:
             kwargs.update(vace_video_and_mask(r))
         elif r.mode == "i2v" and name == "LTXConditionPipeline":
             kwargs["conditions"] = [ltx_condition(image=Image.fromarray(r.image), frame_index=0)]
+        elif r.mode == "i2v" and name == "LTX2ConditionPipeline":
+            kwargs["conditions"] = [ltx2_condition(frames=Image.fromarray(r.image), index=0)]
+        elif r.mode == "extend" and name == "LTX2ConditionPipeline":  # forward only (see the card)
+            kwargs["conditions"] = [ltx2_condition(frames=[Image.fromarray(f) for f in kept_frames(r)], index=0)]
         elif r.mode == "i2v":
             kwargs["image"] = Image.fromarray(r.image)
         elif r.mode == "extend" and cap.support == CHAINED:
@@ -128,19 +136,29 @@ class DiffusersBackend:
 
     def generate(self, r: GenerationRequest, generator: torch.Generator,
                  callback: Callable[[int, int], None]) -> tuple[np.ndarray, dict]:
-        """Run r; return uint8 frames (T, H, W, 3) and an info dict (empty: no caption, no notes)."""
+        """Run r; return uint8 frames (T, H, W, 3) and an info dict: the sound ("audio", a Soundtrack)
+        and a note saying so where the model makes one; empty otherwise (no caption)."""
         call = self.plan(r, generator)
 
         def on_step_end(pipe, i: int, t, tensors: dict) -> dict:
             callback(i + 1, getattr(pipe, "_num_timesteps", None) or r.steps)
             return {}
 
-        out = call.pipe(**call.kwargs, output_type="np", callback_on_step_end=on_step_end)
+        progress = {}
+        if "callback_on_step_end" in inspect.signature(call.pipe.__call__).parameters:
+            progress["callback_on_step_end"] = on_step_end  # HunyuanVideo 1.5 takes none: no per-step progress
+        out = call.pipe(**call.kwargs, output_type="np", **progress)
         video = np.asarray(out.frames[0])  # (T, H, W, 3) float in [0, 1]
         if video.ndim != 4 or video.shape[-1] != 3:
             raise BackendError(f"{self.card.name}: {type(call.pipe).__name__} returned frames of shape {video.shape}")
         frames = (video * 255.0).round().clip(0, 255).astype(np.uint8)  # (T, H, W, 3)
-        return frames, {}
+        info: dict = {}
+        if getattr(out, "audio", None) is not None:
+            sound = soundtrack(out.audio, call.pipe.vocoder.config.output_sampling_rate)
+            info["audio"] = sound
+            info["notes"] = [f"sound: {sound.sample_rate} Hz, {sound.channels} channels, {sound.seconds:.2f} s, "
+                             "muxed into the mp4 as AAC"]
+        return frames, info
 
 
 def ltx_condition(**fields):
@@ -148,6 +166,20 @@ def ltx_condition(**fields):
     from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
 
     return LTXVideoCondition(**fields)
+
+
+def ltx2_condition(**fields):
+    """An LTX2VideoCondition; `index` is a latent frame index (0 is frame 0)."""
+    from diffusers.pipelines.ltx2.pipeline_ltx2_condition import LTX2VideoCondition
+
+    return LTX2VideoCondition(**fields)
+
+
+def soundtrack(audio: torch.Tensor, sample_rate: int) -> Soundtrack:
+    """A pipeline's waveform batch (B, C, N) (or (B, N)) -> the first clip's Soundtrack, clipped to [-1, 1]."""
+    wave = audio[0].detach().float().cpu().numpy()  # (C, N) or (N,)
+    wave = wave[None] if wave.ndim == 1 else wave  # (C, N)
+    return Soundtrack(samples=np.clip(wave, -1.0, 1.0).astype(np.float32), sample_rate=int(sample_rate))
 
 
 def set_shift(pipe: diffusers.DiffusionPipeline, shift: float) -> None:

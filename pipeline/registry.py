@@ -215,6 +215,38 @@ _register(ModelCard(
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
+_register(ModelCard(
+    name="ltx-2",
+    backend="diffusers",
+    description="Lightricks LTX-2 (19B DiT): video with sound; text, image, extension forward",
+    repo_id="Lightricks/LTX-2", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype=None, load_class="LTX2ConditionPipeline",
+    capabilities={
+        "t2v": _native("LTX2ConditionPipeline", "no condition; sound made with the video"),
+        "i2v": _native("LTX2ConditionPipeline", "the image as a condition at latent frame 0 (re-encoded as H.264 CRF 33, "
+                                                "as LTX-2 was trained)"),
+        "extend-forward": _native("LTX2ConditionPipeline", "the last `keep` frames as a video condition at latent frame 0"),
+        # LTX-2 places a condition by latent index (frame 0, then 8-frame steps from frame 1), so kept frames can
+        # start a clip but not end one exactly, and keyframes land on latent frames, not on the frames asked for.
+        "extend-backward": _unsupported("conditions sit on latent frames (0, 1-8, 9-16, ...), so kept frames cannot "
+                                        "end the clip exactly; use ltx-video"),
+        "interpolate": _unsupported("keyframes snap to latent frames 8 apart, not to the frames asked for; "
+                                    "use ltx-video"),
+    },
+    defaults=Defaults(steps=30, guidance=3.0, frames=121, width=768, height=512, fps=24.0, keep=17,
+                      negative_prompt=LTX_NEGATIVE,
+                      source="diffusers' LTX-2 examples: 768x512, 121 frames at 24 fps, 30 steps, guidance 3, "
+                             "the negative prompt"),
+    # 8k+1 frames, multiples of 32: its VAE (8x time, 32x space); up to 20 s at 24 fps (the pipeline's max_seconds)
+    limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=481, size_multiple=32,
+                  min_size=64, max_size=1920, keep_step=8),
+    memory=Memory(cpu_offload=True, vae_tiling=True, vae_slicing=False,
+                  gpu="bf16 weights: 19B transformer ~38 GB + Gemma 3 12B text encoder ~24 GB; with model CPU offload "
+                      "(this card, as diffusers' examples) a GPU of 48 GB or more; a 24 GB GPU needs FP8 weights, "
+                      "which this card does not load"),
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
 # The 1.3B models are made for 480p: their makers support 832x480 and 480x832 (720p "less stable").
 _WAN_LIMITS = Limits(frame_step=4, frame_offset=1, min_frames=5, max_frames=81, size_multiple=16,
                      min_size=480, max_size=832, sizes=((832, 480), (480, 832)))

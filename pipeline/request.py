@@ -40,7 +40,7 @@ import numpy as np
 
 from pipeline.errors import RequestError
 from pipeline.registry import CHAINED, DIRECTIONS, MODES, UNSUPPORTED, task_of
-from pipeline.video_io import fit_frames
+from pipeline.video_io import Soundtrack, fit_frames
 
 if TYPE_CHECKING:
     from pipeline.registry import ModelCard
@@ -122,6 +122,7 @@ class GenerationResult:
     weights_hash: str  # "sha256:..." over the weight and config files that were loaded
     notes: list[str]  # everything rounded, resized or substituted on the way, in order
     caption: str | None = None  # the expanded prompt the model actually saw, if it expands prompts
+    audio: Soundtrack | None = None  # the sound the model made with the video (LTX-2), else None
 
     def joined(self) -> np.ndarray:
         """For extend: the input clip with the new frames attached (the kept frames once); else frames."""
@@ -139,6 +140,7 @@ class GenerationResult:
             "frames_shape": list(self.frames.shape), "fps": self.fps,
             "timings": {k: round(v, 4) for k, v in self.timings.items()},
             "peak_memory_bytes": self.peak_memory_bytes, "caption": self.caption, "notes": list(self.notes),
+            "audio": self.audio.summary() if self.audio is not None else None,
             "request": self.request.summary(),
         }
 

@@ -1,8 +1,10 @@
-"""Frame arrays <-> files: mp4 (H.264, yuv420p), gif, png.
+"""Frame arrays <-> files: mp4 (H.264, yuv420p; AAC sound when a model makes it), gif, png.
 
-    from pipeline.video_io import write_mp4, read_video
+    from pipeline.video_io import Soundtrack, write_mp4, read_video, read_audio
     write_mp4("clip.mp4", frames, fps=8)          # frames: uint8 (T, H, W, 3), RGB
+    write_mp4("clip.mp4", frames, fps=24, audio=Soundtrack(samples, 24000))   # samples: (C, N)
     frames, fps = read_video("clip.mp4")          # also .webm .mov .mkv .gif .png .jpg
+    sound = read_audio("clip.mp4")                # a Soundtrack, or None when the file is silent
     frames, note = fit_frames(frames, 64, 64)     # an upload to the model's size: cover, then centre crop
 
 Frames are always numpy uint8 arrays of shape (T, H, W, 3) in RGB order. Video containers go
@@ -26,6 +28,8 @@ import os
 import re
 import subprocess
 import tempfile
+import wave
+from dataclasses import dataclass
 from numbers import Real
 from pathlib import Path
 
@@ -54,13 +58,39 @@ _GIF_PALETTE = (
 )
 
 
+AAC_BITRATE = "192k"  # stereo AAC at this rate is transparent for generated sound
+
+
+@dataclass(frozen=True, eq=False)
+class Soundtrack:
+    """Sound that goes with a clip: float samples in [-1, 1], (channels, N), at sample_rate Hz."""
+
+    samples: np.ndarray  # float32 (C, N)
+    sample_rate: int
+
+    @property
+    def channels(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def seconds(self) -> float:
+        return self.samples.shape[1] / self.sample_rate
+
+    def summary(self) -> dict:
+        return {"codec": "aac", "sample_rate": self.sample_rate, "channels": self.channels,
+                "seconds": round(self.seconds, 3)}
+
+
 # ----------------------------------------------------------------------------------------
 # Writing
 # ----------------------------------------------------------------------------------------
 
 
-def write_mp4(path: str | os.PathLike, frames: np.ndarray, fps: float, *, crf: int = DEFAULT_CRF) -> Path:
+def write_mp4(path: str | os.PathLike, frames: np.ndarray, fps: float, *, crf: int = DEFAULT_CRF,
+              audio: Soundtrack | None = None) -> Path:
     """Write frames as a browser-playable mp4: H.264 (libx264), yuv420p, BT.709, +faststart.
+
+    audio: a Soundtrack to mux in as AAC (by the same ffmpeg); None writes a silent video.
 
     frames: uint8 (T, H, W, 3) RGB. fps: frames per second, > 0. crf: 1..51, lower is better
     (0, lossless, is refused: it needs a 4:4:4 profile that browsers do not play).
@@ -77,11 +107,36 @@ def write_mp4(path: str | os.PathLike, frames: np.ndarray, fps: float, *, crf: i
         raise ValueError(f"crf must be an int in 1..51; got {crf!r}")
     path = _check_suffix(path, (".mp4",), "write_mp4")
 
+    if audio is not None:
+        _check_soundtrack(audio)
+
     frames = pad_to_even(frames)  # (T, H', W', 3), H' and W' even
     output_params = ["-crf", str(crf), "-vf", _BT709, "-movflags", "+faststart"]
-    _write_atomically(path, "write_mp4",
-                      lambda tmp: _ffmpeg_encode(tmp, frames, fps, "libx264", "yuv420p", output_params))
+
+    def encode(tmp: str) -> None:
+        if audio is None:
+            _ffmpeg_encode(tmp, frames, fps, "libx264", "yuv420p", output_params)
+            return
+        with tempfile.TemporaryDirectory(dir=path.parent, prefix=f".{path.stem}.") as work:
+            silent, wav = os.path.join(work, "video.mp4"), os.path.join(work, "sound.wav")
+            _ffmpeg_encode(silent, frames, fps, "libx264", "yuv420p", output_params)
+            _write_wav(wav, audio)
+            _ffmpeg_run(["-i", silent, "-i", wav, "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy",
+                         "-c:a", "aac", "-b:a", AAC_BITRATE, "-movflags", "+faststart", "-f", "mp4", "-y", tmp],
+                        f"write_mp4: muxing the sound into {path}")
+
+    _write_atomically(path, "write_mp4", encode)
     return path
+
+
+def _write_wav(path: str, audio: Soundtrack) -> None:
+    """16-bit PCM wav (the stdlib's wave module): what ffmpeg reads to encode AAC."""
+    pcm = (np.clip(audio.samples, -1.0, 1.0) * 32767.0).round().astype("<i2")  # (C, N)
+    with wave.open(path, "wb") as out:
+        out.setnchannels(audio.channels)
+        out.setsampwidth(2)
+        out.setframerate(audio.sample_rate)
+        out.writeframes(np.ascontiguousarray(pcm.T).tobytes())  # interleaved (N, C)
 
 
 def write_gif(path: str | os.PathLike, frames: np.ndarray, fps: float) -> Path:
@@ -197,6 +252,28 @@ def _read_ffmpeg(path: Path) -> tuple[np.ndarray, float]:
     return frames, fps
 
 
+def read_audio(path: str | os.PathLike) -> Soundtrack | None:
+    """The first sound stream of a video file, decoded to float samples; None when it has none.
+
+    Raises ValueError naming the path when the file is missing or ffmpeg cannot decode it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"read_audio: {path} does not exist")
+    # ffmpeg with no output prints the streams and exits 1; that listing is the probe.
+    listing = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", str(path)],
+                             capture_output=True).stderr.decode(errors="replace")
+    stream = re.search(r"Stream #\S+.*?: Audio: [^\n]*?(\d+) Hz, (mono|stereo|(\d+) channels)", listing)
+    if stream is None:
+        return None
+    rate = int(stream.group(1))
+    channels = {"mono": 1, "stereo": 2}.get(stream.group(2)) or int(stream.group(3))
+    raw = _ffmpeg_run(["-i", str(path), "-map", "0:a:0", "-f", "f32le", "-acodec", "pcm_f32le",
+                       "-ac", str(channels), "-"], f"read_audio: {path} could not be decoded")
+    samples = np.frombuffer(raw, "<f4").reshape(-1, channels).T.copy()  # (C, N)
+    return Soundtrack(samples, rate)
+
+
 def _read_gif(path: Path) -> tuple[np.ndarray, float]:
     try:
         ok, animation = cv2.imdecodeanimation(np.fromfile(path, np.uint8))
@@ -297,6 +374,25 @@ def _check_fps(fps, name: str) -> float:
     if isinstance(fps, bool) or not isinstance(fps, Real) or not math.isfinite(fps) or fps <= 0:
         raise ValueError(f"{name} must be a finite number > 0; got {fps!r}")
     return float(fps)
+
+
+def _check_soundtrack(audio) -> None:
+    samples = getattr(audio, "samples", None)
+    if not isinstance(audio, Soundtrack) or not isinstance(samples, np.ndarray) or samples.ndim != 2:
+        raise ValueError("audio must be a Soundtrack with samples of shape (channels, N)")
+    if not 1 <= samples.shape[0] <= 8 or samples.shape[1] == 0 or not np.isfinite(samples).all():
+        raise ValueError(f"audio: samples of shape {samples.shape} must have 1..8 channels, some samples, "
+                         "and finite values")
+    if isinstance(audio.sample_rate, bool) or not isinstance(audio.sample_rate, int) or not 8000 <= audio.sample_rate <= 192000:
+        raise ValueError(f"audio: sample_rate {audio.sample_rate!r} must be an int in 8000..192000 Hz")
+
+
+def _ffmpeg_run(args: list[str], what: str) -> bytes:
+    """Run imageio-ffmpeg's ffmpeg with args; its stdout, or ValueError with ffmpeg's reason."""
+    run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", *args], capture_output=True)
+    if run.returncode != 0:
+        raise ValueError(f"{what}: {_ffmpeg_reason(run.stderr.decode(errors='replace'))}")
+    return run.stdout
 
 
 def _check_suffix(path, suffixes: tuple[str, ...], caller: str) -> Path:

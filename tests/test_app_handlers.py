@@ -74,6 +74,19 @@ def test_text_to_video_yields_the_video_and_row_then_the_metrics(app):
     assert "probe: presence" in set(metrics["measure"])
 
 
+def test_a_model_that_makes_sound_plays_it_in_the_app(app, tiny_weights, monkeypatch):
+    from pipeline.registry import weights_env_var
+    from pipeline.video_io import read_audio
+
+    monkeypatch.setenv(weights_env_var("ltx-2"), str(tiny_weights["ltx-2"]))
+    *_, (video, row, _seed, info, _metrics) = run(text_to_video.t2v, "a red ball falls", "", "ltx-2",
+                                                  *advanced(frames=17, size="64x64", fps=24))
+    sound = read_audio(video)  # the file the gr.Video plays, and the table's copy, is one mp4 with AAC in it
+    assert sound is not None and sound.sample_rate == 16000 and sound.channels == 2
+    assert "sound: 16000 Hz, 2 channels" in info
+    assert Path(shared.table().generations().set_index("id").loc[row, "video_path"]) == Path(video)
+
+
 def test_randomize_draws_a_seed_and_shows_it(app):
     *_, (video, row, seed, info, _) = run(text_to_video.t2v, "a blue box falls", "", "tinyworld", *advanced(randomize=True))
     assert isinstance(seed, int) and f"seed `{seed}`" in info

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.usefixtures("single_thread")
 # Toy sizes each tiny model runs at (tiny_models.py keeps the real VAEs' compression ratios).
 TINY = {
     "ltx-video": dict(width=64, height=64, frames=17, keep=9),
+    "ltx-2": dict(width=64, height=64, frames=17, keep=9),
     "wan2.1-t2v-1.3b": dict(width=16, height=16, frames=9),
     "wan2.1-vace-1.3b": dict(width=16, height=16, frames=9, keep=5),
     "cogvideox-2b": dict(width=16, height=16, frames=9),
@@ -275,6 +276,33 @@ def test_ltx_text_and_image_use_the_condition_pipeline_and_its_schedule(task, ti
     expected = torch.as_tensor(linear_quadratic_schedule(6)) * 1000
     assert torch.allclose(call.pipe.scheduler.timesteps.float().cpu(), expected.float(), atol=1e-3)
     assert not torch.allclose(call.pipe.scheduler.timesteps.float().cpu(), torch.linspace(1000, 1000 / 6, 6), atol=1)
+
+
+@pytest.mark.parametrize("task", ["i2v", "extend-forward"])
+def test_ltx2_conditions_start_at_latent_frame_0(task, tiny_weights, tiny_cards):
+    pipe = load("ltx-2", weights=tiny_weights["ltx-2"])
+    resolved, _ = request_for("ltx-2", task).resolve(pipe.card)
+    call = pipe.backend.plan(resolved, torch.Generator("cpu").manual_seed(0))
+    assert type(call.pipe).__name__ == "LTX2ConditionPipeline" and call.kwargs["frame_rate"] == 24.0
+    (condition,) = call.kwargs["conditions"]
+    given = [condition.frames] if task == "i2v" else condition.frames
+    expected = [resolved.image] if task == "i2v" else kept_frames(resolved)  # the last 9 frames going forward
+    assert condition.index == 0 and len(given) == len(expected)
+    assert all(np.array_equal(np.asarray(g), e) for g, e in zip(given, expected))
+    for task in ("extend-backward", "interpolate"):  # latent-frame placement cannot put them where asked
+        assert MODELS["ltx-2"].capabilities[task].support == UNSUPPORTED
+
+
+def test_ltx2_result_carries_its_sound(tiny_weights, tiny_cards):
+    result = load("ltx-2", weights=tiny_weights["ltx-2"]).generate(request_for("ltx-2", "t2v"))
+    sound = result.audio  # the vocoder's waveform: 16 kHz stereo for the tiny model (24 kHz for LTX-2)
+    assert sound.sample_rate == 16000 and sound.channels == 2 and sound.samples.dtype == np.float32
+    assert abs(sound.seconds - 17 / 24) < 0.1 and np.abs(sound.samples).max() <= 1.0
+    assert result.summary()["audio"] == sound.summary()
+    assert any(n.startswith("sound: 16000 Hz, 2 channels") and n.endswith("muxed into the mp4 as AAC")
+               for n in result.notes)
+    silent = load("ltx-video", weights=tiny_weights["ltx-video"]).generate(request_for("ltx-video", "t2v"))
+    assert silent.audio is None and silent.summary()["audio"] is None
 
 
 def test_ltx_encodes_256_text_tokens(tiny_weights, tiny_cards):

@@ -18,7 +18,7 @@ from pipeline.__main__ import main
 from pipeline.api import load
 from pipeline.request import GenerationRequest
 from pipeline.registry import LTX_NEGATIVE
-from pipeline.video_io import read_video, write_mp4, write_png_strip
+from pipeline.video_io import read_audio, read_video, write_mp4, write_png_strip
 
 pytestmark = pytest.mark.usefixtures("single_thread")
 
@@ -76,10 +76,31 @@ def test_extend_and_interpolate_from_files(tmp_path, tiny_weights, capsys):
     assert "note: video: resized 40x40 -> 64x64" in capsys.readouterr().err
 
 
+def test_ltx2_writes_its_sound_into_the_mp4_and_says_so(tiny_weights, tmp_path, capsys):
+    args = ["generate", "--model", "ltx-2", "--weights", str(tiny_weights["ltx-2"]), "--prompt", "a ball falls",
+            "--seed", "0", "--frames", "17", "--size", "64x64", "--steps", "2"]
+    assert main(args + ["--out", str(tmp_path / "clip.mp4")]) == 0
+    frames, fps = read_video(tmp_path / "clip.mp4")
+    sound = read_audio(tmp_path / "clip.mp4")  # decoded from the file: the AAC stream is there
+    assert frames.shape == (17, 64, 64, 3) and fps == 24.0
+    assert sound is not None and sound.sample_rate == 16000 and sound.channels == 2
+    assert abs(sound.seconds - 17 / 24) < 0.1 and np.abs(sound.samples).max() > 1e-3  # as long as the video, not silence
+    sidecar = json.loads((tmp_path / "clip.json").read_text())
+    assert sidecar["audio"] == {"codec": "aac", "sample_rate": 16000, "channels": 2, "seconds": sidecar["audio"]["seconds"]}
+    assert any(note.startswith("sound: 16000 Hz, 2 channels") for note in sidecar["notes"])
+
+    # a gif holds no sound: written without it, and the note says why
+    assert main(args + ["--out", str(tmp_path / "clip.gif")]) == 0
+    assert any(note == "sound: not written (.gif holds no sound)" for note in json.loads(
+        (tmp_path / "clip.json").read_text())["input_notes"])
+    assert read_audio(tmp_path / "clip.mp4") is not None
+
+
 def test_list_prints_every_card_with_capabilities(capsys):
     assert main(["--list"]) == 0
     text = capsys.readouterr().out
-    for name in ("tinyworld", "ltx-video", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "cogvideox-2b", "cogvideox-5b-i2v"):
+    for name in ("tinyworld", "ltx-video", "ltx-2", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "cogvideox-2b",
+                 "cogvideox-5b-i2v"):
         assert f"\n{name}  [" in "\n" + text
     assert "extend-backward  native               LTXConditionPipeline" in text
     assert "extend-forward   last-frame chaining  CogVideoXImageToVideoPipeline" in text

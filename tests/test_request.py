@@ -187,10 +187,10 @@ def test_tinyworld_card_limits():
 
 
 def test_registry_names_sources_and_capabilities():
-    assert list(MODELS) == ["tinyworld", "ltx-video", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "cogvideox-2b",
+    assert list(MODELS) == ["tinyworld", "ltx-video", "ltx-2", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "cogvideox-2b",
                             "cogvideox-5b-i2v"]
     repos = {name: card.repo_id for name, card in MODELS.items()}
-    assert repos == {"tinyworld": None, "ltx-video": "Lightricks/LTX-Video-0.9.5",
+    assert repos == {"tinyworld": None, "ltx-video": "Lightricks/LTX-Video-0.9.5", "ltx-2": "Lightricks/LTX-2",
                      "wan2.1-t2v-1.3b": "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
                      "wan2.1-vace-1.3b": "Wan-AI/Wan2.1-VACE-1.3B-diffusers",
                      "cogvideox-2b": "THUDM/CogVideoX-2b", "cogvideox-5b-i2v": "THUDM/CogVideoX-5b-I2V"}

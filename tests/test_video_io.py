@@ -12,8 +12,10 @@ import pytest
 
 from pipeline.video_io import (
     STILL_FPS,
+    Soundtrack,
     fit_frames,
     pad_to_even,
+    read_audio,
     read_video,
     write_gif,
     write_mp4,
@@ -112,6 +114,46 @@ def test_mp4_overwrite_leaves_no_temporary_files(tmp_path):
 
 
 # ---- gif and png ----------------------------------------------------------------------
+
+
+def chord(seconds: float, rate: int = 24000) -> Soundtrack:
+    """440 Hz on the left, 660 Hz on the right: (2, N) float32 in [-0.5, 0.5]."""
+    t = np.arange(int(seconds * rate)) / rate
+    return Soundtrack(np.stack([0.5 * np.sin(2 * np.pi * 440 * t), 0.5 * np.sin(2 * np.pi * 660 * t)]).astype(np.float32),
+                      rate)
+
+
+def test_mp4_with_sound_keeps_the_video_and_carries_aac(tmp_path):
+    frames = saturated_clip()
+    sound = chord(T / 8)
+    write_mp4(tmp_path / "loud.mp4", frames, fps=8, audio=sound)
+    write_mp4(tmp_path / "quiet.mp4", frames, fps=8)
+    with_sound, fps = read_video(tmp_path / "loud.mp4")
+    assert fps == 8 and np.array_equal(with_sound, read_video(tmp_path / "quiet.mp4")[0])  # the video stream is copied
+    listing = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(tmp_path / "loud.mp4")],
+                             capture_output=True, text=True).stderr
+    assert "Audio: aac" in listing and "24000 Hz, stereo" in listing
+    back = read_audio(tmp_path / "loud.mp4")
+    assert (back.sample_rate, back.channels) == (24000, 2) and abs(back.seconds - 1.0) < 0.06
+    # AAC is lossy and delays by its priming samples: compare the tone by its spectrum, channel by channel
+    for channel, hz in ((0, 440), (1, 660)):
+        spectrum = np.abs(np.fft.rfft(back.samples[channel]))
+        peak = np.fft.rfftfreq(back.samples.shape[1], 1 / 24000)[spectrum.argmax()]
+        assert abs(peak - hz) < 5, (channel, peak)
+    assert read_audio(tmp_path / "quiet.mp4") is None
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+@pytest.mark.parametrize("audio,message", [
+    ("loud", "audio must be a Soundtrack"),
+    (Soundtrack(np.zeros(100, np.float32), 24000), "audio must be a Soundtrack with samples of shape"),
+    (Soundtrack(np.full((2, 100), np.nan, np.float32), 24000), "finite values"),
+    (Soundtrack(np.zeros((2, 100), np.float32), 4000), "sample_rate"),
+])
+def test_mp4_refuses_bad_sound_and_writes_nothing(tmp_path, audio, message):
+    with pytest.raises(ValueError, match=message):
+        write_mp4(tmp_path / "x.mp4", saturated_clip(), fps=8, audio=audio)
+    assert not list(tmp_path.iterdir())
 
 
 def test_gif_roundtrip_is_exact_for_few_colours(tmp_path):

@@ -4,15 +4,18 @@
     folder = save_tiny("ltx-video", tmp_path / "ltx")      # then pipeline.load("ltx-video", weights=folder)
 
 Each builder mirrors the toy configs of diffusers' own fast tests (tests/pipelines/ltx/test_ltx.py,
-tests/pipelines/wan/test_wan_vace.py, tests/pipelines/cogvideo/test_cogvideox_image2video.py):
+tests/pipelines/ltx2/test_ltx2.py, tests/pipelines/wan/test_wan_vace.py,
+tests/pipelines/cogvideo/test_cogvideox_image2video.py):
 one or two layers, 8-to-32 channels, 2 denoising steps. Two differences on purpose:
 
 - The VAEs keep the real models' compression (LTX 32x spatial / 8x temporal, Wan and CogVideoX
   8x / 4x), so the real model cards' size and frame rules (8k+1, 4k+1, multiples of 32 or 16)
   hold for the tiny models too and the same validation code runs on both.
-- Nothing is downloaded: the tokenizer is a T5 Unigram tokenizer (the `tokenizers` library)
-  built here over a few dozen words, and the text encoders are random T5 / UMT5 encoders of
-  width 32 built from a config.
+- Nothing is downloaded: the tokenizers are T5 / Gemma Unigram tokenizers (the `tokenizers`
+  library) built here over a few dozen words, and the text encoders are random T5 / UMT5 /
+  Gemma 3 encoders of width 32 built from a config (diffusers' tests fetch tiny ones from the Hub).
+- LTX-2's vocoder upsamples its 16 kHz mel frames (hop 160) by 160, so the tiny model's sound
+  is real 16 kHz audio as long as the video, like the real model's (24 kHz there).
 
 Every weight is drawn under torch.manual_seed, so a builder returns the same model every time.
 """
@@ -21,6 +24,8 @@ from __future__ import annotations
 
 import string
 from pathlib import Path
+
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
 import pipeline  # noqa: F401  (installs the torchvision CPU shim before transformers imports it)
 import torch
@@ -32,7 +37,11 @@ from diffusers import (
     CogVideoXPipeline,
     CogVideoXTransformer3DModel,
     DDIMScheduler,
+    AutoencoderKLLTX2Audio,
+    AutoencoderKLLTX2Video,
     FlowMatchEulerDiscreteScheduler,
+    LTX2ConditionPipeline,
+    LTX2VideoTransformer3DModel,
     LTXConditionPipeline,
     LTXVideoTransformer3DModel,
     WanPipeline,
@@ -40,7 +49,18 @@ from diffusers import (
     WanVACEPipeline,
     WanVACETransformer3DModel,
 )
-from transformers import T5Config, T5EncoderModel, T5TokenizerFast, UMT5Config, UMT5EncoderModel
+from diffusers.pipelines.ltx2 import LTX2TextConnectors
+from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
+from transformers import (
+    Gemma3Config,
+    Gemma3ForConditionalGeneration,
+    GemmaTokenizerFast,
+    T5Config,
+    T5EncoderModel,
+    T5TokenizerFast,
+    UMT5Config,
+    UMT5EncoderModel,
+)
 
 TEXT_DIM = 32  # width of the tiny text encoders; every tiny transformer's caption/text dim matches it
 WORDS = ("a red green blue yellow ball cube falls bounces rolls left right into the wall floor "
@@ -57,6 +77,30 @@ def tiny_tokenizer() -> T5TokenizerFast:
     vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0)]  # T5's fixed ids 0, 1, 2
     vocab += [("\u2581" + w, -1.0) for w in WORDS] + [(c, -5.0) for c in string.ascii_lowercase]
     return T5TokenizerFast(vocab=vocab, extra_ids=0)
+
+
+def tiny_gemma_tokenizer() -> GemmaTokenizerFast:
+    """A Gemma-style Unigram tokenizer (<pad> <eos> <bos> <unk>) over WORDS plus single letters."""
+    vocab = [("<pad>", 0.0), ("<eos>", 0.0), ("<bos>", 0.0), ("<unk>", 0.0), ("\u2581", -2.0)]
+    vocab += [("\u2581" + w, -1.0) for w in WORDS] + [(c, -5.0) for c in string.ascii_lowercase]
+    model = Tokenizer(models.Unigram(vocab, unk_id=3))
+    model.pre_tokenizer, model.decoder = pre_tokenizers.Metaspace(), decoders.Metaspace()
+    return GemmaTokenizerFast(tokenizer_object=model, pad_token="<pad>", eos_token="<eos>", bos_token="<bos>",
+                              unk_token="<unk>")
+
+
+def tiny_gemma3(vocab_size: int) -> Gemma3ForConditionalGeneration:
+    """A random Gemma 3 (text width 32, 2 layers, a one-layer vision tower it never uses here)."""
+    torch.manual_seed(0)
+    image_token = vocab_size - 1  # no image tokens are ever given; any id will do
+    config = Gemma3Config(
+        text_config=dict(vocab_size=vocab_size, hidden_size=TEXT_DIM, intermediate_size=37, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=1, head_dim=8, max_position_embeddings=2048,
+                         sliding_window=64),
+        vision_config=dict(hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,
+                           image_size=28, patch_size=14),
+        mm_tokens_per_image=4, boi_token_index=image_token, eoi_token_index=image_token, image_token_index=image_token)
+    return Gemma3ForConditionalGeneration(config).eval()
 
 
 def _text_config(cls, vocab_size: int):
@@ -110,6 +154,59 @@ def tiny_ltx(layers: int = 1, heads: int = 4, head_dim: int = 8) -> LTXCondition
     return LTXConditionPipeline(
         transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(),
         text_encoder=tiny_t5(len(tokenizer)), tokenizer=tokenizer,
+    )
+
+
+# ----------------------------------------------------------------------------------------
+# LTX-2: video and sound from one transformer; Gemma 3 text through two connectors
+# ----------------------------------------------------------------------------------------
+
+
+def tiny_ltx2() -> LTX2ConditionPipeline:
+    torch.manual_seed(0)
+    transformer = LTX2VideoTransformer3DModel(
+        in_channels=8, out_channels=8, patch_size=1, patch_size_t=1, num_attention_heads=2, attention_head_dim=8,
+        cross_attention_dim=16, audio_in_channels=4, audio_out_channels=4, audio_num_attention_heads=2,
+        audio_attention_head_dim=4, audio_cross_attention_dim=8, num_layers=2, qk_norm="rms_norm_across_heads",
+        caption_channels=TEXT_DIM, rope_double_precision=False, rope_type="split",
+    )
+    torch.manual_seed(0)
+    connectors = LTX2TextConnectors(  # text_proj_in_factor: Gemma's 2 layers + its embeddings, stacked
+        caption_channels=TEXT_DIM, text_proj_in_factor=3,
+        video_connector_num_attention_heads=4, video_connector_attention_head_dim=8, video_connector_num_layers=1,
+        video_connector_num_learnable_registers=None, audio_connector_num_attention_heads=4,
+        audio_connector_attention_head_dim=8, audio_connector_num_layers=1, audio_connector_num_learnable_registers=None,
+        connector_rope_base_seq_len=32, rope_theta=10000.0, rope_double_precision=False,
+        causal_temporal_positioning=False, rope_type="split",
+    )
+    torch.manual_seed(0)
+    # patch 4, then 2x space, 2x time and twice 2x both: 32x spatial, 8x temporal, like the real VAE
+    vae = AutoencoderKLLTX2Video(
+        in_channels=3, out_channels=3, latent_channels=8, block_out_channels=(8, 8, 8, 8),
+        decoder_block_out_channels=(8, 8, 8), layers_per_block=(1, 1, 1, 1, 1), decoder_layers_per_block=(1, 1, 1, 1),
+        spatio_temporal_scaling=(True, True, True, True), decoder_spatio_temporal_scaling=(True, True, True),
+        decoder_inject_noise=(False, False, False, False), upsample_residual=(False, False, False),
+        upsample_factor=(1, 1, 1), timestep_conditioning=False, patch_size=4, patch_size_t=1,
+        encoder_causal=True, decoder_causal=False, spatial_compression_ratio=32, temporal_compression_ratio=8,
+    )
+    vae.use_framewise_encoding = False
+    vae.use_framewise_decoding = False
+    torch.manual_seed(0)
+    audio_vae = AutoencoderKLLTX2Audio(
+        base_channels=4, output_channels=2, ch_mult=(1,), num_res_blocks=1, attn_resolutions=None, in_channels=2,
+        resolution=32, latent_channels=2, norm_type="pixel", causality_axis="height", dropout=0.0,
+        mid_block_add_attention=False, sample_rate=16000, mel_hop_length=160, is_causal=True, mel_bins=8,
+    )
+    torch.manual_seed(0)
+    vocoder = LTX2Vocoder(  # 10 * 4 * 4 = 160 samples per mel frame: 16 kHz out
+        in_channels=2 * 8, hidden_channels=32, out_channels=2, upsample_kernel_sizes=[20, 8, 8],
+        upsample_factors=[10, 4, 4], resnet_kernel_sizes=[3], resnet_dilations=[[1, 3, 5]],
+        leaky_relu_negative_slope=0.1, output_sampling_rate=16000,
+    )
+    tokenizer = tiny_gemma_tokenizer()
+    return LTX2ConditionPipeline(
+        transformer=transformer, vae=vae, audio_vae=audio_vae, scheduler=FlowMatchEulerDiscreteScheduler(),
+        text_encoder=tiny_gemma3(len(tokenizer)), tokenizer=tokenizer, connectors=connectors, vocoder=vocoder,
     )
 
 
@@ -197,6 +294,7 @@ def tiny_cogvideox_i2v() -> CogVideoXImageToVideoPipeline:
 
 BUILDERS = {
     "ltx-video": tiny_ltx,
+    "ltx-2": tiny_ltx2,
     "wan2.1-t2v-1.3b": tiny_wan,
     "wan2.1-vace-1.3b": tiny_wan_vace,
     "cogvideox-2b": tiny_cogvideox,

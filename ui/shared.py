@@ -193,7 +193,7 @@ def log_generation(result: GenerationResult, item: str | None = None, category: 
                    run_id: int | None = None) -> tuple[Path, str]:
     """Write the video, then its row (no metrics yet). -> (video path, generation id)."""
     generation_id = new_generation_id()
-    path = save_video(result.frames, result.fps, generation_id, SETTINGS.outputs)
+    path = save_video(result.frames, result.fps, generation_id, SETTINGS.outputs, audio=result.audio)
     table().record(result, path, generation_id=generation_id, item=item, category=category, run_id=run_id)
     return path, generation_id
 
