@@ -1,4 +1,5 @@
-"""LTX-Video, LTX-2, Wan 2.1 (with VACE) and CogVideoX through their diffusers pipelines.
+"""LTX-Video, LTX-2, Wan 2.1 (with VACE), Wan2.2, HunyuanVideo 1.5 and CogVideoX through their
+diffusers pipelines.
 
     from pipeline import load
     pipe = load("ltx-video", weights="/data/ltx")     # load() picks this backend from the card
@@ -11,15 +12,17 @@ and tests run the same plan with output_type="latent". `generate` runs it.
 
 How each mode maps (see registry.py for which card does what):
     t2v          LTXConditionPipeline or LTX2ConditionPipeline without a condition / WanPipeline /
-                 CogVideoXPipeline / WanVACEPipeline without a video
+                 CogVideoXPipeline / HunyuanVideo15Pipeline / WanVACEPipeline without a video
     i2v          LTXConditionPipeline with the image as a condition at frame 0 (LTX-2: latent frame 0),
-                 CogVideoXImageToVideoPipeline (image=), or VACE with the image as frame 0 and a
+                 CogVideoXImageToVideoPipeline, WanImageToVideoPipeline (Wan2.2, expand_timesteps) or
+                 HunyuanVideo15ImageToVideoPipeline (image=), or VACE with the image as frame 0 and a
                  mask that is black (given) there, white elsewhere
     extend       several frames, never only the last one:
                  LTXConditionPipeline with the kept frames as one video condition, at frame 0
                  (forward; LTX-2 too) or at frames - keep (backward); VACE with the kept frames at the
                  start / end of the control video and masked as given.
-                 CogVideoX-5b-I2V: labelled last-frame chaining (image-to-video from the last frame).
+                 CogVideoX-5b-I2V, Wan2.2, HunyuanVideo 1.5: labelled last-frame chaining
+                 (image-to-video from the last frame).
     interpolate  LTXConditionPipeline with one image condition per keyframe at its index;
                  VACE with the keyframes at their indices, masked as given.
 
@@ -30,7 +33,9 @@ vocoder's rate), and the mp4 writers mux it in as AAC.
 from __future__ import annotations
 
 import inspect
+import itertools
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,8 +93,11 @@ class DiffusersBackend:
             cls = getattr(diffusers, class_name)
             wanted = set(inspect.signature(cls.__init__).parameters) - {"self"}
             base = self._pipes[self.card.load_class]
+            shared = {k: v for k, v in base.components.items() if k in wanted}
+            # and the checkpoint's settings (Wan2.2's expand_timesteps: image-to-video breaks without it)
+            settings = {k: v for k, v in base.config.items() if k in wanted and k not in base.components}
             # not from_pipe(): it casts the shared modules to float32
-            self._pipes[class_name] = self._place(cls(**{k: v for k, v in base.components.items() if k in wanted}))
+            self._pipes[class_name] = self._place(cls(**shared, **settings))
         return self._pipes[class_name]
 
     # ------------------------------------------------------------------------------------
@@ -110,6 +118,12 @@ class DiffusersBackend:
             kwargs["max_sequence_length"] = pipe.transformer.config.max_text_seq_length
         if r.shift is not None:
             set_shift(pipe, r.shift)
+        if name.startswith("HunyuanVideo15"):
+            # guidance lives in the pipeline's guider, not in a call argument; image-to-video takes its
+            # size from the image (the request's image is already at the request's size)
+            set_guidance(pipe, kwargs.pop("guidance_scale"))
+            if name == "HunyuanVideo15ImageToVideoPipeline":
+                del kwargs["height"], kwargs["width"]
 
         if r.mode == "t2v":
             pass
@@ -144,10 +158,11 @@ class DiffusersBackend:
             callback(i + 1, getattr(pipe, "_num_timesteps", None) or r.steps)
             return {}
 
-        progress = {}
         if "callback_on_step_end" in inspect.signature(call.pipe.__call__).parameters:
-            progress["callback_on_step_end"] = on_step_end  # HunyuanVideo 1.5 takes none: no per-step progress
-        out = call.pipe(**call.kwargs, output_type="np", **progress)
+            out = call.pipe(**call.kwargs, output_type="np", callback_on_step_end=on_step_end)
+        else:  # HunyuanVideo 1.5 takes no step callback: count its scheduler's steps instead
+            with scheduler_steps_reported(call.pipe.scheduler, lambda i: callback(i, r.steps)):
+                out = call.pipe(**call.kwargs, output_type="np")
         video = np.asarray(out.frames[0])  # (T, H, W, 3) float in [0, 1]
         if video.ndim != 4 or video.shape[-1] != 3:
             raise BackendError(f"{self.card.name}: {type(call.pipe).__name__} returned frames of shape {video.shape}")
@@ -159,6 +174,24 @@ class DiffusersBackend:
             info["notes"] = [f"sound: {sound.sample_rate} Hz, {sound.channels} channels, {sound.seconds:.2f} s, "
                              "muxed into the mp4 as AAC"]
         return frames, info
+
+
+@contextmanager
+def scheduler_steps_reported(scheduler, report: Callable[[int], None]):
+    """Call report(i) after the scheduler's i-th step (1-based) while inside; each denoising step makes
+    exactly one scheduler step, whatever the guidance does. report may raise to stop the run."""
+    step, count = scheduler.step, itertools.count(1)
+
+    def counted(*args, **kwargs):
+        result = step(*args, **kwargs)
+        report(next(count))
+        return result
+
+    scheduler.step = counted
+    try:
+        yield
+    finally:
+        del scheduler.step  # the class's own method again
 
 
 def ltx_condition(**fields):
@@ -180,6 +213,12 @@ def soundtrack(audio: torch.Tensor, sample_rate: int) -> Soundtrack:
     wave = audio[0].detach().float().cpu().numpy()  # (C, N) or (N,)
     wave = wave[None] if wave.ndim == 1 else wave  # (C, N)
     return Soundtrack(samples=np.clip(wave, -1.0, 1.0).astype(np.float32), sample_rate=int(sample_rate))
+
+
+def set_guidance(pipe: diffusers.DiffusionPipeline, scale: float) -> None:
+    """Give pipe a guider like its own with this classifier-free guidance scale (HunyuanVideo 1.5)."""
+    if pipe.guider.config.guidance_scale != scale:
+        pipe.guider = pipe.guider.new(guidance_scale=scale)
 
 
 def set_shift(pipe: diffusers.DiffusionPipeline, shift: float) -> None:

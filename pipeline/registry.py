@@ -132,9 +132,11 @@ class ModelCard:
 
 
 # Hub files `fetch` downloads for a diffusers-format repo: the component folders' configs,
-# safetensors weights (with shard indices) and tokenizer files; never .bin/.pt pickles, and never
+# safetensors weights (with shard indices) and tokenizer files (vocabularies, merges, chat templates
+# for Qwen2.5-VL's tokenizer); never .bin/.pt pickles, and never
 # the multi-gigabyte single-file checkpoints some repos keep at their root (no "/" in the name).
-DIFFUSERS_FILES = ("model_index.json", "*/*.json", "*/*.safetensors", "tokenizer/*.model", "tokenizer/*.txt")
+DIFFUSERS_FILES = ("model_index.json", "*/*.json", "*/*.safetensors", "tokenizer*/*.model", "tokenizer*/*.txt",
+                   "tokenizer*/*.jinja")
 
 
 # Recommended negative prompts, as their makers give them.
@@ -290,6 +292,90 @@ _register(ModelCard(
     defaults=_WAN_DEFAULTS, limits=_WAN_LIMITS,
     memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True,
                   gpu="not stated by its makers; its base, wan2.1-t2v-1.3b: " + _WAN_GPU),
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
+# Wan2.2 TI2V-5B: one dense model for text and image; its VAE compresses 16x in space (x2 patches: sizes
+# are multiples of 32) and 4x in time. Image-to-video holds the image as latent frame 0 through denoising
+# (expand_timesteps in the checkpoint's config), so no image encoder.
+_register(ModelCard(
+    name="wan2.2-ti2v-5b",
+    backend="diffusers",
+    description="Wan 2.2 TI2V 5B: text and image to 720p video, fits a 24 GB GPU",
+    repo_id="Wan-AI/Wan2.2-TI2V-5B-Diffusers", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype="float32", load_class="WanPipeline",
+    capabilities={
+        "t2v": _native("WanPipeline"),
+        "i2v": _native("WanImageToVideoPipeline", "the image as latent frame 0, held through denoising"),
+        "extend-forward": Capability(CHAINED, "WanImageToVideoPipeline",
+                                     "no video conditioning: image-to-video from the last frame only; "
+                                     "colour and motion drift"),
+        "extend-backward": _unsupported("image-to-video can only continue forward from a frame; use wan2.1-vace-1.3b"),
+        "interpolate": _unsupported("no keyframe conditioning; use wan2.1-vace-1.3b"),
+    },
+    defaults=Defaults(steps=50, guidance=5.0, frames=121, width=1280, height=704, fps=24.0, keep=1,
+                      negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 5.0),),
+                      source="Wan2.2's ti2v-5B config (Wan-Video/Wan2.2): 1280x704 or 704x1280, 121 frames at "
+                             "24 fps, 50 steps, guidance 5, shift 5, Wan's negative prompt"),
+    limits=Limits(frame_step=4, frame_offset=1, min_frames=5, max_frames=121, size_multiple=32,
+                  min_size=704, max_size=1280, sizes=((1280, 704), (704, 1280)), max_keep=1),
+    memory=Memory(cpu_offload=True, vae_tiling=True, vae_slicing=True,
+                  gpu="5B transformer ~10 GB + UMT5-XXL ~11 GB in bf16; its makers run 720p on one 24 GB GPU "
+                      "(RTX 4090) with offloading, as this card does"),
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
+# HunyuanVideo 1.5 (8.3B): text-to-video and image-to-video are two checkpoints (their transformers
+# differ), so two cards. 480p sizes are buckets of about 640x640 pixels by aspect ratio; image-to-video
+# picks the bucket from the image itself, so its sizes are the buckets that map to themselves.
+_HUNYUAN15_LIMITS = dict(frame_step=4, frame_offset=1, min_frames=5, max_frames=121, size_multiple=16,
+                         min_size=480, max_size=848)
+_HUNYUAN15_SOURCE = ("HunyuanVideo 1.5's 480p settings (Tencent-Hunyuan/HunyuanVideo-1.5; the checkpoint's guider): "
+                     "848x480 at 16:9, 121 frames at 24 fps, 50 steps, guidance 6; shift from its scheduler")
+_HUNYUAN15_GPU = ("8.3B transformer ~17 GB + Qwen2.5-VL 7B text encoder ~15 GB in bf16; its makers state 14 GB "
+                  "at the least with model offloading, which this card uses")
+
+_register(ModelCard(
+    name="hunyuanvideo-1.5-t2v",
+    backend="diffusers",
+    description="HunyuanVideo 1.5 text-to-video, 480p",
+    repo_id="hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_t2v", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype=None, load_class="HunyuanVideo15Pipeline",
+    capabilities={
+        "t2v": _native("HunyuanVideo15Pipeline"),
+        "i2v": _unsupported("image-to-video is its own checkpoint; use hunyuanvideo-1.5-i2v"),
+        "extend-forward": _unsupported("no video conditioning; hunyuanvideo-1.5-i2v chains from the last frame"),
+        "extend-backward": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
+        "interpolate": _unsupported("no keyframe conditioning; use wan2.1-vace-1.3b"),
+    },
+    defaults=Defaults(steps=50, guidance=6.0, frames=121, width=848, height=480, fps=24.0, keep=1,
+                      source=_HUNYUAN15_SOURCE),
+    limits=Limits(sizes=((848, 480), (480, 848), (640, 640)), **_HUNYUAN15_LIMITS),
+    memory=Memory(cpu_offload=True, vae_tiling=True, gpu=_HUNYUAN15_GPU),
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
+_register(ModelCard(
+    name="hunyuanvideo-1.5-i2v",
+    backend="diffusers",
+    description="HunyuanVideo 1.5 image-to-video, 480p (extension as labelled last-frame chaining)",
+    repo_id="hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_i2v", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype=None, load_class="HunyuanVideo15ImageToVideoPipeline",
+    capabilities={
+        "t2v": _unsupported("image-to-video only (needs an image); use hunyuanvideo-1.5-t2v"),
+        "i2v": _native("HunyuanVideo15ImageToVideoPipeline", "the image as the first latent frame, and its "
+                                                              "SigLIP features"),
+        "extend-forward": Capability(CHAINED, "HunyuanVideo15ImageToVideoPipeline",
+                                     "no video conditioning: image-to-video from the last frame only; "
+                                     "colour and motion drift"),
+        "extend-backward": _unsupported("image-to-video can only continue forward from a frame"),
+        "interpolate": _unsupported("no keyframe conditioning"),
+    },
+    defaults=Defaults(steps=50, guidance=6.0, frames=121, width=848, height=480, fps=24.0, keep=1,
+                      source=_HUNYUAN15_SOURCE),
+    # 480x832, not 480x848: the pipeline buckets a 480x848 image to 480x832
+    limits=Limits(sizes=((848, 480), (480, 832), (640, 640)), max_keep=1, **_HUNYUAN15_LIMITS),
+    memory=Memory(cpu_offload=True, vae_tiling=True, gpu=_HUNYUAN15_GPU),
     fetch_patterns=DIFFUSERS_FILES,
 ))
 

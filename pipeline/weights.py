@@ -28,7 +28,7 @@ from pipeline.errors import FetchError, WeightsMissingError
 from pipeline.registry import ModelCard, weights_env_var
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-HASHED_SUFFIXES = (".safetensors", ".json", ".model", ".txt")  # weights, configs, tokenizer files
+HASHED_SUFFIXES = (".safetensors", ".json", ".model", ".txt", ".jinja")  # weights, configs, tokenizer files
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _file_hashes: dict[tuple[str, int, int], str] = {}  # (path, size, mtime_ns) -> sha256
 
@@ -87,8 +87,11 @@ def _missing_in_component(folder: Path, component: str, class_name: str) -> list
     if "Tokenizer" in class_name:
         known = ("tokenizer.json", "spiece.model", "vocab.json", "tokenizer_config.json")
         return [] if any((sub / f).is_file() for f in known) else [f"{component}/tokenizer.json"]
-    if "Scheduler" in class_name:
-        return [] if (sub / "scheduler_config.json").is_file() else [f"{component}/scheduler_config.json"]
+    config_only = {"Scheduler": "scheduler_config.json", "Guidance": "guider_config.json",
+                   "Processor": "preprocessor_config.json"}  # components with no weights
+    for kind, name in config_only.items():
+        if kind in class_name:
+            return [] if (sub / name).is_file() else [f"{component}/{name}"]
     missing = [] if (sub / "config.json").is_file() else [f"{component}/config.json"]
     shards = sorted(sub.glob("*.safetensors.index.json"))
     if shards:  # sharded: every file the index names

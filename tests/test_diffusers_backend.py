@@ -32,6 +32,9 @@ TINY = {
     "ltx-2": dict(width=64, height=64, frames=17, keep=9),
     "wan2.1-t2v-1.3b": dict(width=16, height=16, frames=9),
     "wan2.1-vace-1.3b": dict(width=16, height=16, frames=9, keep=5),
+    "wan2.2-ti2v-5b": dict(width=64, height=64, frames=9, keep=1),
+    "hunyuanvideo-1.5-t2v": dict(width=64, height=64, frames=9),
+    "hunyuanvideo-1.5-i2v": dict(width=64, height=64, frames=9, keep=1),
     "cogvideox-2b": dict(width=16, height=16, frames=9),
     "cogvideox-5b-i2v": dict(width=16, height=16, frames=9, keep=1),
 }
@@ -66,12 +69,14 @@ def request_for(name: str, task: str, seed: int = 0, **over) -> GenerationReques
 
 
 def tiny_card(card: registry.ModelCard, **limits) -> registry.ModelCard:
-    """card with the tiny models' size (16x16) and frame counts (from 9) where its real limits are
+    """card with the tiny model's size (TINY) and frame counts (from 9) where its real limits are
     fixed by learned positional embeddings or by its makers (720x480 and 49 frames for CogVideoX-5b-I2V,
-    832x480 for Wan 1.3B): the tiny models cannot run at those sizes on a CPU test."""
+    832x480 for Wan 1.3B, 1280x704 for Wan2.2, 480p buckets for HunyuanVideo 1.5): the tiny models
+    cannot run at those sizes on a CPU test."""
     if not card.limits.sizes or card.backend != "diffusers":
         return card
-    fields = dict(sizes=((16, 16),), min_size=16, min_frames=min(card.limits.min_frames, 9), **limits)
+    size = TINY[card.name]["width"], TINY[card.name]["height"]
+    fields = dict(sizes=(size,), min_size=min(size), min_frames=min(card.limits.min_frames, 9), **limits)
     return dataclasses.replace(card, limits=dataclasses.replace(card.limits, **fields))
 
 
@@ -317,7 +322,7 @@ def test_ltx_encodes_256_text_tokens(tiny_weights, tiny_cards):
     assert lengths and set(lengths) == {256}, lengths  # prompt and negative prompt, each 256 tokens
 
 
-@pytest.mark.parametrize("name", ["ltx-video", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b"])
+@pytest.mark.parametrize("name", ["ltx-video", "ltx-2", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "wan2.2-ti2v-5b"])
 def test_recommended_negative_prompt_is_the_default_and_a_request_overrides_it(name, tiny_weights, tiny_cards):
     pipe = load(name, weights=tiny_weights[name])
     recommended = MODELS[name].defaults.negative_prompt
@@ -381,3 +386,56 @@ def test_every_card_states_its_memory_and_the_defaults_source():
         assert ", ".join(map(str, card.limits.allowed_frames()))[:20].split(",")[0] in text
         if card.backend == "diffusers":
             assert card.defaults.source and card.defaults.source in text
+
+
+# ----------------------------------------------------------------------------------------
+# Wan2.2 TI2V-5B and HunyuanVideo 1.5
+# ----------------------------------------------------------------------------------------
+
+
+def test_wan22_image_to_video_holds_the_image_as_latent_frame_0(tiny_weights, tiny_cards):
+    pipe = load("wan2.2-ti2v-5b", weights=tiny_weights["wan2.2-ti2v-5b"])
+    resolved, _ = request_for("wan2.2-ti2v-5b", "i2v").resolve(pipe.card)
+    call = pipe.backend.plan(resolved, torch.Generator("cpu").manual_seed(0))
+    # the image pipeline carries the checkpoint's expand_timesteps (without it, 48 + 48 channels reach
+    # a 48-channel transformer), and no image encoder is needed
+    assert type(call.pipe).__name__ == "WanImageToVideoPipeline" and call.pipe.config.expand_timesteps
+    assert np.array_equal(np.asarray(call.kwargs["image"]), resolved.image)
+    assert scheduler_shift(call.pipe) == 5.0 == resolved.shift  # the makers' shift for this model
+    assert call.kwargs["negative_prompt"] == registry.WAN_NEGATIVE
+    out = call.pipe(**call.kwargs, output_type="latent").frames  # (1, 48, 3, 4, 4)
+    vae = call.pipe.vae
+    image = torch.from_numpy(resolved.image).permute(2, 0, 1)[None, :, None].float() / 127.5 - 1.0  # (1, 3, 1, H, W)
+    encoded = vae.encode(image).latent_dist.mode()  # (1, 48, 1, 4, 4); the tiny VAE's mean 0, std 1
+    assert (out[:, :, :1] - encoded).abs().max() < 1e-4
+    other = run_plan_latents(pipe, dataclasses.replace(request_for("wan2.2-ti2v-5b", "i2v"), seed=5))
+    assert (out[:, :, 1:] - other[:, :, 1:]).abs().max() > 0.1  # the rest is generated, seed-dependent
+
+
+def test_hunyuan15_guidance_goes_through_its_guider(tiny_weights, tiny_cards):
+    for name, task in (("hunyuanvideo-1.5-t2v", "t2v"), ("hunyuanvideo-1.5-i2v", "i2v")):
+        pipe = load(name, weights=tiny_weights[name])
+        for guidance in (None, 3.5):
+            resolved, _ = request_for(name, task, guidance=guidance).resolve(pipe.card)
+            call = pipe.backend.plan(resolved, torch.Generator("cpu").manual_seed(0))
+            assert "guidance_scale" not in call.kwargs  # the pipeline takes none: it would be an error
+            assert call.pipe.guider.config.guidance_scale == (guidance or 6.0) == resolved.guidance
+        # image-to-video takes its size from the image, which the request fitted to its size
+        assert ("height" in call.kwargs) == (task == "t2v")
+    low = load("hunyuanvideo-1.5-t2v", weights=tiny_weights["hunyuanvideo-1.5-t2v"])
+    frames = [low.generate(request_for("hunyuanvideo-1.5-t2v", "t2v", guidance=g)).frames for g in (1.5, 9.0)]
+    assert not np.array_equal(*frames)  # the scale reaches the denoiser
+
+
+def test_hunyuan15_sizes_are_its_480p_buckets():
+    from diffusers.pipelines.hunyuan_video1_5.image_processor import HunyuanVideo15ImageProcessor
+
+    buckets = HunyuanVideo15ImageProcessor(vae_scale_factor=16)  # the real VAE's 16x; 480p: target size 640
+    t2v, i2v = MODELS["hunyuanvideo-1.5-t2v"].limits.sizes, MODELS["hunyuanvideo-1.5-i2v"].limits.sizes
+    # text-to-video: the makers' size for each aspect ratio (16:9, 9:16, 1:1)
+    for (w, h), (aw, ah) in zip(t2v, ((16, 9), (9, 16), (1, 1))):
+        assert buckets.calculate_default_height_width(ah, aw, 640) == (h, w)
+    # image-to-video: an image of each allowed size comes back at that size (480x848 would become 480x832)
+    for w, h in i2v:
+        assert buckets.calculate_default_height_width(h, w, 640) == (h, w)
+    assert buckets.calculate_default_height_width(848, 480, 640) == (832, 480)

@@ -99,9 +99,10 @@ def test_ltx2_writes_its_sound_into_the_mp4_and_says_so(tiny_weights, tmp_path, 
 def test_list_prints_every_card_with_capabilities(capsys):
     assert main(["--list"]) == 0
     text = capsys.readouterr().out
-    for name in ("tinyworld", "ltx-video", "ltx-2", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "cogvideox-2b",
-                 "cogvideox-5b-i2v"):
+    for name in ("tinyworld", "ltx-video", "ltx-2", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "wan2.2-ti2v-5b",
+                 "hunyuanvideo-1.5-t2v", "hunyuanvideo-1.5-i2v", "cogvideox-2b", "cogvideox-5b-i2v"):
         assert f"\n{name}  [" in "\n" + text
+    assert "sizes 1280x704, 704x1280" in text and "sizes 848x480, 480x832, 640x640" in text
     assert "extend-backward  native               LTXConditionPipeline" in text
     assert "extend-forward   last-frame chaining  CogVideoXImageToVideoPipeline" in text
     assert "SPACETIME_WEIGHTS_WAN2_1_VACE_1_3B" in text

@@ -187,12 +187,15 @@ def test_tinyworld_card_limits():
 
 
 def test_registry_names_sources_and_capabilities():
-    assert list(MODELS) == ["tinyworld", "ltx-video", "ltx-2", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "cogvideox-2b",
-                            "cogvideox-5b-i2v"]
+    assert list(MODELS) == ["tinyworld", "ltx-video", "ltx-2", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "wan2.2-ti2v-5b",
+                            "hunyuanvideo-1.5-t2v", "hunyuanvideo-1.5-i2v", "cogvideox-2b", "cogvideox-5b-i2v"]
     repos = {name: card.repo_id for name, card in MODELS.items()}
     assert repos == {"tinyworld": None, "ltx-video": "Lightricks/LTX-Video-0.9.5", "ltx-2": "Lightricks/LTX-2",
                      "wan2.1-t2v-1.3b": "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
                      "wan2.1-vace-1.3b": "Wan-AI/Wan2.1-VACE-1.3B-diffusers",
+                     "wan2.2-ti2v-5b": "Wan-AI/Wan2.2-TI2V-5B-Diffusers",
+                     "hunyuanvideo-1.5-t2v": "hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_t2v",
+                     "hunyuanvideo-1.5-i2v": "hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_i2v",
                      "cogvideox-2b": "THUDM/CogVideoX-2b", "cogvideox-5b-i2v": "THUDM/CogVideoX-5b-I2V"}
     assert TINY.folder == "pipeline/tinyworld/weights"
     ltx = {t: c.pipeline for t, c in LTX.capabilities.items()}
@@ -200,6 +203,10 @@ def test_registry_names_sources_and_capabilities():
     assert get_card("wan2.1-vace-1.3b").supported_tasks() == list(TASKS)
     assert get_card("cogvideox-5b-i2v").supported_tasks() == ["i2v", "extend-forward"]
     assert get_card("cogvideox-2b").supported_tasks() == ["t2v"]
+    assert get_card("ltx-2").supported_tasks() == ["t2v", "i2v", "extend-forward"]
+    assert get_card("wan2.2-ti2v-5b").supported_tasks() == ["t2v", "i2v", "extend-forward"]
+    assert get_card("hunyuanvideo-1.5-t2v").supported_tasks() == ["t2v"]
+    assert get_card("hunyuanvideo-1.5-i2v").supported_tasks() == ["i2v", "extend-forward"]
     with pytest.raises(UnknownModelError, match=r"^model: 'sora' is not in the registry; choose one of tinyworld, "):
         get_card("sora")
     assert weights_env_var("wan2.1-vace-1.3b") == "SPACETIME_WEIGHTS_WAN2_1_VACE_1_3B"

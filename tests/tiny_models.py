@@ -5,15 +5,17 @@
 
 Each builder mirrors the toy configs of diffusers' own fast tests (tests/pipelines/ltx/test_ltx.py,
 tests/pipelines/ltx2/test_ltx2.py, tests/pipelines/wan/test_wan_vace.py,
+tests/pipelines/wan/test_wan_22_image_to_video.py, tests/pipelines/hunyuan_video1_5/test_hunyuan_1_5.py,
 tests/pipelines/cogvideo/test_cogvideox_image2video.py):
 one or two layers, 8-to-32 channels, 2 denoising steps. Two differences on purpose:
 
-- The VAEs keep the real models' compression (LTX 32x spatial / 8x temporal, Wan and CogVideoX
-  8x / 4x), so the real model cards' size and frame rules (8k+1, 4k+1, multiples of 32 or 16)
+- The VAEs keep the real models' compression (LTX 32x spatial / 8x temporal, Wan 2.1 and CogVideoX
+  8x / 4x, Wan2.2 and HunyuanVideo 1.5 16x / 4x), so the real model cards' size and frame rules (8k+1, 4k+1, multiples of 32 or 16)
   hold for the tiny models too and the same validation code runs on both.
 - Nothing is downloaded: the tokenizers are T5 / Gemma Unigram tokenizers (the `tokenizers`
-  library) built here over a few dozen words, and the text encoders are random T5 / UMT5 /
-  Gemma 3 encoders of width 32 built from a config (diffusers' tests fetch tiny ones from the Hub).
+  library) built here over a few dozen words, a byte-level Qwen2 tokenizer with Qwen's chat
+  template, and ByT5 (which needs no files); the text encoders are random T5 / UMT5 / Gemma 3 /
+  Qwen2.5-VL encoders built from a config (diffusers' tests fetch tiny ones from the Hub).
 - LTX-2's vocoder upsamples its 16 kHz mel frames (hop 160) by 160, so the tiny model's sound
   is real 16 kHz audio as long as the video, like the real model's (24 kHz there).
 
@@ -31,6 +33,7 @@ import pipeline  # noqa: F401  (installs the torchvision CPU shim before transfo
 import torch
 from diffusers import (
     AutoencoderKLCogVideoX,
+    AutoencoderKLHunyuanVideo15,
     AutoencoderKLLTXVideo,
     AutoencoderKLWan,
     CogVideoXImageToVideoPipeline,
@@ -40,21 +43,33 @@ from diffusers import (
     AutoencoderKLLTX2Audio,
     AutoencoderKLLTX2Video,
     FlowMatchEulerDiscreteScheduler,
+    HunyuanVideo15ImageToVideoPipeline,
+    HunyuanVideo15Pipeline,
+    HunyuanVideo15Transformer3DModel,
     LTX2ConditionPipeline,
     LTX2VideoTransformer3DModel,
     LTXConditionPipeline,
     LTXVideoTransformer3DModel,
+    UniPCMultistepScheduler,
     WanPipeline,
     WanTransformer3DModel,
     WanVACEPipeline,
     WanVACETransformer3DModel,
 )
+from diffusers.guiders import ClassifierFreeGuidance
 from diffusers.pipelines.ltx2 import LTX2TextConnectors
 from diffusers.pipelines.ltx2.vocoder import LTX2Vocoder
 from transformers import (
+    ByT5Tokenizer,
     Gemma3Config,
     Gemma3ForConditionalGeneration,
     GemmaTokenizerFast,
+    Qwen2_5_VLTextConfig,
+    Qwen2_5_VLTextModel,
+    Qwen2Tokenizer,
+    SiglipImageProcessor,
+    SiglipVisionConfig,
+    SiglipVisionModel,
     T5Config,
     T5EncoderModel,
     T5TokenizerFast,
@@ -101,6 +116,32 @@ def tiny_gemma3(vocab_size: int) -> Gemma3ForConditionalGeneration:
                            image_size=28, patch_size=14),
         mm_tokens_per_image=4, boi_token_index=image_token, eoi_token_index=image_token, image_token_index=image_token)
     return Gemma3ForConditionalGeneration(config).eval()
+
+
+# Qwen's chat template, reduced to what HunyuanVideo 1.5 sends (a system and a user message as text).
+QWEN_CHAT = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+             "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+def tiny_qwen_tokenizer() -> Qwen2Tokenizer:
+    """A byte-level Qwen2 tokenizer with no merges (every byte a token) and Qwen's special tokens."""
+    vocab = {c: i for i, c in enumerate(sorted(pre_tokenizers.ByteLevel.alphabet()))}  # the 256 byte symbols
+    for special in ("<|endoftext|>", "<|im_start|>", "<|im_end|>"):
+        vocab[special] = len(vocab)
+    tokenizer = Qwen2Tokenizer(vocab=vocab, merges=[])
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<|im_start|>", "<|im_end|>"]})
+    tokenizer.chat_template = QWEN_CHAT
+    return tokenizer
+
+
+def tiny_qwen25_vl(vocab_size: int, end_of_text: int) -> Qwen2_5_VLTextModel:
+    """A random Qwen2.5-VL text model, width 16, 2 layers (HunyuanVideo 1.5 reads its second-to-last-but-one layer)."""
+    torch.manual_seed(0)
+    config = Qwen2_5_VLTextConfig(hidden_size=16, intermediate_size=16, num_hidden_layers=2, num_attention_heads=2,
+                                  num_key_value_heads=2, vocab_size=vocab_size, bos_token_id=end_of_text,
+                                  eos_token_id=end_of_text, rope_theta=1e6,
+                                  rope_scaling={"mrope_section": [1, 1, 2], "rope_type": "default", "type": "default"})
+    return Qwen2_5_VLTextModel(config).eval()
 
 
 def _text_config(cls, vocab_size: int):
@@ -248,6 +289,57 @@ def tiny_wan_vace() -> WanVACEPipeline:
                            text_encoder=tiny_umt5(len(tokenizer)), tokenizer=tokenizer)
 
 
+def tiny_wan22() -> WanPipeline:
+    """Wan2.2 TI2V-5B's layout: a 48-channel VAE that patchifies by 2 (16x spatial, 4x temporal) and
+    expand_timesteps, under which image-to-video needs no image encoder."""
+    torch.manual_seed(0)
+    vae = AutoencoderKLWan(base_dim=3, z_dim=48, in_channels=12, out_channels=12, is_residual=True, patch_size=2,
+                           latents_mean=[0.0] * 48, latents_std=[1.0] * 48, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                           scale_factor_spatial=16, scale_factor_temporal=4, temperal_downsample=[False, True, True])
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(num_layers=2, **{**_WAN_TRANSFORMER, "in_channels": 48, "out_channels": 48})
+    tokenizer = tiny_tokenizer()
+    scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=5.0)
+    return WanPipeline(transformer=transformer, vae=vae, scheduler=scheduler, text_encoder=tiny_umt5(len(tokenizer)),
+                       tokenizer=tokenizer, expand_timesteps=True)
+
+
+# ----------------------------------------------------------------------------------------
+# HunyuanVideo 1.5: text-to-video and image-to-video (two checkpoints, as for the real model)
+# ----------------------------------------------------------------------------------------
+
+
+def _tiny_hunyuan15_parts(task: str) -> dict:
+    torch.manual_seed(0)
+    # target_size 64: the tiny model's size buckets are about 64x64 pixels (640 for the real 480p model)
+    transformer = HunyuanVideo15Transformer3DModel(
+        in_channels=9, out_channels=4, num_attention_heads=2, attention_head_dim=8, num_layers=1,
+        num_refiner_layers=1, mlp_ratio=2.0, patch_size=1, patch_size_t=1, text_embed_dim=16,
+        text_embed_2_dim=TEXT_DIM, image_embed_dim=12, rope_axes_dim=(2, 2, 4), target_size=64, task_type=task)
+    torch.manual_seed(0)
+    vae = AutoencoderKLHunyuanVideo15(in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8,) * 5,
+                                      layers_per_block=1, spatial_compression_ratio=16, temporal_compression_ratio=4,
+                                      downsample_match_channel=False, upsample_match_channel=False)
+    tokenizer, glyphs = tiny_qwen_tokenizer(), ByT5Tokenizer()
+    return dict(transformer=transformer.eval(), vae=vae.eval(), scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0),
+                text_encoder=tiny_qwen25_vl(len(tokenizer), tokenizer.convert_tokens_to_ids("<|endoftext|>")),
+                tokenizer=tokenizer, text_encoder_2=tiny_t5(len(glyphs)), tokenizer_2=glyphs,
+                guider=ClassifierFreeGuidance(guidance_scale=6.0))
+
+
+def tiny_hunyuan15_t2v() -> HunyuanVideo15Pipeline:
+    return HunyuanVideo15Pipeline(**_tiny_hunyuan15_parts("t2v"))
+
+
+def tiny_hunyuan15_i2v() -> HunyuanVideo15ImageToVideoPipeline:
+    parts = _tiny_hunyuan15_parts("i2v")
+    torch.manual_seed(0)
+    encoder = SiglipVisionModel(SiglipVisionConfig(hidden_size=12, intermediate_size=16, num_hidden_layers=1,
+                                                   num_attention_heads=2, image_size=28, patch_size=14)).eval()
+    return HunyuanVideo15ImageToVideoPipeline(**parts, image_encoder=encoder,
+                                              feature_extractor=SiglipImageProcessor(size={"height": 28, "width": 28}))
+
+
 # ----------------------------------------------------------------------------------------
 # CogVideoX: text-to-video (2b-like) and image-to-video (5b-I2V-like)
 # ----------------------------------------------------------------------------------------
@@ -297,6 +389,9 @@ BUILDERS = {
     "ltx-2": tiny_ltx2,
     "wan2.1-t2v-1.3b": tiny_wan,
     "wan2.1-vace-1.3b": tiny_wan_vace,
+    "wan2.2-ti2v-5b": tiny_wan22,
+    "hunyuanvideo-1.5-t2v": tiny_hunyuan15_t2v,
+    "hunyuanvideo-1.5-i2v": tiny_hunyuan15_i2v,
     "cogvideox-2b": tiny_cogvideox,
     "cogvideox-5b-i2v": tiny_cogvideox_i2v,
 }
