@@ -76,8 +76,9 @@ def main() -> int:
             result = pipe.generate(request_for(card, task, args.steps))
             wall = time.perf_counter() - start
             peak = torch.cuda.max_memory_allocated() / 2**30
-            print(f"{name:<18} {task:<16} {result.frames.shape[0]:>3} frames {result.frames.shape[2]}x{result.frames.shape[1]}"
-                  f"  wall {wall:6.1f} s  denoise {result.timings['denoise']:6.1f} s  peak {peak:5.1f} GiB")
+            sound = f"  sound {result.audio.sample_rate} Hz" if result.audio is not None else ""
+            print(f"{name:<22} {task:<16} {result.frames.shape[0]:>3} frames {result.frames.shape[2]}x{result.frames.shape[1]}"
+                  f"  wall {wall:6.1f} s  denoise {result.timings['denoise']:6.1f} s  peak {peak:5.1f} GiB{sound}")
             ran += 1
         del pipe
         clear_cache()
