@@ -45,11 +45,28 @@ def visible_panel(page):
 
 
 def pick(panel, label: str, option: str, index: int = 0) -> None:
-    """Choose `option` in the `index`-th dropdown labelled `label` of the panel."""
+    """Choose `option` in the `index`-th single-choice dropdown labelled `label` of the panel: type to
+    filter the list, click the option once it shows (Enter could race the filter and keep the old
+    value), and check the box took it."""
+    from playwright.sync_api import expect
+
     box = panel.get_by_label(label, exact=True).nth(index)
     box.click()
-    box.fill(option)  # filters the options to this one; Enter takes it
+    box.fill(option)
+    box.page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+    expect(box).to_have_value(option, timeout=10_000)
+
+
+def add_filter(panel, label: str, value: str) -> None:
+    """Add `value` to the multiselect filter labelled `label` (it takes custom values, so Enter adds
+    exactly what was typed), and check its token shows."""
+    from playwright.sync_api import expect
+
+    box = panel.get_by_label(label, exact=True)
+    box.click()
+    box.fill(value)
     box.press("Enter")
+    expect(panel.locator(".token").filter(has_text=value).first).to_be_visible(timeout=10_000)
 
 
 def test_compare_then_dashboard_then_a_run_link(server, browser):
@@ -72,7 +89,7 @@ def test_compare_then_dashboard_then_a_run_link(server, browser):
     # Dashboard: filter by model; a plot and the row show.
     page.get_by_role("tab", name="Dashboard").click()
     panel = visible_panel(page)
-    pick(panel, "Model", "ltx-video")
+    add_filter(panel, "Model", "ltx-video")
     panel.get_by_role("button", name="Apply filters").click()
     panel.get_by_text(re.compile(r"\b1 generations match")).wait_for(timeout=30_000)
     rows = panel.get_by_label("Generations (click a row to play it)").locator("[data-testid^=cell-]")
