@@ -1,6 +1,8 @@
 """pipeline/tinyworld/gpu_recipe.sh end to end at toy size on the CPU: what a GPU session will run.
 
     .venv/bin/python -m pytest -q tests/test_gpu_recipe.py
+
+It is the suite's slowest test (about 50 s), marked `slow`: CI runs it, `pytest -m "not slow"` skips it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 import tarfile
 from pathlib import Path
 
+import pytest
 import torch
 
 from pipeline.tinyworld.config import TrainConfig
@@ -25,6 +28,7 @@ TOY = dict(width=32, depth=1, heads=2, text_width=16, text_depth=1, batch_size=2
 MiB = 2**20
 
 
+@pytest.mark.slow
 def test_the_recipe_trains_tunes_the_decoder_and_bundles_weights_the_device_can_return(tmp_path):
     init = tmp_path / "init"
     train(TrainConfig(**TOY), minutes=5, out=tmp_path / "first", log=lambda _: None, max_steps=1)

@@ -13,7 +13,7 @@ from eval.probes import PROBES, run_probes
 from eval.probes import corruptions as c
 from eval.probes.overlay import STATUS_RGB, draw
 from eval.probes.tracker import camera_motion, observe
-from eval.probes.validate import validate
+from eval.probes.validate import edge_trials, validate
 from eval.probes.verdict import FAIL, INCONCLUSIVE, PASS, Verdict
 from pipeline.video_io import read_video, write_mp4
 from world import Expectation, Thing, expectation_for, parse
@@ -160,6 +160,25 @@ def test_validate_reports_rates_for_every_probe():
         for key in ("gt_pass", "corrupt_fail", "gt_inconclusive"):
             assert 0.0 <= row[key] <= 1.0
         assert row["gt_pass"] >= 5 / 6 and row["corrupt_fail"] >= 5 / 6
+    for probe in c.EDGES:  # the edge twins are reported beside the probe they test
+        assert set(report[probe]["edges"]["twins"]) == {twin.__name__ for twin in c.EDGES[probe]}
+
+
+EDGE_CASES = [(probe, twin) for probe, twins in c.EDGES.items() for twin in twins]
+
+
+@pytest.mark.parametrize("probe,twin", EDGE_CASES, ids=[f"{p}-{t.__name__}" for p, t in EDGE_CASES])
+def test_edge_twins_get_the_verdict_their_side_of_the_rule_calls_for(probe, twin):
+    """A twin just past a rule's threshold fails and one just short of it passes. These fail if a
+    rule's check is removed (a sink past the tolerance then passes) or its threshold moves by a
+    frame or a pixel (a strike one frame before contact then passes)."""
+    n = 24 if probe == "gravity" else 8  # about 40% of falls can hold a sink (the rest bounce until the last frame)
+    truths, rows = edge_trials(probe, n=n, seed=3)
+    assert truths == [PASS] * len(truths)
+    mine = [r for r in rows if r.twin == twin.__name__]
+    assert len(mine) >= 3, f"{twin.__name__}: only {len(mine)} of {n} clips could hold it"
+    wrong = [r for r in mine if r.got != twin.expected]
+    assert not wrong, f"{twin.__name__} must get {twin.expected}: got {[r.got for r in mine]}"
 
 
 @pytest.mark.parametrize("prompt", [

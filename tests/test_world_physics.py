@@ -77,6 +77,20 @@ def test_bounces_lose_height_and_never_go_through_the_floor(seed):
 
 
 @pytest.mark.parametrize("seed", range(6))
+def test_every_bounce_is_lower_until_rest_over_six_seconds(seed):
+    """Restitution checked well past the first 2 s, where the tests above stop sampling."""
+    scene = simulate(spec_of("fall", seed), seed=seed, frames=192, fps=32)  # 6 s
+    body = scene.bodies[0]
+    rest = scene.floor_y - body.radius
+    assert body.y.max() <= rest + 1e-9
+    lows = [k for k in range(1, len(body.y) - 1) if body.y[k] >= body.y[k - 1] and body.y[k] > body.y[k + 1]]
+    peaks = [body.y[a:b].min() for a, b in zip(lows, lows[1:])]  # between one contact and the next
+    heights = rest - np.array(peaks)
+    assert len(lows) >= 3, lows
+    assert np.all(np.diff(heights) < 0), f"each bounce should be lower: {heights}"
+
+
+@pytest.mark.parametrize("seed", range(6))
 def test_contact_precedes_the_struck_objects_motion(seed):
     spec = spec_of("hit", seed)
     scene = simulate(spec, seed=seed, frames=48, fps=24)

@@ -5,16 +5,25 @@
 Each corruption takes a rendered world clip and returns new frames (T, H, W, 3) uint8, either
 by editing the frames (mirror, time reversal) or by editing the scene's bodies and rendering
 again, so the twin is as clean as the original except for the one mistake.
+
+Edge twins (the last section) sit just either side of one rule's threshold: a sink just past the
+floor tolerance and one just within it, the struck object setting off one frame before contact
+and one frame after, travel just under and just over the minimum, a camera pan that alone would
+flip the verdict. Each carries the verdict it must get (`expected`: FAIL or PASS), so a probe
+whose threshold moves, or whose check is gone, gets them wrong.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from world import PALETTE
-from world.physics import Body
+from eval.probes import causality, gravity, left_right
+from eval.probes.verdict import FAIL, PASS
+from world import PALETTE, expectation_for
+from world.physics import Body, _texture
 from world.render import Clip, render
 
 
@@ -162,3 +171,148 @@ def _free_offset(clip: Clip, distance: float) -> tuple[float, float]:
         return margin
 
     return max(candidates, key=room)
+
+
+# ----------------------------------------------------------------------------------------
+# Edge twins: just either side of one rule's threshold
+# ----------------------------------------------------------------------------------------
+
+
+def _expect(status: str) -> Callable:
+    def mark(twin: Callable) -> Callable:
+        twin.expected = status
+        return twin
+
+    return mark
+
+
+SINK_MARGIN = 1.0  # px either side of gravity's floor tolerance: the tracker's error on a sink (5-95%: -0.6..+1.0 px)
+TRAVEL_MARGIN = 0.25  # share of left_right's minimum travel either side of it (0.0375 W and 0.0625 W)
+CLEAR_STEP = 2.5  # px: the struck object's first step, well past causality's 1 px onset
+
+
+@_expect(FAIL)
+def sunk_past_tolerance(clip: Clip, rng: np.random.Generator) -> np.ndarray | None:
+    """After its bounces, the ball ends just deeper than the floor tolerance below the floor it hit."""
+    return _sunk(clip, gravity.HEIGHT_TOL + SINK_MARGIN)
+
+
+@_expect(PASS)
+def sunk_within_tolerance(clip: Clip, rng: np.random.Generator) -> np.ndarray | None:
+    """The same, just within the tolerance: sampling noise, not sinking."""
+    return _sunk(clip, gravity.HEIGHT_TOL - SINK_MARGIN)
+
+
+def _sunk(clip: Clip, depth_px: float) -> np.ndarray | None:
+    """The last frame lowered to depth_px past the floor bound that the probe's rule gives for the
+    true track (its contacts kept); None where that cannot be drawn: the contacts would change, or
+    the ball would leave the frame."""
+    scene = clip.scene
+    body = scene.bodies[0]
+    y = body.y * scene.scale  # (T,) true centres, px, down is +
+    contacts = gravity.floor_contacts(y)
+    if not contacts:
+        return None
+    sunk = y.copy()
+    sunk[-1] = gravity.floor_bound(y, contacts) + depth_px
+    bottom = sunk[-1] + body.radius * scene.scale  # px: the lowest the shape reaches
+    if gravity.floor_contacts(sunk) != contacts or bottom > scene.height - 1:
+        return None
+    return _draw(clip, 0, replace(body, y=sunk / scene.scale))
+
+
+@_expect(FAIL)
+def struck_a_frame_early(clip: Clip, rng: np.random.Generator) -> np.ndarray | None:
+    """The struck object sets off one frame before the striker reaches it."""
+    return _struck(clip, onset_after_contact=-1)
+
+
+@_expect(PASS)
+def struck_a_frame_late(clip: Clip, rng: np.random.Generator) -> np.ndarray | None:
+    """It sets off one frame after contact, as a heavy object pushed from rest may."""
+    return _struck(clip, onset_after_contact=1)
+
+
+def _struck(clip: Clip, onset_after_contact: int) -> np.ndarray | None:
+    """The hit rebuilt frame by frame: the striker well clear of the struck object until the
+    contact frame, touching it there; the struck object at rest until its onset, then a clear first
+    step and its own slide."""
+    scene = clip.scene
+    a, b = scene.bodies[0], scene.bodies[1]
+    contact = scene.events.contact_frame
+    s, t_last = scene.scale, scene.frames - 1
+    if contact is None or not 2 <= contact + onset_after_contact < t_last:
+        return None
+    way = float(np.sign(b.x[-1] - b.x[0]) or 1.0)  # the direction b is pushed
+    touch = a.half_width + b.half_width  # centre distance at contact, world units
+    # comfortably more than causality's touching gap (half the striker's 90th-percentile step + 1.5 px)
+    step = float(np.percentile(np.abs(np.diff(a.x)), 90)) * s
+    clear = (0.5 * step + 1.5 + 3.0) / s
+
+    onset = contact + onset_after_contact
+    slide = np.abs(b.x - b.x[0])  # (T,) how far b has gone, as simulated
+    xb = np.full(scene.frames, b.x[0])
+    for i in range(onset, scene.frames):
+        xb[i] = b.x[0] + way * max(slide[min(contact + 1 + i - onset, t_last)], CLEAR_STEP / s)
+    xa = a.x.copy()
+    xa[:contact] = np.where(way > 0, np.minimum(xa[:contact], xb[:contact] - touch - clear),
+                            np.maximum(xa[:contact], xb[:contact] + touch + clear))
+    xa[contact] = xb[contact] - way * touch
+    after = xa[contact] + (a.x[contact:] - a.x[contact])  # its own rebound or follow-through
+    xa[contact:] = np.where(way > 0, np.minimum(after, xb[contact:] - touch), np.maximum(after, xb[contact:] + touch))
+    bodies = (replace(a, x=xa), replace(b, x=xb)) + scene.bodies[2:]
+    return render(scene.with_bodies(bodies)).frames
+
+
+@_expect(FAIL)
+def travel_under_minimum(clip: Clip, rng: np.random.Generator) -> np.ndarray | None:
+    """The subject drifts the named way, but a quarter less than the probe's minimum travel."""
+    return _travel(clip, (1 - TRAVEL_MARGIN) * left_right.MIN_TRAVEL)
+
+
+@_expect(PASS)
+def travel_over_minimum(clip: Clip, rng: np.random.Generator) -> np.ndarray | None:
+    """The subject moves the named way a quarter more than the minimum."""
+    return _travel(clip, (1 + TRAVEL_MARGIN) * left_right.MIN_TRAVEL)
+
+
+@_expect(FAIL)
+def pan_fakes_motion(clip: Clip, rng: np.random.Generator) -> np.ndarray | None:
+    """The subject stands still; the camera pans so that on screen it goes the named way (0.15 W)."""
+    return _travel(clip, 0.0, camera_share=-0.15, rng=rng)
+
+
+@_expect(PASS)
+def pan_hides_motion(clip: Clip, rng: np.random.Generator) -> np.ndarray | None:
+    """The subject goes the named way (0.1 W) while the camera pans twice as far the same way, so
+    on screen it goes the other way."""
+    return _travel(clip, 0.1, camera_share=0.2, rng=rng)
+
+
+def _travel(clip: Clip, share: float, camera_share: float = 0.0, rng: np.random.Generator | None = None) -> np.ndarray | None:
+    """The subject moving steadily the named way by share * width (world), the camera panning the
+    same way by camera_share * width (negative: the other way); a pan gets a textured background
+    if the scene has none, so the pan can be seen. With no camera_share the camera stands still,
+    whatever the clip did: the travel twins test the minimum, the pan twins the pan (estimating a
+    pan moves a travel by about a quarter of the minimum, which would blur the edge)."""
+    scene = clip.scene
+    way = {"right": 1.0, "left": -1.0}.get(expectation_for(scene.spec).direction)
+    if way is None:
+        return None
+    width = scene.width / scene.scale  # world units
+    ramp = np.linspace(0.0, 1.0, scene.frames)  # (T,)
+    subject = scene.bodies[0]
+    x = subject.x[0] + way * share * width * ramp
+    if camera_share:
+        texture = scene.texture if scene.texture is not None else _texture(rng)
+        scene = replace(scene, camera_x=scene.camera_x[0] + way * camera_share * width * ramp, texture=texture)
+    else:
+        scene = replace(scene, camera_x=np.full_like(scene.camera_x, scene.camera_x[0]))
+    return render(scene.with_bodies((replace(subject, x=x),) + scene.bodies[1:])).frames
+
+
+EDGES = {  # probe -> its edge twins
+    "gravity": (sunk_past_tolerance, sunk_within_tolerance),
+    "causality": (struck_a_frame_early, struck_a_frame_late),
+    "left_right": (travel_under_minimum, travel_over_minimum, pan_fakes_motion, pan_hides_motion),
+}

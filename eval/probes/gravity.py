@@ -33,7 +33,7 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
         return Verdict(NAME, INCONCLUSIVE, f"{name} seen in {len(seen)} frames; need {MIN_FRAMES}", {})
     t = seen.astype(float)
     y = obs.world_centres(0)[seen, 1]  # (n,) down is +
-    contacts = _contacts(y)  # indices into y
+    contacts = floor_contacts(y)  # indices into y
     first = contacts[0] if contacts else len(y) - 1
     measured: dict = {"contact_frames": [int(seen[k]) for k in contacts]}
     fall_seen = first >= 2  # at least three frames of falling before the first contact
@@ -55,11 +55,7 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
         for k in range(1, len(heights)):
             if heights[k] > heights[k - 1] + HEIGHT_TOL:
                 return _verdict(FAIL, f"{name} bounces higher than before ({heights[k - 1]:.1f} -> {heights[k]:.1f} px): energy from nowhere", measured)
-        # A sampled contact is at most one frame's travel above the true floor: the tightest such
-        # bound over all contacts is where the floor can be at the lowest.
-        speed = np.abs(np.diff(y))
-        floor_bound = min(y[k] + max(speed[k - 1], speed[k]) for k in contacts)
-        sink = float(np.max(y) - floor_bound)
+        sink = float(np.max(y) - floor_bound(y, contacts))
         measured["sink_px"] = round(sink, 2)
         if sink > HEIGHT_TOL:
             return _verdict(FAIL, f"{name} sinks {sink:.1f} px below the floor it bounced on", measured)
@@ -71,7 +67,14 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
     return _verdict(PASS, f"{name} falls ({accel:.2f} px/frame^2) and bounces {len(contacts)}x, each lower", measured)
 
 
-def _contacts(y: np.ndarray) -> list[int]:
+def floor_bound(y: np.ndarray, contacts: list[int]) -> float:
+    """The lowest the floor can be (px, down is +): a sampled contact is at most one frame's travel
+    above the true floor, and the tightest such bound over all contacts holds for all of them."""
+    speed = np.abs(np.diff(y))
+    return float(min(y[k] + max(speed[k - 1], speed[k]) for k in contacts))
+
+
+def floor_contacts(y: np.ndarray) -> list[int]:
     """Lowest points where the object comes down and goes back up (within two frames each way)."""
     n = len(y)
     out = []

@@ -8,6 +8,10 @@ For each probe: render n ground-truth clips whose prompt calls for it (a third u
 pan, half at a non-square size), and a corrupted twin of each, the mistake the probe exists to
 catch. A good probe passes the truth, fails the twin and is rarely inconclusive. With --mp4
 both are written to H.264 and read back first, as any video that comes from a file is.
+
+Then the edge twins (corruptions.EDGES): for gravity, causality and left/right, n more clips of
+the event the rule is about, each with every edge twin of that probe; a twin is judged right when
+it gets the verdict it must get (a sink just past the tolerance fails, one just within passes).
 """
 
 from __future__ import annotations
@@ -85,6 +89,55 @@ def trials(probe: str, n: int, seed: int, mp4: bool = False) -> list[Trial]:
     return out
 
 
+EDGE_EVENTS = {"gravity": "fall", "causality": "hit", "left_right": "move"}  # the event each rule is about
+
+
+@dataclass(frozen=True)
+class EdgeTrial:
+    pan: bool
+    twin: str
+    expected: str  # the verdict the twin must get
+    got: str  # verdict status on the twin
+
+
+def edge_trials(probe: str, n: int, seed: int, mp4: bool = False) -> tuple[list[str], list[EdgeTrial]]:
+    """The ground truth's verdict on each of n clips of the rule's event, and every edge twin that
+    each clip can hold, judged."""
+    check = PROBES[probe]
+    prepare = _mp4_round_trip if mp4 else np.asarray
+    truths, rows = [], []
+    for i in range(n):
+        rng = np.random.default_rng([seed, 100 + list(PLANS).index(probe), i])
+        pan = i % 3 == 0
+        spec = sample_spec(rng, event=EDGE_EVENTS[probe], pan=pan)
+        while probe not in expectation_for(spec).probes():  # e.g. a move up for left_right
+            spec = sample_spec(rng, event=spec.event, pan=pan)
+        width, height = SIZES[i % len(SIZES)]
+        clip = make_clip(spec, seed=int(rng.integers(2**31)), width=width, height=height)
+        expectation = expectation_for(spec)
+        truth = prepare(clip.frames)
+        truths.append(check(truth, expectation, observe(truth, expectation)).status)
+        for twin in c.EDGES[probe]:
+            drawn = twin(clip, rng)
+            if drawn is None:  # this clip cannot hold that twin (see corruptions.EDGES)
+                continue
+            frames = prepare(drawn)
+            got = check(frames, expectation, observe(frames, expectation)).status
+            rows.append(EdgeTrial(pan=pan, twin=twin.__name__, expected=twin.expected, got=got))
+    return truths, rows
+
+
+def summarise_edges(truths: list[str], rows: list[EdgeTrial]) -> dict:
+    """The ground truth's pass rate, and per edge twin the verdict it must get and the share of
+    clips (that could hold it) where it got it."""
+    out = {"gt_pass": sum(t == PASS for t in truths) / max(len(truths), 1), "n_clips": len(truths), "twins": {}}
+    for name in dict.fromkeys(r.twin for r in rows):
+        mine = [r for r in rows if r.twin == name]
+        out["twins"][name] = {"expected": mine[0].expected, "right": sum(r.got == r.expected for r in mine) / len(mine),
+                              "n": len(mine)}
+    return out
+
+
 def _mp4_round_trip(frames: np.ndarray) -> np.ndarray:
     with tempfile.TemporaryDirectory() as folder:
         return read_video(write_mp4(Path(folder) / "clip.mp4", frames, fps=8))[0]
@@ -111,7 +164,10 @@ def summarise(rows: list[Trial]) -> dict:
 
 
 def validate(n: int, seed: int, mp4: bool = False) -> dict:
-    return {probe: summarise(trials(probe, n, seed, mp4)) for probe in PLANS}
+    report = {probe: summarise(trials(probe, n, seed, mp4)) for probe in PLANS}
+    for probe in c.EDGES:
+        report[probe]["edges"] = summarise_edges(*edge_trials(probe, n, seed, mp4))
+    return report
 
 
 def _table(report: dict) -> str:
@@ -123,6 +179,14 @@ def _table(report: dict) -> str:
             )
         for kind, rate in row["corrupt_fail_by_kind"].items():
             lines.append(f"{'  twin: ' + kind:<24}{'':>5}{'':>10}{rate:>14.1%}")
+    lines += ["", f"{'edge twin':<34}{'n':>5}{'must':>6}{'judged right':>14}{'gt pass':>10}"]
+    for probe, row in report.items():
+        if "edges" not in row:
+            continue
+        edges = row["edges"]
+        for name, part in edges["twins"].items():
+            lines.append(f"{probe + ': ' + name:<34}{part['n']:>5}{part['expected']:>6}{part['right']:>14.1%}"
+                         f"{edges['gt_pass']:>10.1%}")
     return "\n".join(lines)
 
 
