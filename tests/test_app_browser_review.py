@@ -1,6 +1,6 @@
 """The review side of the app in headless Debian Chromium: a 2-model compare, the dashboard filtered
 by model with a plot and a row, and a `?run=<id>` link opened from a fresh page. Saves
-docs/screenshots/compare.png and dashboard.png (the README shows them).
+docs/screenshots/compare.png, dashboard.png and dashboard-figures.png (the README shows them).
 
     .venv/bin/python -m pytest -q tests/test_app_browser_review.py
 
@@ -94,10 +94,15 @@ def test_compare_then_dashboard_then_a_run_link(server, browser):
     panel.get_by_text(re.compile(r"\b1 generations match")).wait_for(timeout=30_000)
     rows = panel.get_by_label("Generations (click a row to play it)").locator("[data-testid^=cell-]")
     assert "ltx-video" in rows.all_inner_texts() and "tinyworld" not in rows.all_inner_texts()
-    assert panel.locator(".js-plotly-plot").first.is_visible()
     rows.filter(has_text="ltx-video").first.click()  # a row plays with its verdicts
     wait_playing(page, "Selected generation", size=(64, 64))
     screenshot(page, "dashboard")
+    panel.get_by_role("tab", name="Figures").click()  # the plots, for the filtered model only
+    page.wait_for_function("() => { const g = document.querySelector('.js-plotly-plot'); "
+                           "return g && g.data && g.data.length && g.data.every(t => t.name === 'ltx-video'); }",
+                           timeout=30_000)
+    assert panel.locator(".js-plotly-plot").count() == 4
+    screenshot(page, "dashboard-figures")
 
     # A run link from a fresh page opens that run in the dashboard.
     fresh = browser.new_page(viewport={"width": 1400, "height": 1000})

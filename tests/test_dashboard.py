@@ -136,7 +136,7 @@ def request(query: dict) -> SimpleNamespace:
 
 def test_run_and_generation_links_open_the_dashboard(filled, table):
     _, ids, run_id = filled
-    out = links.open_link(request({"run": str(run_id)}))  # tab, 4 filter choices, run, gen, 7 view outputs, 3 shown
+    out = links.open_link(request({"run": str(run_id)}))  # tab, 4 filter choices, run, gen, 3 table outputs, 3 shown
     tab, run, gen, rows, status = out[0], out[5], out[6], out[7], out[8]
     assert tab.selected == links.DASHBOARD_TAB and run == run_id and len(rows) == 2 and f"run {run_id}" in status
     out = links.open_link(request({"gen": ids[1]}))
@@ -145,6 +145,12 @@ def test_run_and_generation_links_open_the_dashboard(filled, table):
     assert Path(video).is_file() and ids[1] in details
     plain = links.open_link(request({}))
     assert plain[0].selected is None and len(plain[7]) == 5  # no link: the table's first page, no tab switch
+    # The figures follow the rows, narrowed to the link's run: its models only.
+    figures = links.open_figures(request({"run": str(run_id)}))
+    everyone = links.open_figures(request({}))
+    assert len(figures) == 4 and all(hasattr(f, "to_plotly_json") for f in figures)
+    points = lambda figure: sum(len(trace.x) for trace in figure.data)  # latency: a point per generation
+    assert points(figures[2]) == 2 and points(everyone[2]) == 5  # the run's two slots; all five rows
 
 
 @pytest.mark.parametrize("query, message", [({"run": "999"}, "run: `999`"), ({"run": "x;DROP"}, "run: `x;DROP`"),

@@ -24,7 +24,8 @@ FIGURE_METRICS = ("flicker", "motion_magnitude", "clip_score", "lpips_temporal")
 
 @dataclass
 class View:
-    """The dashboard's outputs, in the order `refresh` returns them."""
+    """The dashboard's outputs: the table part (`refresh_rows`) answers first, the figures
+    (`refresh_figures`) follow, so a filter shows its rows without waiting on four plots."""
     rows: gr.Dataframe
     status: gr.Markdown
     page: gr.Number
@@ -33,8 +34,14 @@ class View:
     latency_plot: gr.Plot
     history_plot: gr.Plot
 
+    def table_outputs(self) -> list:
+        return [self.rows, self.status, self.page]
+
+    def figure_outputs(self) -> list:
+        return [self.metric_plot, self.pass_plot, self.latency_plot, self.history_plot]
+
     def outputs(self) -> list:
-        return [self.rows, self.status, self.page, self.metric_plot, self.pass_plot, self.latency_plot, self.history_plot]
+        return self.table_outputs() + self.figure_outputs()
 
 
 def filters_from(models, modes, suite, run, probe, status, since, until) -> browse.Filters:
@@ -46,8 +53,8 @@ def filters_from(models, modes, suite, run, probe, status, since, until) -> brow
                           probe=probe or "", status=status or "", since=since or "", until=until or "")
 
 
-def refresh(models, modes, suite, run, probe, status, since, until, sort, number, metric):
-    """-> (page rows, 'n of total', page number, the four figures) for these filters."""
+def refresh_rows(models, modes, suite, run, probe, status, since, until, sort, number):
+    """-> (page rows, 'n of total', page number) for these filters."""
     try:
         filters = filters_from(models, modes, suite, run, probe, status, since, until)
         rows, total = browse.page(shared.table(), filters, sort or "newest", int(number or 1))
@@ -55,16 +62,31 @@ def refresh(models, modes, suite, run, probe, status, since, until, sort, number
         raise gr.Error(str(error), duration=None) from None
     pages = max(1, -(-total // browse.PAGE_SIZE))
     number = max(1, min(int(number or 1), pages))
-    table = shared.table()
-    metric = metric or "flicker"
     status_text = (f"**{total:,}** generations match · page {number} of {pages}"
                    + (f" · run {filters.run_id}: link `?run={filters.run_id}`" if filters.run_id is not None else ""))
-    return (rows.reindex(columns=COLUMNS), status_text, number,
-            dashboard.metric_by_model(browse.metric_sample(table, filters, metric), metric),
-            dashboard.pass_rate_figure(browse.pass_rates(table, filters),
-                                       f"newest {browse.RATE_WINDOW:,} of {total:,}" if total > browse.RATE_WINDOW else ""),
-            dashboard.latency_by_frames(browse.latency_sample(table, filters)),
-            dashboard.run_history(table, metric))
+    return rows.reindex(columns=COLUMNS), status_text, number
+
+
+def refresh_figures(models, modes, suite, run, probe, status, since, until, metric):
+    """-> the four figures for these filters: metric by model, pass rates, latency, run history."""
+    try:
+        filters = filters_from(models, modes, suite, run, probe, status, since, until)
+        table = shared.table()
+        metric = metric or "flicker"
+        total = browse.count(table, filters)
+        return (dashboard.metric_by_model(browse.metric_sample(table, filters, metric), metric),
+                dashboard.pass_rate_figure(browse.pass_rates(table, filters),
+                                           f"newest {browse.RATE_WINDOW:,} of {total:,}" if total > browse.RATE_WINDOW else ""),
+                dashboard.latency_by_frames(browse.latency_sample(table, filters)),
+                dashboard.run_history(table, metric))
+    except ValueError as error:
+        raise gr.Error(str(error), duration=None) from None
+
+
+def refresh(models, modes, suite, run, probe, status, since, until, sort, number, metric):
+    """-> (page rows, 'n of total', page number, the four figures): both parts at once, for scripts and tests."""
+    filters = (models, modes, suite, run, probe, status, since, until)
+    return (*refresh_rows(*filters, sort, number), *refresh_figures(*filters, metric))
 
 
 def show_generation(generation_id: str):
@@ -122,9 +144,6 @@ class Controls:
     choices: list  # the dropdowns whose choices follow the table
     show: tuple = ()  # (video, details, verdicts) of the selected generation
 
-    def inputs(self) -> list:
-        return [*self.filters, self.sort, self.page, self.metric]
-
 
 def create_tab() -> Controls:
     with gr.Row():
@@ -143,32 +162,47 @@ def create_tab() -> Controls:
         metric = gr.Dropdown(label="Metric to chart", choices=list(FIGURE_METRICS), value="flicker")
         apply = gr.Button("Apply filters", variant="primary")
     status_line = gr.Markdown()
-    rows = gr.Dataframe(headers=COLUMNS, label="Generations (click a row to play it)", interactive=False, wrap=True,
-                        max_height=420)
-    with gr.Row():
-        csv = gr.Button("Download CSV of what is filtered")
-        parquet = gr.Button("Download parquet of what is filtered")
-        file = gr.File(label="Download", interactive=False, visible=False)  # shown once there is a file
-    with gr.Row():
-        with gr.Column(scale=1):
-            generation = gr.Textbox(label="Generation id", placeholder="click a row, or paste an id")
-            video = gr.Video(label="Selected generation", autoplay=True, loop=True, interactive=False, height=280)
-        with gr.Column(scale=1):
-            details = gr.Markdown()
-            verdicts = gr.Dataframe(headers=["probe", "status", "reason"], label="Its verdicts", interactive=False, wrap=True)
-    with gr.Row():
-        metric_plot, pass_plot = gr.Plot(label="metric by model"), gr.Plot(label="probe pass rate")
-    with gr.Row():
-        latency_plot, history_plot = gr.Plot(label="latency"), gr.Plot(label="run history")
+    # The figures sit in their own inner tab: plotly is mounted only when that tab is first opened
+    # (mounting four plots costs about 1.3 s in a software-rendered browser, twice the rest of the
+    # tab), so the rows paint first. Their values follow every filter either way.
+    with gr.Tabs():
+        with gr.Tab("Generations", id="generations"):
+            rows = gr.Dataframe(headers=COLUMNS, label="Generations (click a row to play it)", interactive=False,
+                                wrap=True, max_height=420)
+            with gr.Row():
+                csv = gr.Button("Download CSV of what is filtered")
+                parquet = gr.Button("Download parquet of what is filtered")
+                file = gr.File(label="Download", interactive=False, visible=False)  # shown once there is a file
+            with gr.Row():
+                with gr.Column(scale=1):
+                    generation = gr.Textbox(label="Generation id", placeholder="click a row, or paste an id")
+                    video = gr.Video(label="Selected generation", autoplay=True, loop=True, interactive=False, height=280)
+                with gr.Column(scale=1):
+                    details = gr.Markdown()
+                    verdicts = gr.Dataframe(headers=["probe", "status", "reason"], label="Its verdicts", interactive=False,
+                                            wrap=True)
+        with gr.Tab("Figures", id="figures"):
+            with gr.Row():
+                metric_plot, pass_plot = gr.Plot(label="metric by model"), gr.Plot(label="probe pass rate")
+            with gr.Row():
+                latency_plot, history_plot = gr.Plot(label="latency"), gr.Plot(label="run history")
 
     view = View(rows, status_line, page, metric_plot, pass_plot, latency_plot, history_plot)
     controls = Controls([models, modes, suite, run, probe, status, since, until], sort, page, metric, run, generation,
                         view, [models, modes, suite, run], (video, details, verdicts))
     first_page = gr.Number(value=1, visible=False)
-    apply.click(refresh, [*controls.filters, sort, first_page, metric], view.outputs(), api_name="dashboard")
-    for change in (sort, metric, run):
-        change.input(refresh, [*controls.filters, sort, first_page, metric], view.outputs(), api_name=False)
-    page.submit(refresh, controls.inputs(), view.outputs(), api_name=False)
+    figure_inputs = [*controls.filters, metric]
+    # The rows skip the queue (queue=False): a read of the table in a few ms should not wait behind
+    # the queue's round trips; generations queue, these never hold a model.
+    apply.click(refresh_rows, [*controls.filters, sort, first_page], view.table_outputs(), api_name="dashboard",
+                queue=False).then(
+        refresh_figures, figure_inputs, view.figure_outputs(), api_name="dashboard_figures")
+    for change in (sort, run):
+        change.input(refresh_rows, [*controls.filters, sort, first_page], view.table_outputs(), api_name=False,
+                     queue=False).then(
+            refresh_figures, figure_inputs, view.figure_outputs(), api_name=False)
+    metric.input(refresh_figures, figure_inputs, view.figure_outputs(), api_name=False)  # the rows do not change
+    page.submit(refresh_rows, [*controls.filters, sort, page], view.table_outputs(), api_name=False, queue=False)
     rows.select(selected_id, rows, generation, api_name=False).then(
         show_generation, generation, [video, details, verdicts], api_name=False)
     generation.submit(show_generation, generation, [video, details, verdicts], api_name="generation")

@@ -1,6 +1,6 @@
 """Shareable links: `?run=<id>` opens that evaluation run in the dashboard, `?gen=<id>` that generation.
 
-On every page load the dashboard gets fresh filter choices and its first page; a link also
+On every page load the dashboard gets fresh filter choices and its first page, then its figures; a link also
 switches to the dashboard tab and narrows it to what the link names. A link to something not in
 the table says so in the dashboard instead of failing the page.
 """
@@ -28,11 +28,18 @@ def link_targets(request: gr.Request | None) -> tuple[str, str, str]:
 
 
 def open_link(request: gr.Request = None):
-    """-> (tab selection, the dashboard's filter choices, run, generation id, its view, the selected generation)."""
+    """-> (tab selection, the dashboard's filter choices, run, generation id, its rows, the selected
+    generation); the figures follow in open_figures, so the rows show first."""
     run, gen, problem = link_targets(request)
-    view = list(dashboard.refresh([], [], "", run, "", "", "", "", "newest", 1, "flicker"))
+    view = list(dashboard.refresh_rows([], [], "", run, "", "", "", "", "newest", 1))
     if problem:
         view[1] = f"{problem}  \n{view[1]}"
     shown = dashboard.show_generation(gen)
     tab = gr.Tabs(selected=DASHBOARD_TAB) if run or gen or problem else gr.Tabs()
     return (tab, *dashboard.filter_choices(), int(run) if run else "", gen, *view, *shown)
+
+
+def open_figures(request: gr.Request = None):
+    """-> the dashboard's four figures for the page's link (all generations when there is none)."""
+    run, _, _ = link_targets(request)
+    return dashboard.refresh_figures([], [], "", run, "", "", "", "", "flicker")
