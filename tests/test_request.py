@@ -338,3 +338,155 @@ def test_the_real_model_smoke_benchmark_asks_only_what_each_card_allows():
     run = subprocess.run([sys.executable, "benchmarks/real_models_smoke.py"], cwd=ROOT, capture_output=True, text=True,
                          timeout=120, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""})
     assert run.returncode == 0 and run.stdout.startswith("cannot run here: no CUDA GPU"), run.stdout + run.stderr
+
+
+def test_a_request_summary_is_every_field_with_arrays_as_shapes():
+    """The sidecar and the table keep this: every field by name, arrays described, keyframes a list."""
+    video = np.zeros((3, 64, 64, 3), np.uint8)
+    resolved, _ = ok("interpolate", video=video, keyframes=(0, 8, 16)).resolve(LTX)
+    summary = resolved.summary()
+    assert summary == {
+        "mode": "interpolate", "prompt": "a red ball falls", "negative_prompt": LTX.defaults.negative_prompt,
+        "seed": 0, "steps": LTX.defaults.steps, "guidance": LTX.defaults.guidance, "frames": 17, "width": 64,
+        "height": 64, "fps": LTX.defaults.fps, "image": None, "video": {"shape": [3, 64, 64, 3], "dtype": "uint8"},
+        "direction": "forward", "keep": None, "keyframes": [0, 8, 16], "shift": None}
+    assert json.loads(json.dumps(summary)) == summary  # JSON-able as it is
+    image = ok("i2v").resolve(LTX)[0].summary()
+    assert image["image"] == {"shape": [64, 64, 3], "dtype": "uint8"} and image["video"] is None and image["keyframes"] is None
+
+
+def test_a_result_summary_is_everything_but_the_frames():
+    from pipeline.request import GenerationResult
+    from pipeline.video_io import Soundtrack
+
+    request = ok().resolve(LTX)[0]
+    result = GenerationResult(frames=np.zeros((17, 64, 64, 3), np.uint8), fps=24.0, request=request, seed=7,
+                              timings={"total": 1.23456, "denoise": 1.0}, peak_memory_bytes=1024, model="ltx-video",
+                              weights_hash="sha256:abc", notes=["rounded"], caption="a red ball falls, detailed",
+                              audio=Soundtrack(np.zeros((2, 8000), np.float32), 16000))
+    assert result.summary() == {
+        "model": "ltx-video", "weights_hash": "sha256:abc", "seed": 7, "frames_shape": [17, 64, 64, 3], "fps": 24.0,
+        "timings": {"total": 1.2346, "denoise": 1.0}, "peak_memory_bytes": 1024, "caption": "a red ball falls, detailed",
+        "notes": ["rounded"], "audio": {"codec": "aac", "sample_rate": 16000, "channels": 2, "seconds": 0.5},
+        "request": request.summary()}
+    silent = dataclasses.replace(result, audio=None).summary()
+    assert silent["audio"] is None
+
+
+KEEP_REFUSALS = [  # (card, request fields, the whole message): the rule, every limit, and the allowed counts
+    ("ltx-video", dict(keep=0), "keep: 0 is not allowed for ltx-video (8k+1, at most frames - 1 = 16, at most the "
+                                "video's 20 frames); allowed 1, 9"),
+    ("ltx-video", dict(keep=True), "keep: True is not allowed for ltx-video (8k+1, at most frames - 1 = 16, at most "
+                                   "the video's 20 frames); allowed 1, 9"),
+    ("ltx-video", dict(keep=17), "keep: 17 is not allowed for ltx-video (8k+1, at most frames - 1 = 16, at most the "
+                                 "video's 20 frames); allowed 1, 9"),
+    ("tinyworld", dict(keep=8, frames=8, video=VIDEO[:12]), "keep: 8 is not allowed for tinyworld (any count, at most "
+                                                            "frames - 1 = 7, at most the video's 12 frames); allowed "
+                                                            "1, 2, 3, 4, 5, 6, 7"),
+    ("wan2.2-ti2v-5b", dict(keep=2, frames=121, width=1280, height=704, video=np.zeros((3, 704, 1280, 3), np.uint8)),
+     "keep: 2 is not allowed for wan2.2-ti2v-5b (any count, at most frames - 1 = 120, at most the video's 3 frames, "
+     "at most 1); allowed 1"),
+    ("tinyworld", dict(keep=1, frames=1), "keep: 1 is not allowed for tinyworld (any count, at most frames - 1 = 0, at "
+                                          "most the video's 20 frames); allowed none"),
+    ("tinyworld", dict(frames=1), "keep: no allowed value for 1 frames and a 20-frame video (tinyworld keeps any count "
+                                  "frames, fewer than frames)"),
+]
+
+
+@pytest.mark.parametrize("name,fields,message", KEEP_REFUSALS)
+def test_a_keep_the_card_cannot_take_is_refused_with_its_rule_and_limits(name, fields, message):
+    with pytest.raises(RequestError) as refused:
+        ok("extend", **fields).resolve(get_card(name))
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("name,frames,video,keep", [("ltx-video", 17, 20, 9), ("ltx-video", 17, 3, 1),
+                                                    ("ltx-video", 17, 12, 9), ("wan2.2-ti2v-5b", 121, 3, 1)])
+def test_the_default_keep_is_the_cards_capped_by_the_clip_and_the_rule(name, frames, video, keep):
+    card = get_card(name)
+    w, h = (64, 64) if name == "ltx-video" else (1280, 704)
+    request = ok("extend", frames=frames, width=w, height=h, video=np.zeros((video, h, w, 3), np.uint8))
+    assert request.resolve(card)[0].keep == keep
+
+
+@pytest.mark.parametrize("fields,message", [
+    (dict(mode="interpolate", video=VIDEO[:3], image=IMAGE),
+     "image: given, but mode 'interpolate' takes no image; pass keyframes as video (K, H, W, 3)"),
+    (dict(mode="extend", image=IMAGE), "image: given, but mode 'extend' takes no image"),
+    (dict(mode="interpolate", video=None), "video: None; mode 'interpolate' needs the keyframes as uint8 (T, H, W, 3)"),
+    (dict(mode="extend", video=None), "video: None; mode 'extend' needs the clip to extend as uint8 (T, H, W, 3)"),
+])
+def test_inputs_in_the_wrong_mode_say_what_the_mode_takes(fields, message):
+    with pytest.raises(RequestError) as refused:
+        ok(**fields).resolve(LTX)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize("fields", [dict(steps=1), dict(steps=200), dict(guidance=0.0), dict(guidance=30.0),
+                                    dict(fps=0.5), dict(seed=2**63 - 1), dict(prompt="a" * 2000), dict(width=32),
+                                    dict(width=1280)])
+def test_each_limit_itself_is_allowed(fields):
+    """The ends of each range are inside it (fps is open at 0: its end is tested in BAD)."""
+    resolved, _ = ok(**fields).resolve(LTX)
+    for name, value in fields.items():
+        assert getattr(resolved, name) == value
+
+
+@pytest.mark.parametrize("width,message", [(1, "nearest allowed 32"), (1300, "nearest allowed 1280")])
+def test_a_size_off_the_grid_names_the_nearest_whole_size(width, message):
+    with pytest.raises(RequestError) as refused:
+        ok(width=width).resolve(LTX)
+    assert str(refused.value) == f"width: {width} is not a multiple of 32 in 32..1280 for ltx-video; {message}"
+
+
+def test_drawn_seeds_span_32_bits():
+    seeds = [ok(seed=None).resolve(LTX)[0].seed for _ in range(12)]
+    assert all(0 <= s < 2**32 for s in seeds) and max(seeds) >= 2**20  # 12 draws all under 2**20: p = 2**-144
+
+
+def test_a_resized_image_is_noted():
+    resolved, notes = ok("i2v", image=np.zeros((32, 48, 3), np.uint8)).resolve(LTX)
+    assert resolved.image.shape == (64, 64, 3)
+    assert notes == ["image: resized 48x32 -> 96x64 (scale 2, aspect kept), centre-cropped 32 px of width to 64x64"]
+
+
+def test_keyframes_fill_every_frame_of_a_full_length_clip_without_a_note():
+    clip = np.zeros((17, 64, 64, 3), np.uint8)
+    for keyframes in (None, tuple(range(17))):
+        resolved, notes = ok("interpolate", video=clip, keyframes=keyframes).resolve(LTX)
+        assert resolved.keyframes == tuple(range(17)) and len(resolved.video) == 17 and notes == []
+
+
+@pytest.mark.parametrize("keyframes", [(1.5, 3, 5), (True, 3, 5), (0, "8", 16)])
+def test_keyframes_that_are_not_whole_indices_are_refused(keyframes):
+    with pytest.raises(RequestError) as refused:
+        ok("interpolate", keyframes=keyframes).resolve(LTX)
+    assert str(refused.value) == f"keyframes: {keyframes!r} is not a tuple of frame indices"
+
+
+EXTENSION_REFUSALS = [  # a card that extends, but not backward, names the direction; one that cannot extend, the mode
+    ("ltx-2", "backward", "direction: 'backward': ltx-2 cannot do extend-backward (conditions sit on latent frames (0, "
+                          "1-8, 9-16, ...), so kept frames cannot end the clip exactly; use ltx-video); it can do t2v, "
+                          "i2v, extend-forward"),
+    ("cogvideox-2b", "forward", "mode: 'extend': cogvideox-2b cannot do extend-forward (text-to-video only; "
+                                "cogvideox-5b-i2v extends by last-frame chaining); it can do t2v"),
+    ("wan2.1-t2v-1.3b", "backward", "mode: 'extend': wan2.1-t2v-1.3b cannot do extend-backward (no video "
+                                    "conditioning; use wan2.1-vace-1.3b); it can do t2v"),
+]
+
+
+@pytest.mark.parametrize("name,direction,message", EXTENSION_REFUSALS)
+def test_an_extension_the_card_cannot_do_names_the_field_to_change(name, direction, message):
+    card = get_card(name)
+    video = np.zeros((60, card.defaults.height, card.defaults.width, 3), np.uint8)
+    with pytest.raises(RequestError) as refused:
+        GenerationRequest("extend", "a red ball falls", seed=0, video=video, direction=direction).resolve(card)
+    assert str(refused.value) == message
+
+
+def test_last_frame_chaining_is_noted_with_its_reason():
+    card = get_card("cogvideox-5b-i2v")
+    video = np.zeros((60, card.defaults.height, card.defaults.width, 3), np.uint8)
+    _, notes = GenerationRequest("extend", "a red ball falls", seed=0, video=video).resolve(card)
+    assert notes == ["extend-forward: last-frame chaining (no native extension: image-to-video from the last frame "
+                     "only; colour and motion drift)"]

@@ -1,0 +1,119 @@
+"""Mutation testing: how many deliberate bugs in each guarded module the tests catch.
+
+    .venv/bin/pip install -r requirements-dev.txt                 # mutmut, pinned; not installed by CI
+    .venv/bin/python benchmarks/mutation.py                        # every module below (hours on 2 cores)
+    .venv/bin/python benchmarks/mutation.py --modules pipeline/request.py --report docs/mutation.md
+
+For each module, mutmut (https://github.com/boxed/mutmut) runs in a scratch copy of the tracked
+files, configured for that module alone and the test files that guard it (so a mutant runs only
+those of its tests that reach the mutated function, not the whole suite). It changes one thing at
+a time (an operator, a constant, a comparison, a returned value) and runs the tests: a mutant is
+killed when a test fails, survives when all pass. Printed, and written to --report as a table:
+mutants, killed, survived, no test reached it, timed out, and the kill rate
+
+    kill rate = (killed + timed out) / (every mutant mutmut made)
+
+so a mutant no test reaches counts against the module. The survivors of each module are listed
+under the table (`mutmut show NAME` in the scratch folder shows each diff), to be killed by a new
+test or explained as equivalent in docs/mutation.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# module -> the test files that guard it (the fast, direct ones; the app and browser tests also
+# reach these modules but take minutes per mutant)
+MODULES = {
+    "pipeline/request.py": ["tests/test_request.py", "tests/test_mode_wiring.py"],
+    "pipeline/api.py": ["tests/test_mode_wiring.py", "tests/test_request.py", "tests/test_pipeline_cli.py"],
+    "pipeline/tinyworld/backend.py": ["tests/test_tinyworld.py", "tests/test_mode_wiring.py"],
+    "eval/fidelity.py": ["tests/test_fidelity.py"],
+    "eval/probes/": ["tests/test_probes.py"],
+}
+# Files under eval/probes/ that are the probes' own test harness, not what they judge with.
+HARNESS = ["eval/probes/corruptions.py", "eval/probes/validate.py"]
+STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no test", 33: "no test", 34: "skipped", 36: "timeout",
+          24: "timeout", -24: "timeout", 152: "timeout", 255: "timeout", None: "not run"}
+
+
+def scratch_copy(module: str, tests: list[str]) -> Path:
+    """The tracked files in a temporary folder, with a pyproject.toml that points mutmut at module."""
+    folder = Path(tempfile.mkdtemp(prefix="mutation-"))
+    files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout.split(b"\0")
+    for name in filter(None, files):
+        target = folder / name.decode()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name.decode(), target)
+    quoted = lambda items: "[" + ", ".join(json.dumps(i) for i in items) + "]"
+    (folder / "pyproject.toml").write_text(
+        "[tool.mutmut]\n"
+        f"source_paths = {quoted([module])}\n"
+        f"do_not_mutate = {quoted(HARNESS)}\n"
+        f"also_copy = {quoted(['world/', 'pipeline/', 'eval/', 'prompts/', 'tests/', 'benchmarks/', 'pytest.ini'])}\n"
+        f"pytest_add_cli_args_test_selection = {quoted(tests)}\n"
+        'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]\n')
+    return folder
+
+
+def run_module(module: str, tests: list[str], children: int) -> tuple[Counter, list[str], float, Path]:
+    """-> (mutants by status, the survivors' names, minutes taken, the scratch folder)."""
+    folder = scratch_copy(module, tests)
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    mutmut = Path(sys.executable).with_name("mutmut")
+    start = time.time()
+    done = subprocess.run([str(mutmut), "run", "--max-children", str(children)], cwd=folder, env=env,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{module}: mutmut failed in {folder}:\n{done.stderr[-3000:]}")
+    counts, survivors = Counter(), []
+    for meta in sorted((folder / "mutants").rglob("*.py.meta")):
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            status = STATUS.get(code, "suspicious")
+            counts[status] += 1
+            if status in ("survived", "no test"):
+                survivors.append(f"{name} ({status})")
+    return counts, survivors, (time.time() - start) / 60, folder
+
+
+def kill_rate(counts: Counter) -> float:
+    return (counts["killed"] + counts["timeout"]) / max(sum(counts.values()), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--modules", nargs="+", default=list(MODULES), choices=list(MODULES))
+    parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
+    parser.add_argument("--report", type=Path, help="also write the table and survivors here (markdown)")
+    args = parser.parse_args()
+    if shutil.which("mutmut", path=str(Path(sys.executable).parent)) is None:
+        raise SystemExit("mutmut is not installed: .venv/bin/pip install -r requirements-dev.txt")
+    lines = ["| module | mutants | killed | timed out | survived | no test | kill rate | minutes |",
+             "|---|---|---|---|---|---|---|---|"]
+    listed = []
+    for module in args.modules:
+        counts, survivors, minutes, folder = run_module(module, MODULES[module], args.children)
+        lines.append(f"| `{module}` | {sum(counts.values())} | {counts['killed']} | {counts['timeout']} | {counts['survived']} "
+                     f"| {counts['no test']} | {kill_rate(counts):.1%} | {minutes:.0f} |")
+        listed += [f"### `{module}` ({len(survivors)} survivors; `mutmut show NAME` in {folder.name})", ""]
+        listed += [f"- `{s}`" for s in survivors] + [""]
+        print(lines[-1], flush=True)
+    report = "\n".join(lines + [""] + listed)
+    print(report)
+    if args.report:
+        args.report.write_text(report + "\n")
+
+
+if __name__ == "__main__":
+    main()
