@@ -5,6 +5,7 @@ values are not real scores; the tests check the code paths and the formulas only
 """
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,3 +126,17 @@ def test_weight_free_measures_tell_still_from_moving():
     assert evaluate("flicker", [moving], [""]).value > 1.0
     assert evaluate("motion_magnitude", [still], [""]).value == pytest.approx(0.0, abs=1e-6)
     assert evaluate("motion_magnitude", [moving], [""]).value > 0.1
+
+
+def test_a_missing_extractor_names_its_folder_without_the_home_path(monkeypatch, tmp_path):
+    from eval.metrics import extractors
+    from eval.metrics.base import Unavailable
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("SPACETIME_EXTRACTORS", str(tmp_path / ".cache" / "x"))
+    extractor = next(iter(extractors.EXTRACTORS.values()))
+    with pytest.raises(Unavailable) as missing:
+        extractor.load()
+    assert f"not found in ~/.cache/x/{extractor.folder} (missing" in str(missing.value)
+    assert str(tmp_path) not in str(missing.value)
+    assert extractors.shown(Path("/elsewhere/w")) == "/elsewhere/w"
