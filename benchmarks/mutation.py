@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # reach these modules but take minutes per mutant)
 MODULES = {
     "pipeline/request.py": ["tests/test_request.py", "tests/test_mode_wiring.py"],
-    "pipeline/api.py": ["tests/test_mode_wiring.py", "tests/test_request.py", "tests/test_pipeline_cli.py"],
+    "pipeline/api.py": ["tests/test_mode_wiring.py", "tests/test_request.py"],
     "pipeline/tinyworld/backend.py": ["tests/test_tinyworld.py", "tests/test_mode_wiring.py"],
     "eval/fidelity.py": ["tests/test_fidelity.py"],
     "eval/probes/": ["tests/test_probes.py"],

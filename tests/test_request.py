@@ -457,7 +457,7 @@ def test_keyframes_fill_every_frame_of_a_full_length_clip_without_a_note():
         assert resolved.keyframes == tuple(range(17)) and len(resolved.video) == 17 and notes == []
 
 
-@pytest.mark.parametrize("keyframes", [(1.5, 3, 5), (True, 3, 5), (0, "8", 16)])
+@pytest.mark.parametrize("keyframes", [(1.5, 3, 5), (True, 3, 5), (0, "8", 16), ()])
 def test_keyframes_that_are_not_whole_indices_are_refused(keyframes):
     with pytest.raises(RequestError) as refused:
         ok("interpolate", keyframes=keyframes).resolve(LTX)
@@ -490,3 +490,21 @@ def test_last_frame_chaining_is_noted_with_its_reason():
     _, notes = GenerationRequest("extend", "a red ball falls", seed=0, video=video).resolve(card)
     assert notes == ["extend-forward: last-frame chaining (no native extension: image-to-video from the last frame "
                      "only; colour and motion drift)"]
+
+
+def test_a_card_with_few_frame_counts_lists_them_all_without_an_ellipsis():
+    card = get_card("cogvideox-5b-i2v")
+    with pytest.raises(RequestError) as refused:
+        GenerationRequest("i2v", "a red ball falls", seed=0, frames=25, image=np.zeros((480, 720, 3), np.uint8)).resolve(card)
+    assert str(refused.value) == "frames: 25 is outside 49..49 for cogvideox-5b-i2v; allowed 49"
+
+
+def test_more_keyframe_images_than_frames_are_refused_with_the_way_out():
+    with pytest.raises(RequestError) as refused:
+        ok("interpolate", video=VIDEO).resolve(LTX)  # 20 images, 17 frames
+    assert str(refused.value) == "video: 20 keyframes do not fit in 17 frames; pass keyframes to pick some"
+
+
+def test_a_shift_just_above_zero_is_a_shift():
+    card = get_card("wan2.1-t2v-1.3b")
+    assert GenerationRequest("t2v", "a red ball falls", seed=0, shift=0.5).resolve(card)[0].shift == 0.5
