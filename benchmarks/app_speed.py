@@ -6,7 +6,7 @@
 Launches `python app.py` as a subprocess (free port, temporary outputs folder and table, the
 offline variables set) and measures:
     cold start     launching app.py -> GET / answers 200 with the app's HTML (target <= 10 s;
-                   the median of --starts launches, the last one kept for the rest)
+                   the median of --starts launches, on every core; the clicks go to one more)
     click-to-video the same text-to-video request (tinyworld, "a red ball falls and bounces",
                    seed 0, the card's defaults), clicked in headless Debian chromium
                    (/usr/bin/chromium through playwright, never `playwright install`): from the
@@ -192,14 +192,14 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="app_speed-") as tmp:
         folder = Path(tmp)
-        starts, process = [], None
-        for _ in range(max(1, args.starts)):
-            if process is not None:
-                process.kill()
-                process.wait()
-            process, url, seconds = launch(folder, cores=server_cores)
+        starts = []
+        for _ in range(max(1, args.starts)):  # on every core: no browser is running yet
+            process, url, seconds = launch(folder)
             starts.append(seconds)
             print(f"  cold start: {seconds:.2f} s", flush=True)
+            process.kill()
+            process.wait()
+        process, url, _ = launch(folder, cores=server_cores)  # the server the clicks go to
         try:
             clicks, reported, memory = click_to_video(url, process.pid, args.clicks, browser_cores)
         finally:

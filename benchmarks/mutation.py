@@ -63,7 +63,10 @@ def scratch_copy(module: str, tests: list[str]) -> Path:
         f"do_not_mutate = {quoted(HARNESS)}\n"
         f"also_copy = {quoted(['world/', 'pipeline/', 'eval/', 'prompts/', 'tests/', 'benchmarks/', 'pytest.ini'])}\n"
         f"pytest_add_cli_args_test_selection = {quoted(tests)}\n"
-        'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]\n')
+        'pytest_add_cli_args = ["-q", "-p", "no:cacheprovider", "-x"]\n'
+        # Workers forked from a process that ran torch tests can hang (mutmut's docs: torch is not
+        # fork-safe); a fork server that imported nothing else forks them instead.
+        'process_isolation = "forkserver"\n')
     return folder
 
 

@@ -118,10 +118,10 @@ def create_tab() -> None:
                 truth = gr.Video(label="The world's own clip (ground truth)", autoplay=True, loop=True,
                                  interactive=False, height=320)
             row = gr.Textbox(label="Row id in the evaluation table", interactive=False)
-            verdicts = gr.Dataframe(headers=["probe", "verdict", "reason", "measured"], label="Verdicts on the generated clip",
-                                    interactive=False, wrap=True)
-            truth_verdicts = gr.Dataframe(headers=["probe", "verdict", "reason", "measured"], label="Verdicts on the ground truth",
-                                          interactive=False, wrap=True)
+            verdict_columns = dict(headers=["probe", "verdict", "reason", "measured"], interactive=False, wrap=True,
+                                   column_widths=["17%", "13%", "38%", "32%"])  # the measured numbers wrap, not cut
+            verdicts = gr.Dataframe(label="Verdicts on the generated clip", **verdict_columns)
+            truth_verdicts = gr.Dataframe(label="Verdicts on the ground truth", **verdict_columns)
             info = gr.Markdown()
             rates = gr.Dataframe(headers=["probe", "pass rate", "pass", "fail", "inconclusive", "of"], label="Suite pass rates",
                                  interactive=False)

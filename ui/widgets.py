@@ -108,7 +108,7 @@ def result_panel(label: str = "Result") -> ResultPanel:
         seed = gr.Number(label="Seed used", precision=0, interactive=False)
     info = gr.Markdown()
     metrics = gr.Dataframe(headers=["measure", "value", "detail"], label="Metrics and probe verdicts",
-                           interactive=False, wrap=True, column_widths=["24%", "16%", "60%"])  # detail wraps, not cut
+                           interactive=False, wrap=True, column_widths=["30%", "22%", "48%"])  # detail wraps, not cut
     return ResultPanel(video, row, seed, info, metrics)
 
 
