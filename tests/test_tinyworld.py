@@ -170,7 +170,7 @@ def test_extension_windows_are_timed_from_the_given_frames_estimated_time(folder
     # frame 10 is later than LATEST_WINDOW_START (6): the forward window is held there, and says so
     assert any("starts at frame 6 " in note for note in forward.notes)
     assert any("would start it at frame 10" in note for note in forward.notes)
-    assert any("starts at frame 2 " in note for note in backward.notes)
+    assert "the new window starts at frame 2 of its event, before the given frames' estimated time" in backward.notes
     assert not any("would start it" in note for note in backward.notes)
     assert not any("starts at frame" in note for note in generate(folder, request("t2v")).notes)
 
@@ -178,7 +178,23 @@ def test_extension_windows_are_timed_from_the_given_frames_estimated_time(folder
 def test_a_forward_window_timed_early_enough_is_not_held(folder, monkeypatch):
     monkeypatch.setattr(TinyWorldPipeline, "estimate_time", lambda self, prompt, video: 0)
     notes = generate(folder, request("extend", video=clip(10), keep=3)).notes
-    assert any("starts at frame 5 " in note for note in notes) and not any("would start it" in note for note in notes)
+    assert "the new window starts at frame 5 of its event, after the given frames' estimated time" in notes
+    assert not any("would start it" in note for note in notes)
+
+
+def test_frames_map_to_the_autoencoders_range_exactly():
+    from pipeline.tinyworld.backend import frames_to_tensor
+
+    frames = np.array([0, 255, 51], np.uint8).reshape(1, 1, 3, 1).repeat(3, axis=-1)  # (1, 1, 3, 3)
+    x = frames_to_tensor(frames)  # (1, 3, 1, 3)
+    assert x.shape == (1, 3, 1, 3) and x[0, 0, 0].tolist() == pytest.approx([-1.0, 1.0, 51 / 127.5 - 1])
+
+
+def test_a_negative_prompt_is_named_as_unused_and_no_progress_bar_is_printed(folder, capfd):
+    result = generate(folder, request("t2v", negative_prompt="blurry"))
+    assert ("tinyworld has no negative prompt: guidance pushes away from the empty caption; negative_prompt was not "
+            "used") in result.notes
+    assert "it/s" not in capfd.readouterr().err  # the pipeline's own bar is off: callers show progress their way
 
 
 def test_save_and_load_give_the_same_frames(pipe, folder):
