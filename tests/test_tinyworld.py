@@ -432,3 +432,29 @@ def test_command_line_generates_with_tinyworld(folder, tmp_path):
     assert main(["generate", "--model", "tinyworld", "--weights", str(folder), "--mode", "extend", "--prompt", PROMPT, "--video", str(out),
                  "--keep", "2", "--frames", "4", "--steps", "2", "--join", "--out", str(tmp_path / "longer.mp4")]) == 0
     assert read_video(tmp_path / "longer.mp4")[0].shape == (6, 64, 64, 3)
+
+
+def test_each_mode_hands_the_pipeline_its_window_guidance_and_step_callback(folder, monkeypatch):
+    """What the backend passes on: the given frames' indices and the window's start time per mode,
+    the request's guidance, and the step callback that drives progress bars and Stop."""
+    seen = []
+    real_call = TinyWorldPipeline.__call__
+
+    def spy(self, *args, **kwargs):
+        seen.append(kwargs)
+        return real_call(self, *args, **kwargs)
+
+    monkeypatch.setattr(TinyWorldPipeline, "__call__", spy)
+    monkeypatch.setattr(TinyWorldPipeline, "estimate_time", lambda self, prompt, video: 0)
+    steps = []
+    pipe = load("tinyworld", weights=folder)
+    pipe.generate(request("t2v", guidance=4.5), progress=lambda step, total: steps.append((step, total)))
+    pipe.generate(request("i2v", image=clip()[3]))
+    pipe.generate(request("interpolate", video=clip()[[0, 5]]))
+    pipe.generate(request("extend", video=clip(10), keep=3))
+    t2v, i2v, interpolate, extend = seen
+    assert t2v["guidance_scale"] == 4.5 and t2v["keep"] is None and t2v["first_frame_time"] == 0
+    assert steps == [(1, 2), (2, 2)]  # the request's 2 steps, each reported
+    assert i2v["keep"] == [0] and i2v["first_frame_time"] == 0
+    assert interpolate["keep"] == [0, 5] and interpolate["first_frame_time"] == 0
+    assert extend["keep"] == [0, 1, 2] and extend["first_frame_time"] == 5  # 8 timed frames from 0, the last 3 kept
