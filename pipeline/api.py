@@ -70,12 +70,8 @@ def _load_backend(card: ModelCard, folder: Path, device: str):
 
         return DiffusersBackend(card, folder, device)
     if card.backend == "tinyworld":
-        try:
-            from pipeline.tinyworld.backend import load_tinyworld
-        except ModuleNotFoundError as e:
-            if e.name not in ("pipeline.tinyworld", "pipeline.tinyworld.backend"):
-                raise
-            raise BackendError("tinyworld: pipeline/tinyworld/backend.py (load_tinyworld) is not there yet") from None
+        from pipeline.tinyworld.backend import load_tinyworld
+
         return load_tinyworld(folder, device)
     raise BackendError(f"{card.name}: unknown backend {card.backend!r}")
 

@@ -111,3 +111,31 @@ def test_a_drawn_seed_replays_the_same_video_through_the_cli(tmp_path):
                             capture_output=True, text=True, timeout=300)
     assert replay.returncode == 0, replay.stderr
     assert np.array_equal(read_video(tmp_path / "a.mp4")[0], read_video(tmp_path / "b.mp4")[0])
+
+
+# ----------------------------------------------------------------------------------------
+# load(): the weights asked for, one pipeline per (card, folder, device), what it records
+# ----------------------------------------------------------------------------------------
+
+
+def test_load_uses_the_weights_folder_it_is_given(tmp_path):
+    from pipeline.errors import WeightsMissingError
+
+    with pytest.raises(WeightsMissingError) as missing:
+        load("tinyworld", weights=tmp_path)  # an empty folder: nothing to load, and the error says where
+    assert str(tmp_path) in str(missing.value)
+
+
+def test_load_keeps_one_pipeline_per_card_folder_and_device(tinyworld, tmp_path):
+    import shutil
+
+    from pipeline.weights import weights_hash
+
+    assert load("tinyworld") is tinyworld and load("tinyworld", device="cpu") is tinyworld
+    copy = shutil.copytree(tinyworld.folder, tmp_path / "copy")
+    other = load("tinyworld", weights=copy)
+    assert other is not tinyworld and other.folder == copy
+    assert tinyworld.weights_hash == weights_hash(tinyworld.folder) and tinyworld.weights_hash.startswith("sha256:")
+    assert 0 < other.load_seconds < 120
+    result = other.generate(GenerationRequest("t2v", PROMPT, steps=2, frames=4, seed=0))
+    assert result.weights_hash == tinyworld.weights_hash and result.model == "tinyworld"
