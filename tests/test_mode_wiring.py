@@ -139,3 +139,18 @@ def test_load_keeps_one_pipeline_per_card_folder_and_device(tinyworld, tmp_path)
     assert 0 < other.load_seconds < 120
     result = other.generate(GenerationRequest("t2v", PROMPT, steps=2, frames=4, seed=0))
     assert result.weights_hash == tinyworld.weights_hash and result.model == "tinyworld"
+
+
+def test_generate_reports_each_step_rounds_only_when_asked_and_measures_memory(tinyworld):
+    from pipeline.errors import RequestError
+
+    steps = []
+    result = tinyworld.generate(GenerationRequest("t2v", PROMPT, steps=3, frames=4, seed=0),
+                                progress=lambda step, total: steps.append((step, total)))
+    assert steps == [(1, 3), (2, 3), (3, 3)]
+    assert 100 * 2**20 < result.peak_memory_bytes < 64 * 2**30  # this process's peak RSS, in bytes
+    odd = GenerationRequest("t2v", PROMPT, steps=2, frames=17, seed=0)  # tinyworld makes 1..16 frames
+    with pytest.raises(RequestError, match="frames: 17"):
+        tinyworld.generate(odd)
+    rounded = tinyworld.generate(odd, round_to_allowed=True)
+    assert len(rounded.frames) == 16 and any(note.startswith("frames: 17 rounded to 16") for note in rounded.notes)
