@@ -40,9 +40,6 @@ class View:
     def figure_outputs(self) -> list:
         return [self.metric_plot, self.pass_plot, self.latency_plot, self.history_plot]
 
-    def outputs(self) -> list:
-        return self.table_outputs() + self.figure_outputs()
-
 
 def filters_from(models, modes, suite, run, probe, status, since, until) -> browse.Filters:
     try:
