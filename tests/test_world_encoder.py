@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from eval.world_encoder import WEIGHTS, load_world_encoder
+from eval.world_encoder.attributes import COLOURS, HEADS, AttributeHeads, labels
 from eval.world_encoder.data import (BatchConfig, held_out_spec, is_held_out, make_batch, text_key, training_spec, twins,
                                      video_negatives, write)
 from eval.world_encoder.model import EncoderConfig, WorldEncoder, preprocess
@@ -119,6 +120,32 @@ def test_contrastive_loss_rewards_the_diagonal_and_ignores_duplicates():
     assert float(contrastive_loss(bad, ok_vt, ok_tv)) < 1e-3
 
 
+def test_attribute_labels_say_which_shape_has_each_colour_and_the_event():
+    got = labels([HIT, replace(HIT, direction="left", pan="right", background="textured")])
+    assert set(got) == set(HEADS) and all(got[k].shape == (2, n) for k, (n, _) in HEADS.items())
+    shape_of = dict(zip(COLOURS, got["shape_of"][0]))
+    assert shape_of == {c: {"red": 1, "blue": 2}.get(c, 0) for c in COLOURS}  # ball = 1, box = 2, absent = 0
+    assert got["subject_colour"][0, 0] == COLOURS.index("red") and got["event"][0, 0] == 3  # "hit"
+    assert got["direction"][:, 0].tolist() == [2, 1] and got["pan"][:, 0].tolist() == [0, 2]  # right, left; none, right
+
+
+def test_attribute_heads_learn_the_labels_from_an_embedding():
+    torch.manual_seed(0)
+    specs = [HIT, replace(HIT, direction="left"), SceneSpec(objects=(ObjectSpec("triangle", "green"),), event="fall")]
+    target = labels(specs)
+    embedding = torch.randn(3, 16)
+    heads = AttributeHeads(16)
+    opt = torch.optim.Adam(heads.parameters(), lr=0.05)
+    with torch.no_grad():
+        first = float(heads.loss(embedding, target))
+    for _ in range(100):
+        opt.zero_grad()
+        loss = heads.loss(embedding, target)
+        loss.backward()
+        opt.step()
+    assert first > 1.0 and float(loss) < 0.05
+
+
 def test_video_tower_sees_the_order_of_frames():
     torch.manual_seed(0)
     model = WorldEncoder(EncoderConfig(vocab_size=8, **TOY)).eval()
@@ -137,6 +164,7 @@ def test_toy_training_resumes_exports_and_loads(tmp_path):
     assert second["step"] > first["step"]
     lines = (tmp_path / "log.jsonl").read_text().splitlines()
     assert len(lines) >= second["step"] and '"loss"' in lines[0] and '"final": true' in lines[-1]
+    assert '"attribute_loss"' in lines[0]
     enc = load_from(tmp_path / "weights")
     assert enc.name == "world-encoder" and enc.weights_hash.startswith("sha256:")
     clips = [make_clip(HIT, seed=0, frames=16).frames, make_clip(HIT, seed=1, frames=5, width=96, height=64).frames]

@@ -119,6 +119,7 @@ class Batch:
     texts: list[str]  # B true texts first, then the twins' texts
     video_text_ok: np.ndarray  # (B, len(texts)) bool: true clip i is also described by text j (duplicates)
     text_video_ok: np.ndarray  # (B, B + V) bool: true text i also describes clip j
+    specs: tuple[SceneSpec, ...] = ()  # the B true clips' scenes (their attributes are a training signal)
 
 
 def make_batch(rng: np.random.Generator, cfg: BatchConfig, spec_fn=training_spec) -> Batch:
@@ -149,4 +150,4 @@ def make_batch(rng: np.random.Generator, cfg: BatchConfig, spec_fn=training_spec
     video_text_ok = np.array([[text_key(s, short) == k for k, short in zip(keys, shorts)] for s in specs])
     text_video_ok = np.zeros((b, b + len(edited)), bool)
     text_video_ok[:, :b] = video_text_ok[:, :b].T  # text i describes clip j iff clip j's spec matches text i's key
-    return Batch(np.stack([c.frames for c in clips] + edited), texts, video_text_ok, text_video_ok)
+    return Batch(np.stack([c.frames for c in clips] + edited), texts, video_text_ok, text_video_ok, tuple(specs))

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from eval.world_encoder.attributes import AttributeHeads, labels
 from eval.world_encoder.data import BatchConfig, make_batch
 from eval.world_encoder.model import EncoderConfig, WorldEncoder, preprocess
 from eval.world_encoder.text import build_tokenizer, load_tokenizer, tokenize
@@ -50,6 +51,9 @@ class TrainConfig:
     checkpoint_minutes: float = 5.0  # how often checkpoint.pt is rewritten
     eval_minutes: float = 10.0  # how often the held-out retrieval is measured and logged
     eval_clips: int = 96  # held-out clips in that measurement (fewer than the benchmark: it is a trend)
+    # Weight of the attribute read-out loss (eval.world_encoder.attributes) beside the contrastive
+    # loss; 0 trains on the contrastive loss alone, as the first run did.
+    attribute_weight: float = 1.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -114,10 +118,11 @@ def text_in_buckets(model: WorldEncoder, tok, texts: list[str], buckets: int = 3
     return out[torch.from_numpy(np.argsort(np.concatenate(index)))]  # back in the texts' order
 
 
-def train_step(model: WorldEncoder, tok, batch, bf16: bool) -> tuple[torch.Tensor, float]:
-    """Loss of one batch and the share of true clips whose own text ranks first among all texts."""
+def train_step(model: WorldEncoder, heads: AttributeHeads, tok, batch, cfg: "TrainConfig") -> tuple[torch.Tensor, float, float]:
+    """-> (loss of one batch, the share of true clips whose own text ranks first among all texts,
+    the attribute loss alone)."""
     x = preprocess(batch.videos, model.cfg)  # (B + V, T, 3, S, S)
-    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
         v = model.video(x)
         t = text_in_buckets(model, tok, batch.texts)
     v, t = F.normalize(v.float(), dim=-1), F.normalize(t.float(), dim=-1)
@@ -125,10 +130,12 @@ def train_step(model: WorldEncoder, tok, batch, bf16: bool) -> tuple[torch.Tenso
     vt_ok, tv_ok = torch.from_numpy(batch.video_text_ok), torch.from_numpy(batch.text_video_ok)
     loss = contrastive_loss(logits, vt_ok, tv_ok)
     b = vt_ok.shape[0]
+    attribute_loss = heads.loss(v[:b], labels(list(batch.specs)))  # the true clips only: an edit changes its scene
+    loss = loss + cfg.attribute_weight * attribute_loss
     with torch.no_grad():
         v2t = logits[:b].masked_fill(vt_ok & ~torch.eye(b, logits.shape[1], dtype=torch.bool), float("-inf"))
         accuracy = float((v2t.argmax(dim=1) == torch.arange(b)).float().mean())
-    return loss, accuracy
+    return loss, accuracy, float(attribute_loss.detach())
 
 
 def export(model: WorldEncoder, tok, cfg: TrainConfig, state: dict, folder: Path) -> Path:
@@ -154,45 +161,49 @@ def train(out: Path, minutes: float, cfg: TrainConfig | None = None, export_to: 
     torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.data_seed)
     model, tok = build(cfg, out)
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
-    other = [p for n, p in model.named_parameters() if p.ndim < 2]
+    heads = AttributeHeads(model.cfg.embed_dim)  # trained beside the model, not exported with it
+    params = list(model.named_parameters()) + list(heads.named_parameters())
+    decay = [p for n, p in params if p.ndim >= 2]
+    other = [p for n, p in params if p.ndim < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay}, {"params": other, "weight_decay": 0.0}],
                             lr=cfg.lr, betas=(0.9, 0.98))
     state = {"step": 0, "minutes": 0.0}
     if ckpt_path.exists():
         model.load_state_dict(saved["model"])
+        heads.load_state_dict(saved["heads"])
         opt.load_state_dict(saved["optimizer"])
         state = saved["state"]
     (out / "config.json").write_text(json.dumps(cfg.to_dict(), indent=1))
     log = (out / "log.jsonl").open("a")
 
     def save() -> None:
-        torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "state": state, "config": cfg.to_dict()},
+        torch.save({"model": model.state_dict(), "heads": heads.state_dict(), "optimizer": opt.state_dict(), "state": state, "config": cfg.to_dict()},
                    out / "checkpoint.tmp")
         (out / "checkpoint.tmp").replace(ckpt_path)  # atomic: a crash mid-write keeps the last checkpoint
 
     last_ckpt = last_eval = state["minutes"]
-    losses, accs = [], []
+    losses, accs, attribute_losses = [], [], []
     while state["minutes"] < minutes:
         start = time.perf_counter()
         rng = np.random.default_rng([cfg.data_seed, state["step"]])
         batch = make_batch(rng, cfg.batch)
         for group in opt.param_groups:
             group["lr"] = lr_at(cfg, state["step"], state["minutes"] / minutes)
-        loss, acc = train_step(model, tok, batch, cfg.bf16)
+        loss, acc, attribute_loss = train_step(model, heads, tok, batch, cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         state["step"] += 1
         state["minutes"] += (time.perf_counter() - start) / 60
-        losses.append(float(loss.detach())), accs.append(acc)
+        losses.append(float(loss.detach())), accs.append(acc), attribute_losses.append(attribute_loss)
         if state["step"] % cfg.log_every == 0:
             log.write(json.dumps({"step": state["step"], "minutes": round(state["minutes"], 2), "loss": round(np.mean(losses), 4),
+                                  "attribute_loss": round(np.mean(attribute_losses), 4),
                                   "batch_top1": round(np.mean(accs), 3), "scale": round(float(model.scale().detach()), 2),
                                   "lr": opt.param_groups[0]["lr"], "texts": len(batch.texts), "clips": len(batch.videos)}) + "\n")
             log.flush()
-            losses, accs = [], []
+            losses, accs, attribute_losses = [], [], []
         if state["minutes"] - last_ckpt >= cfg.checkpoint_minutes:
             save()
             last_ckpt = state["minutes"]
