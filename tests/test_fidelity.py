@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import cv2
@@ -199,3 +200,99 @@ def test_kept_frame_psnr_compares_the_frames_that_were_given(shift, monkeypatch)
     backward = np.mean([fidelity.psnr(c[9:13], c[8:12]) for c in clips])  # given clip[8:], kept its first 4
     assert by_direction == {"forward": round(float(forward), 2), "backward": round(float(backward), 2)}
     assert forward < cap - 50 and backward < cap - 50
+
+
+def test_subject_colour_counts_pixels_within_60_of_the_palette_and_needs_8():
+    red = np.array(PALETTE["red"])
+    frames = np.zeros((1, 4, 8, 3), np.uint8)  # 32 black pixels, far from red
+    frames[0, 0, :8] = red
+    frames[0, 1, :8] = red - [60, 0, 0]  # exactly 60 away: not counted
+    assert subject_colour(frames, "red").tolist() == red.tolist()
+    frames[0, 0, 7] = 0  # 7 pixels of the subject's colour are too few to call it seen
+    assert subject_colour(frames, "red") is None
+    frames[0, 1, 0] = red - [59, 0, 0]  # 59 away: counted, the eighth pixel
+    assert np.allclose(subject_colour(frames, "red"), red - [59 / 8, 0, 0])
+
+
+FAKE_REPORT = {
+    "model": {name: 0.5 for name in PROBES}, "ground_truth": {name: 1.0 for name in PROBES},
+    "share_of_ground_truth": {name: 0.5 for name in PROBES}, "model_ci95": {name: [0.25, 0.75] for name in PROBES},
+    "seconds_per_clip": 1.25, "realtime_factor": 1.6, "i2v_first_frame_psnr": 30.5,
+}
+
+
+def fake_evaluate(monkeypatch, report: dict) -> list:
+    """Replace evaluate() in the CLI with one that records its arguments and returns report."""
+    from eval import fidelity
+
+    calls = []
+    monkeypatch.setattr(fidelity, "evaluate", lambda *args: calls.append(args) or report)
+    return calls
+
+
+def test_the_cli_passes_each_option_to_evaluate_with_its_default(monkeypatch, capsys):
+    calls = fake_evaluate(monkeypatch, FAKE_REPORT)
+    main([])
+    main(["--model", "ltx-video", "--n", "8", "--seed", "3", "--steps", "5", "--conditioning", "2", "--weights", "w",
+          "--guidance", "2.5"])
+    # (model, n, seed, steps, conditioning, weights, guidance)
+    assert calls == [("tinyworld", 200, 0, None, 20, None, None), ("ltx-video", 8, 3, 5, 2, "w", 2.5)]
+    with pytest.raises(SystemExit):
+        main(["--n", "1"])
+    assert "--n: expected at least 2 prompts (one per language), got 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    for words in ("Any model against the world's ground truth on held-out prompts", "held-out prompts (half English, half Chinese)",
+                  "denoising steps (default: the model card's)", "classifier-free guidance scale (default: the model card's)",
+                  "prompts used for i2v / extension / chaining checks", "a local weights folder overriding the model card's"):
+        assert words in usage
+
+
+def test_the_cli_prints_the_report_as_a_table_or_json(monkeypatch, capsys):
+    fake_evaluate(monkeypatch, FAKE_REPORT)
+    main(["--json"])
+    assert json.loads(capsys.readouterr().out) == FAKE_REPORT
+    main([])
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{'probe':<12} {'model':>7} {'95% interval':>15} {'truth':>7} {'share':>7}"
+    assert lines[1] == f"{next(iter(PROBES)):<12} {0.5:>7} {'0.250-0.750':>15} {1.0:>7} {0.5:>7}"
+    assert lines[1 + len(PROBES):] == ["i2v_first_frame_psnr: 30.5", "realtime_factor: 1.6", "seconds_per_clip: 1.25"]
+    unmeasured = {**FAKE_REPORT, "model": {name: None for name in PROBES}, "ground_truth": {name: None for name in PROBES},
+                  "share_of_ground_truth": {name: None for name in PROBES}, "model_ci95": {name: None for name in PROBES}}
+    fake_evaluate(monkeypatch, unmeasured)
+    main([])
+    assert capsys.readouterr().out.splitlines()[1] == f"{next(iter(PROBES)):<12} {'-':>7} {'-':>15} {'-':>7} {'-':>7}"
+
+
+class RecordingPipe:
+    """A 96x64 grey clip of 12 frames for every request, each request kept."""
+
+    def __init__(self):
+        self.requests = []
+
+    def generate(self, r: GenerationRequest) -> GenerationResult:
+        self.requests.append(r)
+        return GenerationResult(np.full((12, 64, 96, 3), 128, np.uint8), 8.0, r, r.seed, {}, 0, "recording", "sha256:0", [])
+
+
+def test_evaluate_pairs_each_prompt_with_the_ground_truth_of_its_seed_and_size(monkeypatch):
+    from eval import fidelity
+
+    pipe, truths = RecordingPipe(), []
+    monkeypatch.setattr(fidelity, "load", lambda model, weights=None: pipe)
+    monkeypatch.setattr(fidelity, "make_clip", lambda spec, **kw: truths.append((spec, kw)) or make_clip(spec, **kw))
+    # Per prompt the model's clip is judged, then the truth's: the model passes prompt 0 only, the truth prompts 0-2.
+    statuses = iter([status for i in range(7) for status in (PASS if i < 1 else FAIL, PASS if i < 3 else FAIL)])
+    monkeypatch.setattr(fidelity, "run_probes", lambda frames, expectation: [Verdict("presence", next(statuses), "", {})])
+    report = evaluate("tinyworld", n=7, seed=5, steps=3, conditioning=0, guidance=1.5)
+    prompts = held_out_prompts(7, 5)
+    assert [(r.prompt, r.seed, r.steps, r.guidance, r.mode) for r in pipe.requests] == [
+        (prompt, 5 + i, 3, 1.5, "t2v") for i, (_, prompt, _) in enumerate(prompts)]
+    assert truths == [(spec, {"seed": 5 + i, "frames": 12, "width": 96, "height": 64}) for i, (_, _, spec) in enumerate(prompts)]
+    assert (report["n"], report["model"]["presence"], report["ground_truth"]["presence"]) == (7, 0.1429, 0.4286)
+    assert report["share_of_ground_truth"]["presence"] == 0.3334  # 0.1429 / 0.4286, to 4 places
+    assert report["share_of_ground_truth"]["gravity"] is None  # no clip called for it
+    english = report["by_language"]["en"]  # prompts 0, 2, 4, 6: the model passed prompt 0, the truth 0 and 2
+    assert (english["model"]["presence"], english["ground_truth"]["presence"]) == (0.25, 0.5)
+    assert english["model_ci95"]["presence"] == fidelity.wilson_interval(1, 4)
