@@ -17,6 +17,7 @@ import pandas as pd
 from eval.table import Table
 
 PAGE_SIZE = 25
+PAGE_METRICS = ("flicker", "motion_magnitude", "clip_score")  # the weight-free and CLIP columns a page shows
 SAMPLE = 3000  # generations a point-per-generation figure shows at most (the newest that match)
 RATE_WINDOW = 20_000  # generations the pass-rate figure aggregates at most (the newest that match)
 # What the table view can sort by: the label shown -> the SQL it sorts on.
@@ -98,23 +99,36 @@ def page(table: Table, filters: Filters, sort: str = "newest", number: int = 1, 
     total = count(table, filters)
     where, params = filters.where()
     number = max(1, min(int(number), max(1, -(-total // size))))
-    rows = table.frame(
+    cursor = table.db.execute(
         f"SELECT g.id, g.created_at, g.model, g.mode, r.suite, g.run_id, g.prompt, g.seed, g.steps, g.frames,"
         f" json_extract(g.timings, '$.total') AS seconds {FROM} WHERE {where} ORDER BY {SORTS[sort]}"
         f" LIMIT ? OFFSET ?", (*params, size, (number - 1) * size))
-    ids = list(rows["id"])
-    marks = ", ".join("?" * len(ids))
-    metrics = table.frame(f"SELECT generation_id, metric, value FROM metrics WHERE generation_id IN ({marks})"
-                          " AND value IS NOT NULL", tuple(ids)) if ids else pd.DataFrame()
-    verdicts = table.frame(f"SELECT generation_id, group_concat(probe || ' ' || status, ', ') AS verdicts FROM verdicts"
-                           f" WHERE generation_id IN ({marks}) GROUP BY generation_id", tuple(ids)) if ids else pd.DataFrame()
-    if len(metrics):
-        wide = metrics.pivot_table(index="generation_id", columns="metric", values="value", aggfunc="last")
-        rows = rows.join(wide[[c for c in ("flicker", "motion_magnitude", "clip_score") if c in wide]], on="id")
-    rows["verdicts"] = rows["id"].map(dict(zip(verdicts.get("generation_id", []), verdicts.get("verdicts", [])))).fillna("")
-    rows["created_at"] = pd.to_datetime(rows["created_at"], unit="s").dt.strftime("%Y-%m-%d %H:%M")
-    rows["seconds"] = rows["seconds"].round(2)
-    return rows.round(4), total
+    columns = [c[0] for c in cursor.description]
+    rows = [dict(zip(columns, values)) for values in cursor.fetchall()]
+    # 25 rows: built in plain Python and made a DataFrame once; pandas' per-column work (a pivot,
+    # maps, conversions) had cost more than the queries at this size.
+    marks = ", ".join("?" * len(rows))
+    ids = tuple(row["id"] for row in rows)
+    values: dict[str, dict[str, float]] = {}
+    for generation_id, metric, value in table.db.execute(
+            # (naming the metrics here would lead SQLite to the metric index: every generation's row)
+            f"SELECT generation_id, metric, value FROM metrics WHERE generation_id IN ({marks}) AND value IS NOT NULL"
+            " ORDER BY generation_id, rowid", ids):
+        values.setdefault(generation_id, {})[metric] = value  # the latest value of a metric wins
+    verdicts = dict(table.db.execute(
+        f"SELECT generation_id, group_concat(probe || ' ' || status, ', ') FROM verdicts"
+        f" WHERE generation_id IN ({marks}) GROUP BY generation_id", ids).fetchall())
+    shown = [m for m in PAGE_METRICS if any(m in values.get(i, {}) for i in ids)]
+    for row in rows:
+        row["created_at"] = dt.datetime.fromtimestamp(row["created_at"], dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+        row["seconds"] = None if row["seconds"] is None else round(row["seconds"], 2)
+        row.update({m: _round(values.get(row["id"], {}).get(m)) for m in shown})
+        row["verdicts"] = verdicts.get(row["id"], "")
+    return pd.DataFrame(rows, columns=columns + shown + ["verdicts"]), total
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def metric_sample(table: Table, filters: Filters, metric: str) -> pd.DataFrame:
@@ -155,18 +169,36 @@ def run_means(table: Table, metric: str) -> pd.DataFrame:
 
 
 def distinct(table: Table, column: str) -> list[str]:
-    """The values a filter can offer: models, modes (generations) or suites (runs)."""
-    source = {"model": "generations", "mode": "generations", "suite": "runs"}[column]
-    return [v for (v,) in table.db.execute(f"SELECT DISTINCT {column} FROM {source} ORDER BY {column}") if v is not None]
+    """The values a filter can offer: models, modes (generations) or suites (runs), sorted."""
+    if column == "suite":  # runs: one row per evaluation run, a few hundred
+        return [v for (v,) in table.db.execute("SELECT DISTINCT suite FROM runs ORDER BY suite") if v is not None]
+    if column not in ("model", "mode"):
+        raise ValueError(f"column: {column!r} is not one of model, mode, suite")
+    # Each step seeks the next larger value in the column's index: a handful of lookups, where
+    # SELECT DISTINCT would read every one of 100,000 index entries.
+    return [v for (v,) in table.db.execute(
+        f"WITH RECURSIVE next(v) AS (SELECT MIN({column}) FROM generations"
+        f" UNION ALL SELECT (SELECT MIN({column}) FROM generations WHERE {column} > next.v) FROM next WHERE next.v IS NOT NULL)"
+        " SELECT v FROM next WHERE v IS NOT NULL")]
+
+
+_RUN_CHOICES: dict[tuple, list[tuple[str, int]]] = {}
 
 
 def run_choices(table: Table, limit: int = 500) -> list[tuple[str, int]]:
     """(label, run id) for the newest runs, for the run picker."""
-    rows = table.db.execute("SELECT r.id, r.suite, r.model, r.started_at,"
-                            " (SELECT COUNT(*) FROM generations g WHERE g.run_id = r.id) FROM runs r ORDER BY r.id DESC LIMIT ?",
-                            (limit,)).fetchall()
-    return [(f"run {i} · {suite} · {model} · {dt.datetime.fromtimestamp(t, dt.timezone.utc):%Y-%m-%d %H:%M} · {n} videos", i)
-            for i, suite, model, t, n in rows]
+    # Counting each run's videos reads every generation's index entry (~100,000 at the dashboard's
+    # target size); rows are only ever added, so the answer stands until a generation or run is.
+    newest = table.db.execute("SELECT (SELECT MAX(rowid) FROM generations), (SELECT MAX(id) FROM runs)").fetchone()
+    key = (str(table.path), limit, *newest)
+    if key not in _RUN_CHOICES:
+        rows = table.db.execute("SELECT r.id, r.suite, r.model, r.started_at,"
+                                " (SELECT COUNT(*) FROM generations g WHERE g.run_id = r.id) FROM runs r ORDER BY r.id DESC LIMIT ?",
+                                (limit,)).fetchall()
+        _RUN_CHOICES.clear()  # one table at a time in practice; never let the cache grow
+        _RUN_CHOICES[key] = [(f"run {i} · {suite} · {model} · {dt.datetime.fromtimestamp(t, dt.timezone.utc):%Y-%m-%d %H:%M}"
+                              f" · {n} videos", i) for i, suite, model, t, n in rows]
+    return _RUN_CHOICES[key]
 
 
 def everything(table: Table, filters: Filters) -> pd.DataFrame:

@@ -176,3 +176,46 @@ def test_compare_shows_each_slot_and_the_run_link(filled):
 def test_every_result_shows_its_link(filled, table):
     *_, (video, row, seed, info, metrics) = text_to_video.t2v("a red ball falls", "", "tinyworld", *ADV, progress=None)
     assert f"?gen={row}" in info
+
+
+@pytest.fixture()
+def synthetic(tmp_path) -> tuple[Table, int]:
+    """40 generations over 4 models, 3 modes and 200 runs, written through SQL (benchmarks/dashboard_speed.py)."""
+    from benchmarks.dashboard_speed import fill
+
+    last_run = fill(tmp_path / "t.db", tmp_path / "outputs", rows=40)
+    return Table(tmp_path / "t.db"), last_run
+
+
+def test_filter_choices_are_each_value_once_and_run_counts_follow_new_rows(synthetic):
+    table, last_run = synthetic
+    assert browse.distinct(table, "model") == sorted({"tinyworld", "ltx-video", "wan2.1-t2v-1.3b", "cogvideox-2b"})
+    assert browse.distinct(table, "mode") == ["extend", "i2v", "t2v"]
+    assert browse.distinct(table, "suite") == [f"suite-{i}" for i in range(5)]
+    with pytest.raises(ValueError, match="column: 'prompt'"):
+        browse.distinct(table, "prompt")
+    label = dict((i, text) for text, i in browse.run_choices(table))[last_run]
+    assert label.endswith(" · 0 videos")  # 40 rows over 200 runs: the last runs have none
+    table.db.execute("UPDATE generations SET run_id = ? WHERE id = (SELECT MIN(id) FROM generations)", (last_run,))
+    assert dict((i, t) for t, i in browse.run_choices(table))[last_run].endswith(" · 0 videos")  # no row added: kept
+    columns = [c[1] for c in table.db.execute("PRAGMA table_info(generations)")]
+    copied = ", ".join({"id": "'added'", "mode": "'v2v'"}.get(c, c) for c in columns)
+    table.db.execute(f"INSERT INTO generations ({', '.join(columns)}) SELECT {copied} FROM generations WHERE run_id = ?",
+                     (last_run,))
+    assert dict((i, t) for t, i in browse.run_choices(table))[last_run].endswith(" · 2 videos")
+    assert "v2v" in browse.distinct(table, "mode")
+
+
+def test_a_page_shows_the_latest_value_of_each_metric_and_every_verdict(synthetic):
+    table, _ = synthetic
+    rows, total = browse.page(table, browse.Filters(), sort="oldest", size=3)
+    first = rows.iloc[0]
+    assert total == 40 and list(rows["id"]) == ["000000000000", "000000000001", "000000000002"]
+    assert list(rows.columns) == ["id", "created_at", "model", "mode", "suite", "run_id", "prompt", "seed", "steps", "frames",
+                                  "seconds", "flicker", "motion_magnitude", "verdicts"]  # no clip_score in this table
+    assert sorted(v.split()[0] for v in first["verdicts"].split(", ")) == ["gravity", "presence"]
+    table.db.execute("INSERT INTO metrics (generation_id, run_id, metric, extractor, value, meta, created_at)"
+                     " VALUES ('000000000000', NULL, 'flicker', 'none', 1.234567, '{}', 0)")
+    again, _ = browse.page(table, browse.Filters(), sort="oldest", size=3)
+    assert again.iloc[0]["flicker"] == 1.2346 and again.iloc[1]["flicker"] == rows.iloc[1]["flicker"]
+    assert dt.datetime.strptime(first["created_at"], "%Y-%m-%d %H:%M")
