@@ -20,7 +20,7 @@ from pipeline.tinyworld.config import HELD_OUT
 from tiny_models import tiny_tinyworld
 from pipeline import GenerationRequest, load
 from pipeline.request import GenerationResult
-from world import PALETTE, detailed_caption, expectation_for, parse, short_prompt
+from world import PALETTE, detailed_caption, expectation_for, parse, sample_spec, short_prompt
 from world.render import make_clip
 
 
@@ -296,3 +296,42 @@ def test_evaluate_pairs_each_prompt_with_the_ground_truth_of_its_seed_and_size(m
     english = report["by_language"]["en"]  # prompts 0, 2, 4, 6: the model passed prompt 0, the truth 0 and 2
     assert (english["model"]["presence"], english["ground_truth"]["presence"]) == (0.25, 0.5)
     assert english["model_ci95"]["presence"] == fidelity.wilson_interval(1, 4)
+
+
+class Replay:
+    """Answers an interpolation request with the world's clip of the same seed (recorded as fidelity makes it),
+    played as given, backwards, or frozen on its first frame; each request kept."""
+
+    def __init__(self, monkeypatch, play: str = "forward"):
+        from eval import fidelity
+
+        self.clips, self.requests, self.play = {}, [], play
+        monkeypatch.setattr(fidelity, "make_clip", lambda spec, seed, **kw: self.clips.setdefault(seed, make_clip(spec, seed, **kw)))
+
+    def generate(self, r: GenerationRequest) -> GenerationResult:
+        self.requests.append(r)
+        frames = self.clips[r.seed].frames
+        frames = {"forward": frames, "backwards": frames[::-1], "frozen": frames[[0] * len(frames)]}[self.play]
+        return GenerationResult(frames, 8.0, r, r.seed, {}, 0, "replay", "sha256:0", [])
+
+
+def test_interpolation_metrics_on_the_true_clip_and_on_it_played_backwards(monkeypatch):
+    from eval import fidelity
+
+    true = Replay(monkeypatch)
+    report = fidelity.interpolation_metrics(true, n=3, seed=4, sampling={"steps": 2, "guidance": None})
+    cap = round(fidelity.psnr(np.zeros(3), np.zeros(3)), 2)
+    assert report == {"interpolate_keyframe_psnr": cap, "interpolate_monotonic": 1.0}
+    specs = [sample_spec(np.random.default_rng([4, 7, i]), event="move", pan=False) for i in range(3)]
+    assert [(r.mode, r.prompt, r.seed, r.steps) for r in true.requests] == [
+        ("interpolate", short_prompt(spec, "en"), 4 + i, 2) for i, spec in enumerate(specs)]
+    assert all(np.array_equal(r.video, true.clips[r.seed].frames[[0, -1]]) for r in true.requests)
+    back = Replay(monkeypatch, play="backwards")
+    report = fidelity.interpolation_metrics(back, n=3, seed=4, sampling={})
+    swapped = np.mean([fidelity.psnr(c.frames[-1], c.frames[0]) for c in back.clips.values()])
+    assert report == {"interpolate_keyframe_psnr": round(float(swapped), 2), "interpolate_monotonic": 0.0}
+    frozen = Replay(monkeypatch, play="frozen")  # no motion at all is not motion the wrong way
+    report = fidelity.interpolation_metrics(frozen, n=3, seed=4, sampling={})
+    last = np.mean([fidelity.psnr(c.frames[0], c.frames[-1]) for c in frozen.clips.values()])
+    exact_cap = fidelity.psnr(np.zeros(3), np.zeros(3))
+    assert report == {"interpolate_keyframe_psnr": round(float((exact_cap + last) / 2), 2), "interpolate_monotonic": 1.0}
