@@ -154,3 +154,75 @@ def test_generate_reports_each_step_rounds_only_when_asked_and_measures_memory(t
         tinyworld.generate(odd)
     rounded = tinyworld.generate(odd, round_to_allowed=True)
     assert len(rounded.frames) == 16 and any(note.startswith("frames: 17 rounded to 16") for note in rounded.notes)
+
+
+# ----------------------------------------------------------------------------------------
+# The pipeline around any backend: which backend a card loads, what generate() checks and records
+# ----------------------------------------------------------------------------------------
+
+
+class FakeBackend:
+    """Takes 0.05 s before its steps and 0.1 s after the last one; returns `frames` (or the request's shape)."""
+
+    notes = ["loaded with a note"]
+
+    def __init__(self, frames: np.ndarray | None = None):
+        self.frames = frames
+
+    def generate(self, request, generator, callback):
+        import time
+
+        time.sleep(0.05)
+        for step in range(request.steps):
+            callback(step + 1, request.steps)
+        time.sleep(0.1)
+        frames = np.zeros((request.frames, request.height, request.width, 3), np.uint8) if self.frames is None else self.frames
+        return frames, {"notes": ["from the backend"], "caption": "the caption", "audio": "a sound"}
+
+
+def fake_pipeline(monkeypatch, backend: FakeBackend):
+    from pipeline import api
+    from pipeline.registry import get_card
+
+    monkeypatch.setattr(api, "_load_backend", lambda card, folder, device: backend)
+    return api.VideoPipeline(get_card("tinyworld"), Path("/weights"), "cpu")
+
+
+def test_each_card_loads_through_its_own_backend(monkeypatch, tmp_path):
+    import dataclasses
+
+    import pipeline.diffusers_backend as diffusers_backend
+    from pipeline import api
+    from pipeline.errors import BackendError
+    from pipeline.registry import get_card
+
+    made = []
+    monkeypatch.setattr(diffusers_backend, "DiffusersBackend", lambda *args: made.append(args) or "a diffusers backend")
+    card = get_card("ltx-video")
+    assert api._load_backend(card, tmp_path, "cpu") == "a diffusers backend" and made == [(card, tmp_path, "cpu")]
+    with pytest.raises(BackendError, match="ltx-video: unknown backend 'onnx'"):
+        api._load_backend(dataclasses.replace(card, backend="onnx"), tmp_path, "cpu")
+    assert api.default_device() == "cpu"  # this machine has no GPU
+
+
+def test_generate_times_each_stage_and_keeps_every_note(monkeypatch):
+    pipe = fake_pipeline(monkeypatch, FakeBackend())
+    assert repr(pipe) == "VideoPipeline('tinyworld', folder='/weights', device='cpu')"
+    result = pipe.generate(GenerationRequest("t2v", PROMPT, steps=2, frames=4, seed=0, width=64, height=64), round_to_allowed=True)
+    t = result.timings
+    assert t["denoise"] >= 0.05 and t["decode"] >= 0.1 and t["validate"] < 0.05
+    assert t["total"] == pytest.approx(t["validate"] + t["denoise"] + t["decode"], abs=1e-3)
+    assert result.notes[0] == "loaded with a note" and result.notes[-1] == "from the backend"
+    assert (result.caption, result.audio, result.fps, result.seed) == ("the caption", "a sound", result.request.fps, 0)
+
+
+def test_generate_refuses_frames_of_the_wrong_shape_or_type(monkeypatch):
+    from pipeline.errors import BackendError
+
+    request = GenerationRequest("t2v", PROMPT, steps=1, frames=4, seed=0, width=64, height=64)
+    short = fake_pipeline(monkeypatch, FakeBackend(np.zeros((3, 64, 64, 3), np.uint8)))
+    with pytest.raises(BackendError, match=r"tinyworld: the backend returned uint8 \(3, 64, 64, 3\); expected uint8 \(4, 64, 64, 3\)"):
+        short.generate(request)
+    floats = fake_pipeline(monkeypatch, FakeBackend(np.zeros((4, 64, 64, 3), np.float32)))
+    with pytest.raises(BackendError, match="returned float32"):
+        floats.generate(request)
