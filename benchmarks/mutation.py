@@ -3,17 +3,19 @@
     .venv/bin/pip install -r requirements-dev.txt                 # mutmut, pinned; not installed by CI
     .venv/bin/python benchmarks/mutation.py                        # every module below (hours on 2 cores)
     .venv/bin/python benchmarks/mutation.py --modules pipeline/request.py --report docs/mutation.md
+    .venv/bin/python benchmarks/mutation.py --modules eval/fidelity.py --mutants 'eval.fidelity.x_main__mutmut_2' ...
 
 For each module, mutmut (https://github.com/boxed/mutmut) runs in a scratch copy of the tracked
 files, configured for that module alone and the test files that guard it (so a mutant runs only
 those of its tests that reach the mutated function, not the whole suite). It changes one thing at
 a time (an operator, a constant, a comparison, a returned value) and runs the tests: a mutant is
 killed when a test fails, survives when all pass. Printed, and written to --report as a table:
-mutants, killed, survived, no test reached it, timed out, and the kill rate
+mutants, not run, killed, timed out, survived, no test reached it, and the kill rate
 
-    kill rate = (killed + timed out) / (every mutant mutmut made)
+    kill rate = (killed + timed out) / (every mutant mutmut made and ran)
 
-so a mutant no test reaches counts against the module. The survivors of each module are listed
+so a mutant no test reaches counts against the module. A full run runs every mutant; --mutants
+reruns only those named (a previous run's survivors, once new tests are in), the rest not run. The survivors of each module are listed
 under the table (`mutmut show NAME` in the scratch folder shows each diff), to be killed by a new
 test or explained as equivalent in docs/mutation.md.
 """
@@ -70,13 +72,14 @@ def scratch_copy(module: str, tests: list[str]) -> Path:
     return folder
 
 
-def run_module(module: str, tests: list[str], children: int) -> tuple[Counter, list[str], float, Path]:
-    """-> (mutants by status, the survivors' names, minutes taken, the scratch folder)."""
+def run_module(module: str, tests: list[str], children: int, only: list[str] = ()) -> tuple[Counter, list[str], float, Path]:
+    """-> (mutants by status, the survivors' names, minutes taken, the scratch folder). only: test
+    just these mutants (names as mutmut gives them; the others are counted as not run)."""
     folder = scratch_copy(module, tests)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
     mutmut = Path(sys.executable).with_name("mutmut")
     start = time.time()
-    done = subprocess.run([str(mutmut), "run", "--max-children", str(children)], cwd=folder, env=env,
+    done = subprocess.run([str(mutmut), "run", "--max-children", str(children), *only], cwd=folder, env=env,
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if done.returncode != 0:
         raise SystemExit(f"{module}: mutmut failed in {folder}:\n{done.stderr[-3000:]}")
@@ -91,7 +94,8 @@ def run_module(module: str, tests: list[str], children: int) -> tuple[Counter, l
 
 
 def kill_rate(counts: Counter) -> float:
-    return (counts["killed"] + counts["timeout"]) / max(sum(counts.values()), 1)
+    """Of the mutants tested (a run with --mutants leaves the rest not run), the share caught."""
+    return (counts["killed"] + counts["timeout"]) / max(sum(counts.values()) - counts["not run"], 1)
 
 
 def main() -> None:
@@ -99,15 +103,17 @@ def main() -> None:
     parser.add_argument("--modules", nargs="+", default=list(MODULES), choices=list(MODULES))
     parser.add_argument("--children", type=int, default=os.cpu_count() or 1, help="mutants tested at once")
     parser.add_argument("--report", type=Path, help="also write the table and survivors here (markdown)")
+    parser.add_argument("--mutants", nargs="+", default=[], metavar="NAME",
+                        help="test only these mutants (a previous run's survivors, after new tests); the rest show as not run")
     args = parser.parse_args()
     if shutil.which("mutmut", path=str(Path(sys.executable).parent)) is None:
         raise SystemExit("mutmut is not installed: .venv/bin/pip install -r requirements-dev.txt")
-    lines = ["| module | mutants | killed | timed out | survived | no test | kill rate | minutes |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| module | mutants | not run | killed | timed out | survived | no test | kill rate | minutes |",
+             "|---|---|---|---|---|---|---|---|---|"]
     listed = []
     for module in args.modules:
-        counts, survivors, minutes, folder = run_module(module, MODULES[module], args.children)
-        lines.append(f"| `{module}` | {sum(counts.values())} | {counts['killed']} | {counts['timeout']} | {counts['survived']} "
+        counts, survivors, minutes, folder = run_module(module, MODULES[module], args.children, args.mutants)
+        lines.append(f"| `{module}` | {sum(counts.values())} | {counts['not run']} | {counts['killed']} | {counts['timeout']} | {counts['survived']} "
                      f"| {counts['no test']} | {kill_rate(counts):.1%} | {minutes:.0f} |")
         listed += [f"### `{module}` ({len(survivors)} survivors; `mutmut show NAME` in {folder.name})", ""]
         listed += [f"- `{s}`" for s in survivors] + [""]
