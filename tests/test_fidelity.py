@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from eval.fidelity import (CHAIN_FRAMES, LOST, chain_drift, conditioning_metrics, evaluate, held_out_prompts, main,
-                           pass_intervals, pass_rates, subject_colour, subject_stays_in_view, subject_track)
+                           pass_intervals, pass_rates, psnr, subject_colour, subject_stays_in_view, subject_track)
 from eval.probes import PROBES
 from eval.probes.verdict import FAIL, PASS, Verdict
 from pipeline.tinyworld.config import HELD_OUT
@@ -164,9 +164,10 @@ class OraclePipe:
     into the clip given, grey elsewhere, so the kept-frame PSNRs have a known answer."""
 
     def __init__(self, shift: int = 0):
-        self.shift = shift
+        self.shift, self.requests = shift, []
 
     def generate(self, r: GenerationRequest) -> GenerationResult:
+        self.requests.append(r)
         grey = np.full((16, 64, 64, 3), 128, np.uint8)  # (T, H, W, 3)
         if r.mode == "i2v":
             frames = np.concatenate([r.image[None], grey[1:]])
@@ -187,19 +188,69 @@ def test_kept_frame_psnr_compares_the_frames_that_were_given(shift, monkeypatch)
     monkeypatch.setattr(fidelity, "chain_drifts", lambda *a, **k: ([], []))
     monkeypatch.setattr(fidelity, "interpolation_metrics", lambda *a, **k: {})
     prompts = held_out_prompts(4, 0)
-    report = conditioning_metrics(OraclePipe(shift), prompts, seed=0, sampling={})
+    pipe = OraclePipe(shift)
+    report = conditioning_metrics(pipe, prompts, seed=0, sampling={"steps": 2, "guidance": 1.5})
     cap = round(fidelity.psnr(np.zeros(3), np.zeros(3)), 2)  # identical frames: the 1e-10 MSE floor
     assert report["i2v_first_frame_psnr"] == cap
+    # per prompt: i2v, forward, backward, each told the given clip's detailed caption, its seed and the sampling
+    clips = [make_clip(spec, seed=i).frames for i, (_, _, spec) in enumerate(prompts)]
+    asked = [(r.mode, r.direction, r.prompt, r.seed, r.steps, r.guidance, r.keep) for r in pipe.requests]
+    assert asked == [(mode, direction, detailed_caption(spec, lang), i, 2, 1.5, keep) for i, (lang, _, spec) in enumerate(prompts)
+                     for mode, direction, keep in (("i2v", "forward", None), ("extend", "forward", 4), ("extend", "backward", 4))]
+    for i, clip in enumerate(clips):
+        image, fwd, back = pipe.requests[3 * i: 3 * i + 3]
+        assert np.array_equal(image.image, clip[0]) and np.array_equal(fwd.video, clip[:8]) and np.array_equal(back.video, clip[8:])
     by_direction = report["extend_kept_psnr_by_direction"]
     if shift == 0:
-        assert by_direction == {"forward": cap, "backward": cap}
+        assert by_direction == {"forward": cap, "backward": cap} and report["extend_kept_psnr"] == cap
         return
     # one frame off: the PSNR of each clip's frames against their neighbours, computed here by hand
-    clips = [make_clip(spec, seed=i).frames for i, (_, _, spec) in enumerate(prompts)]
     forward = np.mean([fidelity.psnr(c[3:7], c[4:8]) for c in clips])  # given clip[:8], kept its last 4
     backward = np.mean([fidelity.psnr(c[9:13], c[8:12]) for c in clips])  # given clip[8:], kept its first 4
     assert by_direction == {"forward": round(float(forward), 2), "backward": round(float(backward), 2)}
+    both = [fidelity.psnr(c[3:7], c[4:8]) for c in clips] + [fidelity.psnr(c[9:13], c[8:12]) for c in clips]
+    assert report["extend_kept_psnr"] == round(float(np.mean(both)), 2)
     assert forward < cap - 50 and backward < cap - 50
+
+
+def test_psnr_of_a_known_error_and_pass_rates_to_four_places():
+    assert round(psnr(np.zeros((2, 2)), np.full((2, 2), 10)), 6) == round(10 * np.log10(255**2 / 100), 6)  # MSE 100
+    thirds = [[Verdict("presence", PASS if i == 0 else FAIL, "", {})] for i in range(3)]
+    assert pass_rates(thirds)["presence"] == 0.3333
+
+
+class World:
+    """Answers text to video and forward extension with the world's own 52-frame clip of the scene, 16
+    (then 12 new) frames at a time; each request kept. tint: added to the green of the subject's pixels in
+    the last extension's new frames."""
+
+    def __init__(self, spec, seed: int, tint: int = 0, lose: bool = False):
+        self.clip = make_clip(spec, seed=seed, frames=CHAIN_FRAMES).frames  # (52, 64, 64, 3)
+        self.colour, self.tint, self.lose, self.requests = np.array(PALETTE[spec.subject.colour]), tint, lose, []
+
+    def generate(self, r: GenerationRequest) -> GenerationResult:
+        self.requests.append(r)
+        if r.mode == "t2v":
+            return GenerationResult(self.clip[:16], 8.0, r, r.seed, {}, 0, "world", "sha256:0", [])
+        start = len(r.video)  # the new frames continue the world's clip where the given video ends
+        new = self.clip[start: start + 12].copy()
+        if start + 12 == CHAIN_FRAMES:
+            subject = np.linalg.norm(new.astype(float) - self.colour, axis=-1) < 60  # (12, H, W)
+            new[subject] = 128 if self.lose else np.clip(new[subject].astype(int) + [0, self.tint, 0], 0, 255)
+        return GenerationResult(np.concatenate([r.video[-r.keep:], new]), 8.0, r, r.seed, {}, 0, "world", "sha256:0", [])
+
+
+def test_a_chain_extends_its_own_clip_three_times_and_compares_the_last_new_frames():
+    spec = parse("a red ball falls and bounces").spec
+    world = World(spec, seed=3)
+    # the world's own clip: the subject's mean colour moves only with its anti-aliased edge
+    assert chain_drift(world, "the caption", spec, seed=3, sampling={"steps": 2, "guidance": 1.5}, keep=4) < 1.0
+    assert [(r.mode, r.prompt, r.seed, r.steps, r.guidance, r.keep) for r in world.requests] == [
+        ("t2v", "the caption", 3, 2, 1.5, None)] + [("extend", "the caption", 103 + j, 2, 1.5, 4) for j in range(3)]
+    assert [len(r.video) for r in world.requests[1:]] == [16, 28, 40]  # each extension is given the chain so far
+    tinted = chain_drift(World(spec, seed=3, tint=20), "the caption", spec, seed=3, sampling={}, keep=4)
+    assert 15 < tinted <= 21  # the last 12 frames' subject, 20 greener (edge pixels blend with the floor)
+    assert chain_drift(World(spec, seed=3, lose=True), "the caption", spec, seed=3, sampling={}, keep=4) == LOST
 
 
 def test_subject_colour_counts_pixels_within_60_of_the_palette_and_needs_8():
