@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from eval.fidelity import (CHAIN_FRAMES, LOST, chain_drift, conditioning_metrics, evaluate, held_out_prompts, main,
+                           prompt_for,
                            pass_intervals, pass_rates, psnr, subject_colour, subject_stays_in_view, subject_track)
 from eval.probes import PROBES
 from eval.probes.verdict import FAIL, PASS, Verdict
@@ -20,7 +21,7 @@ from pipeline.tinyworld.config import HELD_OUT
 from tiny_models import tiny_tinyworld
 from pipeline import GenerationRequest, load
 from pipeline.request import GenerationResult
-from world import PALETTE, detailed_caption, expectation_for, parse, sample_spec, short_prompt
+from world import PALETTE, SHAPES, detailed_caption, expectation_for, parse, sample_spec, short_prompt
 from world.render import make_clip
 
 
@@ -33,6 +34,43 @@ def test_prompts_are_held_out_parse_back_and_alternate_languages():
         assert parse(prompt).expectation == expectation_for(spec), prompt
     paraphrased = {lang for lang, prompt, spec in prompts if prompt != short_prompt(spec, lang)}
     assert paraphrased == {"en", "zh"}, "some prompts in each language are paraphrases"
+    # Each pair (English, Chinese) shares a held-out combination; pairs 1, 3, 5, ... are the paraphrased ones.
+    for i, (lang, prompt, spec) in enumerate(prompts):
+        assert (spec.subject.colour, spec.subject.shape, spec.event) == HELD_OUT[(i // 2) % len(HELD_OUT)]
+        assert prompt == (prompt_for(spec, lang, paraphrase=True) if (i // 2) % 2 else short_prompt(spec, lang))
+
+
+def test_the_subject_is_seen_when_the_tracker_finds_it_in_half_the_frames():
+    from eval.fidelity import subject_seen
+
+    spec = parse("a red ball stays still").spec
+    frames = make_clip(spec, seed=0, frames=12).frames.copy()  # (12, 64, 64, 3)
+    background = make_clip(spec, seed=0, frames=12).frames[0].copy()
+    red = np.linalg.norm(background.astype(float) - PALETTE["red"], axis=-1) < 90
+    background[red] = 128  # a frame without the ball
+    frames[:6] = background
+    assert subject_seen(frames, spec)  # 6 of 12
+    frames[6] = background
+    assert not subject_seen(frames, spec)  # 5 of 12
+
+
+def test_a_held_out_scene_keeps_the_drawn_scene_but_its_subject():
+    from eval.fidelity import held_out_spec
+
+    sizes, counts = set(), set()
+    for i in range(60):
+        colour, shape, event = HELD_OUT[i % len(HELD_OUT)]
+        drawn = sample_spec(np.random.default_rng(i), event=event)
+        spec = held_out_spec(np.random.default_rng(i), i)
+        sizes.add(spec.subject.size)
+        counts.add(len(spec.objects))
+        assert spec.subject.size == drawn.subject.size and len(spec.objects) == len(drawn.objects)
+        assert (spec.subject.colour, spec.subject.shape, spec.event) == (colour, shape, event)
+        kept = [o for o in drawn.objects[1:] if o.colour != colour]
+        assert list(spec.objects[1: 1 + len(kept)]) == kept  # the other objects stay, unless they had its colour
+        assert len({o.colour for o in spec.objects}) == len(spec.objects)  # colours stay distinct
+        assert all(o.shape in SHAPES for o in spec.objects)
+    assert sizes == {"small", "medium", "large"} and counts == {1, 2, 3}
 
 
 def test_subject_colour_finds_the_subject_and_nothing_else():
