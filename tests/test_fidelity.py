@@ -306,7 +306,8 @@ def test_subject_colour_counts_pixels_within_60_of_the_palette_and_needs_8():
 FAKE_REPORT = {
     "model": {name: 0.5 for name in PROBES}, "ground_truth": {name: 1.0 for name in PROBES},
     "share_of_ground_truth": {name: 0.5 for name in PROBES}, "model_ci95": {name: [0.25, 0.75] for name in PROBES},
-    "seconds_per_clip": 1.25, "realtime_factor": 1.6, "i2v_first_frame_psnr": 30.5,
+    "seconds_per_clip": 1.25, "realtime_factor": 1.6, "i2v_first_frame_psnr": 30.5, "extend_kept_psnr": 28.25,
+    "chain3_colour_drift": 12.5, "chain3_chains": 3, "chain3_lost": 1, "interpolate_monotonic": 0.5,
 }
 
 
@@ -331,22 +332,25 @@ def test_the_cli_passes_each_option_to_evaluate_with_its_default(monkeypatch, ca
     assert "--n: expected at least 2 prompts (one per language), got 1" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["--help"])
-    usage = " ".join(capsys.readouterr().out.split())
-    for words in ("Any model against the world's ground truth on held-out prompts", "held-out prompts (half English, half Chinese)",
+    usage = " " + " ".join(capsys.readouterr().out.split()) + " "
+    from eval import fidelity
+
+    for words in (fidelity.__doc__.splitlines()[0], "held-out prompts (half English, half Chinese)",
                   "denoising steps (default: the model card's)", "classifier-free guidance scale (default: the model card's)",
                   "prompts used for i2v / extension / chaining checks", "a local weights folder overriding the model card's"):
-        assert words in usage
+        assert f" {words} " in usage  # whole: the words, not the words inside others
 
 
 def test_the_cli_prints_the_report_as_a_table_or_json(monkeypatch, capsys):
     fake_evaluate(monkeypatch, FAKE_REPORT)
     main(["--json"])
-    assert json.loads(capsys.readouterr().out) == FAKE_REPORT
+    assert capsys.readouterr().out == json.dumps(FAKE_REPORT, indent=1) + "\n"
     main([])
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == f"{'probe':<12} {'model':>7} {'95% interval':>15} {'truth':>7} {'share':>7}"
     assert lines[1] == f"{next(iter(PROBES)):<12} {0.5:>7} {'0.250-0.750':>15} {1.0:>7} {0.5:>7}"
-    assert lines[1 + len(PROBES):] == ["i2v_first_frame_psnr: 30.5", "realtime_factor: 1.6", "seconds_per_clip: 1.25"]
+    assert lines[1 + len(PROBES):] == ["i2v_first_frame_psnr: 30.5", "extend_kept_psnr: 28.25", "chain3_colour_drift: 12.5",
+                                       "chain3_chains: 3", "chain3_lost: 1", "realtime_factor: 1.6", "seconds_per_clip: 1.25"]
     unmeasured = {**FAKE_REPORT, "model": {name: None for name in PROBES}, "ground_truth": {name: None for name in PROBES},
                   "share_of_ground_truth": {name: None for name in PROBES}, "model_ci95": {name: None for name in PROBES}}
     fake_evaluate(monkeypatch, unmeasured)
@@ -382,6 +386,11 @@ def test_evaluate_pairs_each_prompt_with_the_ground_truth_of_its_seed_and_size(m
     assert (report["n"], report["model"]["presence"], report["ground_truth"]["presence"]) == (7, 0.1429, 0.4286)
     assert report["share_of_ground_truth"]["presence"] == 0.3334  # 0.1429 / 0.4286, to 4 places
     assert report["share_of_ground_truth"]["gravity"] is None  # no clip called for it
+    given = []
+    monkeypatch.setattr(fidelity, "conditioning_metrics", lambda pipe, prompts, *args: given.append(prompts) or {})
+    monkeypatch.setattr(fidelity, "run_probes", lambda frames, expectation: [])
+    evaluate("tinyworld", n=22)  # unless told otherwise, conditioning is measured on the first 20 prompts
+    assert given == [held_out_prompts(22, 0)[:20]]
     english = report["by_language"]["en"]  # prompts 0, 2, 4, 6: the model passed prompt 0, the truth 0 and 2
     assert (english["model"]["presence"], english["ground_truth"]["presence"]) == (0.25, 0.5)
     assert english["model_ci95"]["presence"] == fidelity.wilson_interval(1, 4)
