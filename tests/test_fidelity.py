@@ -223,13 +223,17 @@ class OraclePipe:
 def test_kept_frame_psnr_compares_the_frames_that_were_given(shift, monkeypatch):
     from eval import fidelity
 
-    monkeypatch.setattr(fidelity, "chain_drifts", lambda *a, **k: ([], []))
+    chains = []
+    monkeypatch.setattr(fidelity, "chain_drifts", lambda *args: chains.append(args[-1]) or ([12.3456, LOST], ["x", "y"]))
     monkeypatch.setattr(fidelity, "interpolation_metrics", lambda *a, **k: {})
     prompts = held_out_prompts(4, 0)
     pipe = OraclePipe(shift)
     report = conditioning_metrics(pipe, prompts, seed=0, sampling={"steps": 2, "guidance": 1.5})
     cap = round(fidelity.psnr(np.zeros(3), np.zeros(3)), 2)  # identical frames: the 1e-10 MSE floor
     assert report["i2v_first_frame_psnr"] == cap
+    assert chains == [4]  # chained with the same kept frames
+    assert (report["chain3_colour_drift"], report["chain3_drifts"], report["chain3_chains"], report["chain3_lost"]) == (
+        255.0, [12.3, 255.0], 2, 1)
     # per prompt: i2v, forward, backward, each told the given clip's detailed caption, its seed and the sampling
     clips = [make_clip(spec, seed=i).frames for i, (_, _, spec) in enumerate(prompts)]
     asked = [(r.mode, r.direction, r.prompt, r.seed, r.steps, r.guidance, r.keep) for r in pipe.requests]
@@ -386,9 +390,14 @@ def test_evaluate_pairs_each_prompt_with_the_ground_truth_of_its_seed_and_size(m
     assert (report["n"], report["model"]["presence"], report["ground_truth"]["presence"]) == (7, 0.1429, 0.4286)
     assert report["share_of_ground_truth"]["presence"] == 0.3334  # 0.1429 / 0.4286, to 4 places
     assert report["share_of_ground_truth"]["gravity"] is None  # no clip called for it
+    # 12 frames at 8 fps made in 0.7123 s a clip (a clock that moves 0.7123 s a reading): 2.106x real time
+    ticks = iter(np.arange(1000) * 0.7123)
+    monkeypatch.setattr(fidelity, "time", SimpleNamespace(perf_counter=lambda: float(next(ticks))))
+    monkeypatch.setattr(fidelity, "run_probes", lambda frames, expectation: [])
+    timed = evaluate("tinyworld", n=2, conditioning=0)
+    assert (timed["seconds_per_clip"], timed["realtime_factor"]) == (0.712, 2.11)
     given = []
     monkeypatch.setattr(fidelity, "conditioning_metrics", lambda pipe, prompts, *args: given.append(prompts) or {})
-    monkeypatch.setattr(fidelity, "run_probes", lambda frames, expectation: [])
     evaluate("tinyworld", n=22)  # unless told otherwise, conditioning is measured on the first 20 prompts
     assert given == [held_out_prompts(22, 0)[:20]]
     english = report["by_language"]["en"]  # prompts 0, 2, 4, 6: the model passed prompt 0, the truth 0 and 2
@@ -409,7 +418,8 @@ class Replay:
     def generate(self, r: GenerationRequest) -> GenerationResult:
         self.requests.append(r)
         frames = self.clips[r.seed].frames
-        frames = {"forward": frames, "backwards": frames[::-1], "frozen": frames[[0] * len(frames)]}[self.play]
+        play = self.play if self.play != "first backwards" else ("backwards" if len(self.requests) == 1 else "forward")
+        frames = {"forward": frames, "backwards": frames[::-1], "frozen": frames[[0] * len(frames)]}[play]
         return GenerationResult(frames, 8.0, r, r.seed, {}, 0, "replay", "sha256:0", [])
 
 
@@ -417,15 +427,18 @@ def test_interpolation_metrics_on_the_true_clip_and_on_it_played_backwards(monke
     from eval import fidelity
 
     true = Replay(monkeypatch)
-    report = fidelity.interpolation_metrics(true, n=3, seed=4, sampling={"steps": 2, "guidance": None})
+    report = fidelity.interpolation_metrics(true, n=9, seed=4, sampling={"steps": 2, "guidance": None})
     cap = round(fidelity.psnr(np.zeros(3), np.zeros(3)), 2)
     assert report == {"interpolate_keyframe_psnr": cap, "interpolate_monotonic": 1.0}
-    specs = [sample_spec(np.random.default_rng([4, 7, i]), event="move", pan=False) for i in range(3)]
+    specs = [sample_spec(np.random.default_rng([4, 7, i]), event="move", pan=False) for i in range(9)]
+    assert {s.direction for s in specs} == {"left", "right", "up", "down"}
     assert [(r.mode, r.prompt, r.seed, r.steps) for r in true.requests] == [
         ("interpolate", short_prompt(spec, "en"), 4 + i, 2) for i, spec in enumerate(specs)]
     assert all(np.array_equal(r.video, true.clips[r.seed].frames[[0, -1]]) for r in true.requests)
+    one_of_three = fidelity.interpolation_metrics(Replay(monkeypatch, play="first backwards"), n=3, seed=4, sampling={})
+    assert one_of_three["interpolate_monotonic"] == 0.6667
     back = Replay(monkeypatch, play="backwards")
-    report = fidelity.interpolation_metrics(back, n=3, seed=4, sampling={})
+    report = fidelity.interpolation_metrics(back, n=9, seed=4, sampling={})
     swapped = np.mean([fidelity.psnr(c.frames[-1], c.frames[0]) for c in back.clips.values()])
     assert report == {"interpolate_keyframe_psnr": round(float(swapped), 2), "interpolate_monotonic": 0.0}
     frozen = Replay(monkeypatch, play="frozen")  # no motion at all is not motion the wrong way
