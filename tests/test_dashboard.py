@@ -144,7 +144,8 @@ def test_run_and_generation_links_open_the_dashboard(filled, table):
     video, details = out[-3], out[-2]
     assert Path(video).is_file() and ids[1] in details
     plain = links.open_link(request({}))
-    assert plain[0].selected is None and len(plain[7]) == 5  # no link: the table's first page, no tab switch
+    assert len(plain[7]) == 5  # no link: the table's first page, and nothing else is sent again
+    assert plain[0] == plain[5] == plain[6] == plain[-1] == plain[-2] == plain[-3] == gr.skip()
     # The figures follow the rows, narrowed to the link's run: its models only.
     figures = links.open_figures(request({"run": str(run_id)}))
     everyone = links.open_figures(request({}))

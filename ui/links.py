@@ -34,9 +34,11 @@ def open_link(request: gr.Request = None):
     view = list(dashboard.refresh_rows([], [], "", run, "", "", "", "", "newest", 1))
     if problem:
         view[1] = f"{problem}  \n{view[1]}"
-    shown = dashboard.show_generation(gen)
-    tab = gr.Tabs(selected=DASHBOARD_TAB) if run or gen or problem else gr.Tabs()
-    return (tab, *dashboard.filter_choices(), int(run) if run else "", gen, *view, *shown)
+    # What a link does not change is skipped, not sent again: every output the page must redraw
+    # delays the rows a shared link opens on.
+    shown = dashboard.show_generation(gen) if gen else (gr.skip(),) * 3
+    tab = gr.Tabs(selected=DASHBOARD_TAB) if run or gen or problem else gr.skip()
+    return (tab, *dashboard.filter_choices(), int(run) if run else gr.skip(), gen or gr.skip(), *view, *shown)
 
 
 def open_figures(request: gr.Request = None):
