@@ -56,19 +56,27 @@ PROMPT = "a red ball falls and bounces"
 TARGET_START_S, TARGET_RATIO, TARGET_RSS_GIB = 10.0, 1.3, 1.5
 
 # Set up in the page once: the time of every click on Generate (capture phase, before Gradio sees it).
-ARM = """button => { window.__clicked = null;
-  if (!button.__timed) { button.__timed = true;
-    button.addEventListener('click', () => { window.__clicked = performance.now(); }, true); } }"""
-# The Text to video panel's result <video>, looked up afresh each time (Gradio re-renders the panel).
-VIDEO = """(() => { const panel = [...document.querySelectorAll('[role=tabpanel]')].find(p => p.offsetParent !== null);
-  return panel && panel.querySelector('[data-testid="Result-player"] video, video[data-testid="Result-player"]'); })()"""
-# Truthy (ms since the click) once the result video shows a new file with a frame to show.
-READY = f"""old => {{ const v = {VIDEO};
-  return window.__clicked !== null && !!v && !!v.currentSrc && v.currentSrc !== old && v.readyState >= 2
-    && v.duration > 0 && (performance.now() - window.__clicked); }}"""
+# The result <video> (in the visible panel; Gradio re-renders the panel, so it is looked up afresh).
+PLAYER = '[data-testid="Result-player"] video, video[data-testid="Result-player"]'
+VIDEO = f"""(() => {{ const panel = [...document.querySelectorAll('[role=tabpanel]')].find(p => p.offsetParent !== null);
+  return panel && panel.querySelector('{PLAYER}'); }})()"""
+# Before each click: the time of the click, and the moment the result video shows a new file with a
+# frame to show (its 'loadeddata' event, caught on the way down; polling for it would add up to a
+# polling interval to every measurement).
+ARM = f"""button => {{ window.__clicked = null; window.__ready = null; window.__old = ({VIDEO} || {{}}).currentSrc || '';
+  if (!window.__listening) {{ window.__listening = true;
+    document.addEventListener('loadeddata', e => {{ const v = e.target;
+      if (window.__clicked !== null && window.__ready === null && v.matches && v.matches('{PLAYER}')
+          && v.currentSrc && v.currentSrc !== window.__old && v.duration > 0) window.__ready = performance.now(); }}, true); }}
+  if (!button.__timed) {{ button.__timed = true;
+    button.addEventListener('click', () => {{ window.__clicked = performance.now(); }}, true); }} }}"""
+# Truthy (ms from the click) once the result video has its first frame.
+READY = "() => window.__ready !== null && (window.__ready - window.__clicked)"
+# When the browser asked the server for the video file and had all of it, in ms from the click.
+FETCH = f"""() => {{ const v = {VIDEO}; const r = v && performance.getEntriesByName(v.currentSrc).pop();
+  return r ? [r.startTime - window.__clicked, r.responseEnd - window.__clicked] : null; }}"""
 # The event has finished: the metrics replaced the "computing…" row.
 DONE = """() => { const t = document.body.innerText; return !t.includes('computing…') && t.includes('probe: presence'); }"""
-SRC = f"""() => {{ const v = {VIDEO}; return v ? v.currentSrc : ''; }}"""
 
 
 def verdict(ok: bool) -> str:
@@ -142,18 +150,19 @@ def click_to_video(url: str, pid: int, clicks: int, cores: set[int] | None = Non
             panel.get_by_label("Prompt").first.fill(PROMPT)
             button = panel.get_by_role("button", name="Generate", exact=True)
             for i in range(clicks + 1):  # the first is the warm-up (it loads the model)
-                old = page.evaluate(SRC)
                 button.evaluate(ARM)
                 button.click()
-                ms = page.wait_for_function(READY, arg=old, polling=50, timeout=180_000).json_value()
+                ms = page.wait_for_function(READY, polling=50, timeout=180_000).json_value()
+                fetch = page.evaluate(FETCH)
                 page.wait_for_function(DONE, timeout=180_000)  # the next click is not dropped
                 memory.append(rss_bytes(pid))
                 found = re.search(r"Time:\s*([\d.]+) s", page.locator("div[role=tabpanel]:visible").first.inner_text())
                 if i:
                     seconds.append(ms / 1000)
                     reported.append(float(found.group(1)) if found else float("nan"))
-                print(f"  click {i}{' (warm-up)' if not i else ''}: {ms / 1000:.2f} s to a playable video; "
-                      f"server's pipeline {found.group(1) if found else '?'} s; RSS {memory[-1] / 2**30:.2f} GiB",
+                fetched = f"file asked for at {fetch[0] / 1000:.2f} s, had by {fetch[1] / 1000:.2f} s; " if fetch else ""
+                print(f"  click {i}{' (warm-up)' if not i else ''}: {ms / 1000:.2f} s to a playable video ({fetched}"
+                      f"server's pipeline {found.group(1) if found else '?'} s); RSS {memory[-1] / 2**30:.2f} GiB",
                       flush=True)
         finally:
             browser.close()
