@@ -446,3 +446,26 @@ def test_interpolation_metrics_on_the_true_clip_and_on_it_played_backwards(monke
     last = np.mean([fidelity.psnr(c.frames[0], c.frames[-1]) for c in frozen.clips.values()])
     exact_cap = fidelity.psnr(np.zeros(3), np.zeros(3))
     assert report == {"interpolate_keyframe_psnr": round(float((exact_cap + last) / 2), 2), "interpolate_monotonic": 1.0}
+
+
+def test_chain_drifts_chains_each_scene_the_world_keeps_in_view_from_its_caption(monkeypatch):
+    from eval import fidelity
+
+    viewed, chained = [], []
+    monkeypatch.setattr(fidelity, "subject_stays_in_view", lambda spec, seed, frames: viewed.append((seed, frames)) or seed != 11)
+    monkeypatch.setattr(fidelity, "chain_drift", lambda pipe, prompt, spec, seed, sampling, keep:
+                        chained.append((prompt, seed, sampling, keep)) or 1.5)
+    prompts = held_out_prompts(3, 0)
+    drift, subjects = fidelity.chain_drifts("pipe", prompts, seed=10, sampling={"steps": 2})
+    assert viewed == [(10, CHAIN_FRAMES), (11, CHAIN_FRAMES), (12, CHAIN_FRAMES)]
+    assert chained == [(detailed_caption(prompts[i][2], prompts[i][0]), 10 + i, {"steps": 2}, 4) for i in (0, 2)]
+    assert drift == [1.5, 1.5] and subjects == [fidelity.combination(prompts[i][2]) for i in (0, 2)]
+
+
+def test_a_chain_whose_subject_the_tracker_never_finds_is_lost_even_with_its_colour_about():
+    spec = parse("a red ball falls and bounces").spec
+    world = World(spec, seed=3)
+    stray = np.full((16, 64, 64, 3), 128, np.uint8)
+    stray[0, 0, :10] = PALETTE["red"]  # a few red pixels in one frame: its colour, not a ball anyone sees
+    world.clip = np.concatenate([stray, world.clip[16:]])
+    assert chain_drift(world, "the caption", spec, seed=3, sampling={}, keep=4) == LOST
