@@ -224,7 +224,7 @@ def test_kept_frame_psnr_compares_the_frames_that_were_given(shift, monkeypatch)
     from eval import fidelity
 
     chains = []
-    monkeypatch.setattr(fidelity, "chain_drifts", lambda *args: chains.append(args[-1]) or ([12.3456, LOST], ["x", "y"]))
+    monkeypatch.setattr(fidelity, "chain_drifts", lambda *args: chains.append(args[-1]) or ([12.3456, 3.21], ["x", "y"]))
     monkeypatch.setattr(fidelity, "interpolation_metrics", lambda *a, **k: {})
     prompts = held_out_prompts(4, 0)
     pipe = OraclePipe(shift)
@@ -233,7 +233,7 @@ def test_kept_frame_psnr_compares_the_frames_that_were_given(shift, monkeypatch)
     assert report["i2v_first_frame_psnr"] == cap
     assert chains == [4]  # chained with the same kept frames
     assert (report["chain3_colour_drift"], report["chain3_drifts"], report["chain3_chains"], report["chain3_lost"]) == (
-        255.0, [12.3, 255.0], 2, 1)
+        12.35, [12.3, 3.2], 2, 0)
     # per prompt: i2v, forward, backward, each told the given clip's detailed caption, its seed and the sampling
     clips = [make_clip(spec, seed=i).frames for i, (_, _, spec) in enumerate(prompts)]
     asked = [(r.mode, r.direction, r.prompt, r.seed, r.steps, r.guidance, r.keep) for r in pipe.requests]
