@@ -86,11 +86,14 @@ def refresh(models, modes, suite, run, probe, status, since, until, sort, number
     return (*refresh_rows(*filters, sort, number), *refresh_figures(*filters, metric))
 
 
+NO_SELECTION = "Click a row to play it here."
+
+
 def show_generation(generation_id: str):
     """-> (its video, its details, its verdicts) for one row of the table."""
     generation_id = (generation_id or "").strip()
     if not generation_id:
-        return None, "Click a row to play it here.", pd.DataFrame(columns=["probe", "status", "reason"])
+        return None, NO_SELECTION, pd.DataFrame(columns=["probe", "status", "reason"])
     table = shared.table()
     found = table.frame("SELECT * FROM generations WHERE id = ?", (generation_id,))
     if found.empty:
@@ -175,7 +178,7 @@ def create_tab() -> Controls:
                     generation = gr.Textbox(label="Generation id", placeholder="click a row, or paste an id")
                     video = gr.Video(label="Selected generation", autoplay=True, loop=True, interactive=False, height=280)
                 with gr.Column(scale=1):
-                    details = gr.Markdown()
+                    details = gr.Markdown(NO_SELECTION)  # a page load leaves it as built (ui/links.py)
                     verdicts = gr.Dataframe(headers=["probe", "status", "reason"], label="Its verdicts", interactive=False,
                                             wrap=True)
         with gr.Tab("Figures", id="figures"):
