@@ -20,6 +20,7 @@ from ui import shared
 COLUMNS = ["id", "created_at", "model", "mode", "suite", "run_id", "prompt", "seed", "steps", "frames", "seconds",
            "flicker", "motion_magnitude", "clip_score", "verdicts"]
 FIGURE_METRICS = ("flicker", "motion_magnitude", "clip_score", "lpips_temporal")
+NO_SELECTION = "Click a row to play it here."  # the selected-row panel before a row is picked
 
 
 @dataclass
@@ -84,9 +85,6 @@ def refresh(models, modes, suite, run, probe, status, since, until, sort, number
     """-> (page rows, 'n of total', page number, the four figures): both parts at once, for scripts and tests."""
     filters = (models, modes, suite, run, probe, status, since, until)
     return (*refresh_rows(*filters, sort, number), *refresh_figures(*filters, metric))
-
-
-NO_SELECTION = "Click a row to play it here."
 
 
 def show_generation(generation_id: str):

@@ -118,7 +118,7 @@ def text_in_buckets(model: WorldEncoder, tok, texts: list[str], buckets: int = 3
     return out[torch.from_numpy(np.argsort(np.concatenate(index)))]  # back in the texts' order
 
 
-def train_step(model: WorldEncoder, heads: AttributeHeads, tok, batch, cfg: "TrainConfig") -> tuple[torch.Tensor, float, float]:
+def train_step(model: WorldEncoder, heads: AttributeHeads, tok, batch, cfg: TrainConfig) -> tuple[torch.Tensor, float, float]:
     """-> (loss of one batch, the share of true clips whose own text ranks first among all texts,
     the attribute loss alone)."""
     x = preprocess(batch.videos, model.cfg)  # (B + V, T, 3, S, S)
