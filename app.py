@@ -48,6 +48,7 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
             with gr.Tab("Dashboard", id=links.DASHBOARD_TAB):
                 board = dashboard.create_tab()
         # Every page load: the dashboard's first page, and where a link (?run=, ?gen=) points.
+        demo.load(None, js=links.SELECT_TAB_JS, api_name=False)
         demo.load(links.open_link, None, [tabs, *board.choices, board.run, board.generation, *board.view.table_outputs(),
                                          *board.show], api_name=False, queue=False).then(
             links.open_figures, None, board.view.figure_outputs(), api_name=False)

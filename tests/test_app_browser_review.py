@@ -112,3 +112,14 @@ def test_compare_then_dashboard_then_a_run_link(server, browser):
     assert fresh.get_by_role("tab", name="Dashboard").get_attribute("aria-selected") == "true"
     texts = panel.get_by_label("Generations (click a row to play it)").locator("[data-testid^=cell-]").all_inner_texts()
     assert {"tinyworld", "ltx-video"} <= set(texts), texts
+
+    # The link's page selects the dashboard in the browser, without waiting for the server's answer
+    # (ui/links.py: the tab is drawn while the rows are read).
+    from playwright.sync_api import expect
+
+    held = browser.new_page(viewport={"width": 1400, "height": 1000})
+    held.route("**/gradio_api/run/predict*", lambda route: None)  # the page-load event is never answered
+    held.goto(f"{server}?run={run_id}")
+    expect(held.get_by_role("tab", name="Dashboard")).to_have_attribute("aria-selected", "true", timeout=30_000)
+    assert "generations match" not in held.locator("body").inner_text()  # the rows are still being read
+    held.close()

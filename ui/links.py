@@ -1,8 +1,8 @@
 """Shareable links: `?run=<id>` opens that evaluation run in the dashboard, `?gen=<id>` that generation.
 
 On every page load the dashboard gets fresh filter choices and its first page, then its figures; a link also
-switches to the dashboard tab and narrows it to what the link names. A link to something not in
-the table says so in the dashboard instead of failing the page.
+switches to the dashboard tab (in the browser at once, and in the answer) and narrows it to what the
+link names. A link to something not in the table says so in the dashboard instead of failing the page.
 """
 
 from __future__ import annotations
@@ -12,6 +12,13 @@ import gradio as gr
 from ui import dashboard, shared
 
 DASHBOARD_TAB = "dashboard"
+# A link's page selects the dashboard tab in the browser as soon as the page loads, so the tab is
+# drawn while the server reads the rows (open_link selects it too, for clients without a browser).
+# The click waits one turn of the event loop: the rows' request goes out first.
+SELECT_TAB_JS = f"""() => {{ const asked = new URLSearchParams(window.location.search);
+  if (!asked.get('run') && !asked.get('gen')) return;
+  setTimeout(() => {{ const tab = document.querySelector('button[role=tab][data-tab-id="{DASHBOARD_TAB}"]');
+    if (tab) tab.click(); }}, 0); }}"""
 
 
 def link_targets(request: gr.Request | None) -> tuple[str, str, str]:
