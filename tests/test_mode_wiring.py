@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from pipeline import GenerationRequest, load
 from pipeline.request import GenerationResult
@@ -180,12 +181,12 @@ class FakeBackend:
         return frames, {"notes": ["from the backend"], "caption": "the caption", "audio": "a sound"}
 
 
-def fake_pipeline(monkeypatch, backend: FakeBackend):
+def fake_pipeline(monkeypatch, backend: FakeBackend, device: str = "cpu"):
     from pipeline import api
     from pipeline.registry import get_card
 
     monkeypatch.setattr(api, "_load_backend", lambda card, folder, device: backend)
-    return api.VideoPipeline(get_card("tinyworld"), Path("/weights"), "cpu")
+    return api.VideoPipeline(get_card("tinyworld"), Path("/weights"), device)
 
 
 def test_each_card_loads_through_its_own_backend(monkeypatch, tmp_path):
@@ -226,3 +227,75 @@ def test_generate_refuses_frames_of_the_wrong_shape_or_type(monkeypatch):
     floats = fake_pipeline(monkeypatch, FakeBackend(np.zeros((4, 64, 64, 3), np.float32)))
     with pytest.raises(BackendError, match="returned float32"):
         floats.generate(request)
+
+
+SMALL = GenerationRequest("t2v", PROMPT, steps=1, frames=4, seed=1234, width=64, height=64)
+
+
+def test_a_gpu_is_the_default_device_where_there_is_one(monkeypatch):
+    from pipeline import api
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert api.default_device() == "cuda"
+
+
+def test_the_tinyworld_card_loads_its_backend_on_the_pipelines_device(monkeypatch, tmp_path):
+    import pipeline.tinyworld.backend as tinyworld_backend
+    from pipeline import api
+    from pipeline.registry import get_card
+
+    made = []
+    monkeypatch.setattr(tinyworld_backend, "load_tinyworld", lambda *args: made.append(args) or FakeBackend())
+    monkeypatch.setattr(api, "weights_hash", lambda folder: "a hash")
+    pipe = api.VideoPipeline(get_card("tinyworld"), tmp_path, "cuda:1")
+    assert made == [(tmp_path, "cuda:1")] and pipe.load_notes == ["loaded with a note"]
+
+
+class SeedRecorder(FakeBackend):
+    def generate(self, request, generator, callback):
+        self.generator = (generator.initial_seed(), generator.device.type)
+        return super().generate(request, generator, callback)
+
+
+def test_the_backend_draws_its_noise_from_a_cpu_generator_seeded_with_the_request(monkeypatch):
+    backend = SeedRecorder()
+    fake_pipeline(monkeypatch, backend).generate(SMALL)
+    assert backend.generator == (1234, "cpu")
+
+
+def test_on_a_gpu_the_peak_memory_is_the_devices_during_this_call(monkeypatch):
+    calls = []
+    monkeypatch.setattr(torch.cuda, "reset_peak_memory_stats", lambda device: calls.append(("reset", device)))
+    monkeypatch.setattr(torch.cuda, "max_memory_allocated", lambda device: calls.append(("peak", device)) or 123_456_789)
+    result = fake_pipeline(monkeypatch, FakeBackend(), device="cuda:1").generate(SMALL)
+    assert result.peak_memory_bytes == 123_456_789 and calls == [("reset", "cuda:1"), ("peak", "cuda:1")]
+
+
+def test_on_a_cpu_the_peak_memory_is_the_processes_peak_resident_set_in_bytes(monkeypatch):
+    from types import SimpleNamespace
+
+    from pipeline import api
+
+    monkeypatch.setattr(api.resource, "getrusage", lambda who: SimpleNamespace(ru_maxrss=1000))  # Linux: KiB
+    assert fake_pipeline(monkeypatch, FakeBackend()).generate(SMALL).peak_memory_bytes == 1_024_000
+
+
+def test_a_backend_that_returns_no_array_is_refused_with_its_type(monkeypatch):
+    from pipeline.errors import BackendError
+
+    with pytest.raises(BackendError) as refused:
+        fake_pipeline(monkeypatch, FakeBackend([[0, 0, 0]])).generate(SMALL)
+    assert str(refused.value) == "tinyworld: the backend returned ? list; expected uint8 (4, 64, 64, 3)"
+
+
+class QuietBackend(FakeBackend):
+    notes = []
+
+    def generate(self, request, generator, callback):
+        frames, _ = super().generate(request, generator, callback)
+        return frames, {}
+
+
+def test_a_backend_may_return_no_notes_caption_or_sound(monkeypatch):
+    result = fake_pipeline(monkeypatch, QuietBackend()).generate(SMALL)
+    assert (result.notes, result.caption, result.audio, result.frames.shape) == ([], None, None, (4, 64, 64, 3))
