@@ -18,6 +18,10 @@ from pathlib import Path
 DEFAULT_MODEL = "tinyworld"
 TITLE = "Spacetime Lab"
 QUEUE_SIZE = 32  # waiting requests beyond this are refused with "queue full" rather than kept for minutes
+# Gradio's queue looks for new work every 1 ms while it waits: 1,000 wake-ups a second that took
+# the interpreter from the model's thread and made a generation in the server about 10% slower than
+# alone on 2 cores (benchmarks/app_speed.py). Every 20 ms still starts a click at once to a person.
+QUEUE_POLL_S = 0.02
 HEAD = "Type a prompt, upload an image or a clip, and get a video: every result is scored, probed for " \
        "physics, left/right, causality and object-permanence failures, and logged to the evaluation table."
 
@@ -54,6 +58,7 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
             links.open_figures, None, board.view.figure_outputs(), api_name=False)
     # One generation at a time: the model is loaded once per process and its pipeline is not reentrant.
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
+    demo._queue.sleep_when_free = QUEUE_POLL_S  # no public setting; tests/test_app_client.py checks it is still Gradio's
     return demo
 
 

@@ -113,3 +113,16 @@ def test_eight_jobs_at_once_are_answered_in_queue_order(server):
     assert [r[2] for r in results] == list(range(8))  # each answer is its own request's
     new = rows(folder).iloc[before:].sort_values("created_at")
     assert len(new) == 8 and new["seed"].tolist() == list(range(8))  # run one at a time, in the order queued
+
+
+def test_the_queue_looks_for_work_at_the_apps_pace(tmp_path):
+    """app.py slows Gradio's idle queue poll (1 ms) to QUEUE_POLL_S: the attribute it sets must still be
+    Gradio's own, or the setting would silently do nothing after an upgrade."""
+    import gradio as gr
+
+    import app
+
+    gradios_own = vars(gr.Blocks().queue()._queue)
+    assert gradios_own["sleep_when_free"] < app.QUEUE_POLL_S
+    demo = app.build_demo(tmp_path / "outputs", tmp_path / "t.db")
+    assert demo._queue.sleep_when_free == app.QUEUE_POLL_S
