@@ -198,3 +198,127 @@ def test_every_probe_gives_a_verdict_on_broken_videos(prompt):
         assert all(v.status in (PASS, FAIL, INCONCLUSIVE) and v.reason for v in verdicts)
     permanence = {v.probe: v for v in run_probes(only_subject, parse("a red ball moves right and hits a blue box").expectation)}["permanence"]
     assert permanence.measured["never_seen"] == ["blue box"]
+
+
+# ---------------------------------------------------------------- what the overlay draws, pixel by pixel
+
+
+def one_track(colour: str | None, present, boxes) -> "Observation":
+    """An observation of one thing over len(present) frames of 16x16, with the given boxes (x0, y0, x1, y1)."""
+    from eval.probes.tracker import Observation, Track
+
+    t = len(present)
+    present = np.array(present, bool)
+    boxes = np.array(boxes, float)
+    centres = np.where(present[:, None], (boxes[:, :2] + boxes[:, 2:]) / 2, np.nan)
+    zeros = np.zeros(t)
+    track = Track(Thing(colour=colour), present, centres, zeros, boxes, present & False, zeros, zeros, zeros)
+    return Observation((16, 16), np.zeros((t, 2)), (track,), zeros)
+
+
+def test_the_overlay_enlarges_by_nearest_neighbour_and_boxes_a_present_thing_in_white():
+    from eval.probes.overlay import draw
+
+    frames = np.zeros((2, 16, 16, 3), np.uint8)
+    frames[:, 0, 0] = (10, 20, 30)  # a pixel the drawing does not reach
+    observation = one_track("red", [True, False], [[4, 4, 7, 7], [0, 0, 0, 0]])
+    out = draw(frames, observation, [], scale=3, panel=False)  # (2, 48, 48, 3)
+    assert out.shape == (2, 48, 48, 3) and out.dtype == np.uint8
+    assert (out[:, :3, :3] == (10, 20, 30)).all()  # one source pixel -> a 3x3 block
+    white = (out[0] == 255).all(axis=-1)
+    # the box's outline: from (4*3 - 1) to (7*3 + 3), one pixel wide, around the thing's pixels
+    assert white[11, 11:25].all() and white[24, 11:25].all() and white[11:25, 11].all() and white[11:25, 24].all()
+    assert not white[12:24, 12:24].any() and white.sum() == 4 * 13
+    assert not (out[1] != 0).any(axis=-1)[3:].any()  # absent in frame 1: no box, and one point is no trail
+
+
+def test_the_overlay_trails_a_thing_in_its_own_colour_once_it_has_moved():
+    from eval.probes.overlay import draw
+    from world import PALETTE
+
+    frames = np.zeros((3, 16, 16, 3), np.uint8)
+    boxes = [[2, 8, 2, 8], [6, 8, 6, 8], [10, 8, 10, 8]]  # a point moving right along y = 8
+    for colour, rgb in (("green", PALETTE["green"]), (None, (255, 255, 255))):
+        out = draw(frames, one_track(colour, [True] * 3, boxes), [], scale=2, panel=False)
+        trail = out[:, 16].max(axis=-1) > 60  # (3, 32): the row y = 8 * 2
+        # points at x = 4, 12, 20 with their white boxes around them (3..6, 11..14, 19..22); the trail between
+        assert not trail[0, 4:6].any()  # one point so far, inside its box: no trail yet
+        assert trail[:, 8].tolist() == [False, True, True]  # from frame 1 on, between the first two points
+        assert trail[:, 16].tolist() == [False, False, True]  # from frame 2 on, between the last two
+        assert trail[2, 7:11].all() and trail[2, 15:19].all()
+        shade = out[2, 16, 8].astype(float)  # anti-aliased: dimmer, but the thing's own colour
+        assert shade @ rgb / (np.linalg.norm(shade) * np.linalg.norm(rgb)) > 0.999, (shade, rgb)
+
+
+def test_the_overlay_labels_each_event_on_its_own_frame():
+    import cv2
+
+    from eval.probes.overlay import _event_frames, draw
+
+    verdicts = [Verdict("gravity", PASS, "", {"contact_frame": 2, "contact_frames": [2, 4]}),
+                Verdict("causality", FAIL, "", {"onset_frame": 1, "contact_frame": None}),
+                Verdict("permanence", PASS, "", {"hidden": [[3, 5]]})]
+    assert _event_frames(verdicts) == [("contact", 2), ("bounce", 2), ("bounce", 4), ("struck object moves", 1),
+                                       ("out of sight", 3)]
+    frames = np.zeros((6, 16, 16, 3), np.uint8)
+    out = draw(frames, one_track("red", [False] * 6, np.zeros((6, 4))), verdicts, scale=4, panel=False)
+    labelled = [bool((out[i, :16] == 255).all(axis=-1).any()) for i in range(6)]  # white text at the top left
+    assert labelled == [False, True, True, True, True, False]
+    expected = np.zeros((64, 64, 3), np.uint8)
+    cv2.putText(expected, "out of sight", (4, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
+    assert np.array_equal(out[3], expected)  # the label, where and as large as it is written
+
+
+def test_the_verdict_panel_writes_one_line_per_verdict_in_its_status_colour():
+    import cv2
+
+    from eval.probes.overlay import LINE_HEIGHT, OTHER_RGB, verdict_panel
+
+    verdicts = [Verdict("presence", PASS, "red ball seen"), Verdict("gravity", FAIL, "rises"),
+                Verdict("causality", INCONCLUSIVE, "no contact")]
+    panel = verdict_panel(verdicts, 320)
+    assert panel.shape == (3 * LINE_HEIGHT + 6, 320, 3) and panel.dtype == np.uint8
+    expected = np.full_like(panel, 24)
+    for row, (text, rgb) in enumerate([("presence: PASS  red ball seen", STATUS_RGB[PASS]),
+                                       ("gravity: FAIL  rises", STATUS_RGB[FAIL]), ("causality: INCONCLUSIVE  no contact", OTHER_RGB)]):
+        cv2.putText(expected, text, (4, 14 + row * LINE_HEIGHT), cv2.FONT_HERSHEY_SIMPLEX, 0.33, rgb, 1, cv2.LINE_AA)
+    assert np.array_equal(panel, expected)
+    assert (STATUS_RGB[PASS], STATUS_RGB[FAIL], OTHER_RGB) == ((40, 170, 60), (210, 40, 40), (150, 150, 150))
+
+
+def test_the_panel_goes_under_every_frame():
+    from eval.probes.overlay import draw, verdict_panel
+
+    frames = np.zeros((2, 8, 8, 3), np.uint8)
+    verdicts = [Verdict("presence", PASS, "seen")]
+    out = draw(frames, one_track("red", [False, False], np.zeros((2, 4))), verdicts, scale=4)
+    panel = verdict_panel(verdicts, 32)
+    assert out.shape == (2, 32 + len(panel), 32, 3)
+    assert np.array_equal(out[0, 32:], panel) and np.array_equal(out[1, 32:], panel)
+
+
+# ---------------------------------------------------------------- the package's entry points
+
+
+def test_a_verdict_as_a_dict_keeps_every_field():
+    verdict = Verdict("gravity", FAIL, "rises", {"sink_px": 3.5})
+    assert verdict.to_dict() == {"probe": "gravity", "status": "fail", "reason": "rises", "measured": {"sink_px": 3.5}}
+
+
+def test_the_probes_share_one_tracking_pass_and_the_evidence_is_drawn_from_it(monkeypatch):
+    import eval.probes as probes
+    from eval.probes.overlay import draw
+
+    clip, _ = clip_for("presence", "hit", seed=6, pan=False)
+    expectation = expectation_for(clip.scene.spec)
+    observation = observe(clip.frames, expectation)
+    monkeypatch.setattr(probes, "observe", lambda frames, exp: observation)
+    seen = []
+    for name, check in list(PROBES.items()):
+        monkeypatch.setitem(PROBES, name, lambda f, e, o=None, check=check: seen.append((f is clip.frames, o)) or check(f, e, o))
+    verdicts, drawn = probes.run_probes_with_evidence(clip.frames, expectation)
+    assert len(seen) == len(expectation.probes()) >= 2 and all(same and o is observation for same, o in seen)
+    assert [v.probe for v in verdicts] == list(expectation.probes())
+    assert np.array_equal(drawn, draw(clip.frames, observation, verdicts))
+    monkeypatch.setattr("eval.probes.overlay.draw", lambda *a: pytest.fail("run_probes drew the evidence"))
+    assert probes.run_probes(clip.frames, expectation) == verdicts
