@@ -322,3 +322,111 @@ def test_the_probes_share_one_tracking_pass_and_the_evidence_is_drawn_from_it(mo
     assert np.array_equal(drawn, draw(clip.frames, observation, verdicts))
     monkeypatch.setattr("eval.probes.overlay.draw", lambda *a: pytest.fail("run_probes drew the evidence"))
     assert probes.run_probes(clip.frames, expectation) == verdicts
+
+
+# ---------------------------------------------------------------- exact verdicts on tracks made by hand
+
+RED_BALL, BLUE_BOX = Thing("red", "ball"), Thing("blue", "box")
+NO_FRAMES = np.zeros((1, 1, 1, 3), np.uint8)  # the probes read the observation they are given
+
+
+def tracked(*things, size=(64, 64), camera=None) -> "Observation":
+    """An observation of (Thing, present (T,), boxes (T, 4) x0, y0, x1, y1) tracks; camera (T, 2) or still."""
+    from eval.probes.tracker import Observation, Track
+
+    tracks = []
+    for thing, present, boxes in things:
+        present, boxes = np.array(present, bool), np.array(boxes, float)
+        centres = np.where(present[:, None], (boxes[:, :2] + boxes[:, 2:]) / 2, np.nan)
+        zeros = np.zeros(len(present))
+        tracks.append(Track(thing, present, centres, zeros, boxes, present & False, zeros, zeros, zeros))
+    t = len(tracks[0].present)
+    return Observation(size, np.zeros((t, 2)) if camera is None else np.asarray(camera, float), tuple(tracks), np.zeros(t))
+
+
+def boxes_at(xs, y=20.0, w=7.0) -> np.ndarray:
+    """(T, 4) boxes w+1 pixels wide whose left edges are xs."""
+    xs = np.asarray(xs, float)
+    return np.stack([xs, np.full_like(xs, y), xs + w, np.full_like(xs, y + w)], axis=1)
+
+
+def strike(b_moves_from: int, push: float = 4.0, box_at: float = 40.0) -> "Observation":
+    """A red ball coming 4 px a frame from x = 0 to a blue box at x = box_at, 10 frames; the box moves
+    `push` px a frame from frame b_moves_from on. The ball reaches it at frame 8 (gap 0 at x = 40)."""
+    ball = boxes_at(4.0 * np.arange(10))
+    box_x = box_at + push * np.clip(np.arange(10) - b_moves_from + 1, 0, None)
+    return tracked((RED_BALL, [True] * 10, ball), (BLUE_BOX, [True] * 10, boxes_at(box_x)))
+
+
+HIT = Expectation(objects=(RED_BALL, BLUE_BOX), direction="right", strikes=True)
+
+
+def test_causality_passes_a_push_after_contact_with_every_figure():
+    from eval.probes import causality
+
+    verdict = causality.check(NO_FRAMES, HIT, strike(b_moves_from=9, push=4.125, box_at=40.257))
+    assert verdict == Verdict("causality", PASS, "contact at frame 8, blue box moves from frame 9 (4.1 px)",
+                              {"contact_frame": 8, "onset_frame": 9, "closest_gap_px": 0.26, "push_px": 4.12})
+
+
+def test_causality_fails_a_struck_object_that_leaves_a_frame_early():
+    from eval.probes import causality
+
+    verdict = causality.check(NO_FRAMES, HIT, strike(b_moves_from=7, push=1.5))  # the ball still catches up at 8
+    assert verdict.status == FAIL and verdict.reason == "blue box moves at frame 7, before red ball reaches it at frame 8"
+    assert (verdict.measured["contact_frame"], verdict.measured["onset_frame"]) == (8, 7)
+
+
+def test_causality_fails_a_struck_object_that_barely_moves():
+    from eval.probes import causality
+
+    verdict = causality.check(NO_FRAMES, HIT, strike(b_moves_from=9, push=3.0))  # 3 px: under 5% of 64
+    assert verdict == Verdict("causality", FAIL, "red ball reaches blue box at frame 8 but it does not move",
+                              {"contact_frame": 8, "onset_frame": 9, "closest_gap_px": -1.0, "push_px": 3.0})
+
+
+def test_causality_is_inconclusive_without_two_objects_or_seeing_them():
+    from eval.probes import causality
+
+    alone = tracked((RED_BALL, [True] * 10, boxes_at(np.arange(10))))
+    assert causality.check(NO_FRAMES, Expectation(objects=(RED_BALL,)), alone) == Verdict(
+        "causality", INCONCLUSIVE, "the prompt names no struck object", {})
+    half = [True] * 4 + [False] * 6  # seen in 40% of the frames: under half
+    hidden = tracked((RED_BALL, [True] * 10, boxes_at(np.arange(10))), (BLUE_BOX, half, boxes_at([40] * 10)))
+    assert causality.check(NO_FRAMES, HIT, hidden) == Verdict(
+        "causality", INCONCLUSIVE, "red ball or blue box seen too little to judge", {})
+    just = [True] * 5 + [False] * 5  # exactly half is enough to judge
+    assert causality.check(NO_FRAMES, HIT, tracked((RED_BALL, [True] * 10, boxes_at(np.arange(10))),
+                                                   (BLUE_BOX, just, boxes_at([40] * 10)))).status == FAIL
+
+
+def test_left_right_relation_measures_the_offset_and_the_agreement():
+    from eval.probes import left_right
+
+    right_of = Expectation(objects=(RED_BALL, BLUE_BOX), relation="right")
+    xs = [30.123, 30.123, 30.123, 10.0]  # 3 of 4 frames right of the box at x = 20 (centre 23.5)
+    scene = tracked((RED_BALL, [True] * 4, boxes_at(xs)), (BLUE_BOX, [True] * 4, boxes_at([20.0] * 4)))
+    verdict = left_right.check(NO_FRAMES, right_of, scene)
+    assert verdict == Verdict("left_right", FAIL, "red ball is to the right of blue box (+10.1 px); expected right",
+                              {"offset_px": 10.12, "agree": 0.75, "expected": "right"})
+    apart = tracked((RED_BALL, [True, True, False, False], boxes_at(xs)), (BLUE_BOX, [False, False, True, True], boxes_at(xs)))
+    assert left_right.check(NO_FRAMES, right_of, apart) == Verdict(
+        "left_right", INCONCLUSIVE, "red ball and blue box never seen together", {})
+    touching = tracked((RED_BALL, [True] * 4, boxes_at([20.0] * 4)), (BLUE_BOX, [True] * 4, boxes_at([20.0] * 4)))
+    assert left_right.check(NO_FRAMES, right_of, touching).measured["agree"] == 0.0  # level is not to the right
+
+
+def test_left_right_travel_measures_the_world_motion_and_the_camera():
+    from eval.probes import left_right
+
+    moving = Expectation(objects=(RED_BALL,), direction="right")
+    pan = np.stack([np.linspace(0, -9.0, 10), np.zeros(10)], axis=1)  # the background slides left 9 px
+    scene = tracked((RED_BALL, [True] * 10, boxes_at(np.linspace(10, 20.1234, 10))), camera=pan)
+    verdict = left_right.check(NO_FRAMES, moving, scene)
+    assert verdict == Verdict("left_right", PASS, "red ball moves right 19.1 px (camera removed)",
+                              {"travel_px": 19.12, "travel_share": 0.299, "camera_px": -9.0, "expected": "right"})
+    brief = tracked((RED_BALL, [True] * 2 + [False] * 8, boxes_at(np.arange(10))))
+    assert left_right.check(NO_FRAMES, moving, brief) == Verdict(
+        "left_right", INCONCLUSIVE, "red ball not seen long enough to measure its motion", {"frames_seen": 2})
+    assert left_right.check(NO_FRAMES, Expectation(objects=(RED_BALL,)), scene) == Verdict(
+        "left_right", INCONCLUSIVE, "the prompt names no left/right motion or relation", {})
