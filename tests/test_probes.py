@@ -430,3 +430,27 @@ def test_left_right_travel_measures_the_world_motion_and_the_camera():
         "left_right", INCONCLUSIVE, "red ball not seen long enough to measure its motion", {"frames_seen": 2})
     assert left_right.check(NO_FRAMES, Expectation(objects=(RED_BALL,)), scene) == Verdict(
         "left_right", INCONCLUSIVE, "the prompt names no left/right motion or relation", {})
+
+
+def test_the_motion_mask_finds_a_moving_thing_under_a_panning_camera():
+    """tracker._moving_mask (how a colourless subject is found): a textured background panning 2 px left
+    and 1 px down a frame, and a square moving 2 px right; a pixel 40 above the background is still,
+    41 above is moving."""
+    from eval.probes.tracker import _moving_mask
+
+    big = np.random.default_rng(0).integers(0, 150, (80, 80, 3)).astype(np.uint8)
+    t, size, pad = 6, 48, 16
+    camera = np.array([[-2.0 * i, 1.0 * i] for i in range(t)])  # (T, 2) x, y: the background's shift
+    frames = np.empty((t, size, size, 3), np.uint8)
+    truth = np.zeros((t, size, size), bool)
+    for i, (cx, cy) in enumerate(camera.astype(int)):
+        frames[i] = big[pad - cy : pad - cy + size, pad - cx : pad - cx + size]
+        x0 = 14 + 2 * i
+        square = frames[i, 16:21, x0 : x0 + 5].astype(int) + 100
+        square[0, 0] -= 60  # 40 above the background
+        square[0, 1] -= 59  # 41 above
+        frames[i, 16:21, x0 : x0 + 5] = square
+        truth[i, 16:21, x0 : x0 + 5] = True
+        truth[i, 16, x0] = False
+    inner = np.s_[:, 12:36, 12:36]  # away from the edges, where the pan brings in pixels no frame agrees on
+    assert np.array_equal(_moving_mask(frames, camera)[inner], truth[inner])
