@@ -330,18 +330,22 @@ RED_BALL, BLUE_BOX = Thing("red", "ball"), Thing("blue", "box")
 NO_FRAMES = np.zeros((1, 1, 1, 3), np.uint8)  # the probes read the observation they are given
 
 
-def tracked(*things, size=(64, 64), camera=None) -> "Observation":
-    """An observation of (Thing, present (T,), boxes (T, 4) x0, y0, x1, y1) tracks; camera (T, 2) or still."""
+def tracked(*things, size=(64, 64), camera=None, strangers=None) -> "Observation":
+    """An observation of (Thing, present (T,), boxes (T, 4) x0, y0, x1, y1[, {field: (T,) values}])
+    tracks (areas, border, copies: zero unless given); camera (T, 2) or still; strangers (T,) or none."""
     from eval.probes.tracker import Observation, Track
 
     tracks = []
-    for thing, present, boxes in things:
+    for thing, present, boxes, *more in things:
         present, boxes = np.array(present, bool), np.array(boxes, float)
         centres = np.where(present[:, None], (boxes[:, :2] + boxes[:, 2:]) / 2, np.nan)
         zeros = np.zeros(len(present))
-        tracks.append(Track(thing, present, centres, zeros, boxes, present & False, zeros, zeros, zeros))
+        given = {"areas": zeros, "border": present & False, "copies": zeros, **(more[0] if more else {})}
+        tracks.append(Track(thing, present, centres, np.asarray(given["areas"], float), boxes,
+                            np.asarray(given["border"], bool), np.asarray(given["copies"]), zeros, zeros))
     t = len(tracks[0].present)
-    return Observation(size, np.zeros((t, 2)) if camera is None else np.asarray(camera, float), tuple(tracks), np.zeros(t))
+    return Observation(size, np.zeros((t, 2)) if camera is None else np.asarray(camera, float), tuple(tracks),
+                       np.zeros(t) if strangers is None else np.asarray(strangers))
 
 
 def boxes_at(xs, y=20.0, w=7.0) -> np.ndarray:
@@ -454,3 +458,74 @@ def test_the_motion_mask_finds_a_moving_thing_under_a_panning_camera():
         truth[i, 16, x0] = False
     inner = np.s_[:, 12:36, 12:36]  # away from the edges, where the pan brings in pixels no frame agrees on
     assert np.array_equal(_moving_mask(frames, camera)[inner], truth[inner])
+
+
+STILL_BALL = Expectation(objects=(RED_BALL,))
+HIDDEN_BALL = Expectation(objects=(RED_BALL,), occluded=True)
+
+
+def ball_seen(present, **fields) -> "Observation":
+    """The red ball at rest (box 8x8 at x = 20), present as given, with any track fields."""
+    t = len(present)
+    return tracked((RED_BALL, present, boxes_at([20.0] * t), {"areas": [64.0] * t, "copies": [1] * t, **fields}))
+
+
+@pytest.mark.parametrize("present,fields,expectation,verdict", [
+    ([False] * 4, {}, STILL_BALL, (INCONCLUSIVE, "red ball never seen", {})),
+    ([True] * 5, {}, STILL_BALL, (PASS, "every object keeps its colour, size and count", {})),
+    ([True] * 5, {"copies": [1, 2, 2, 1, 1]}, STILL_BALL,
+     (FAIL, "red ball multiplies or splits: 2 pieces in frames 1-2", {"object": "red ball"})),
+    ([True] * 5, {"copies": [1, 3, 1, 2, 2]}, STILL_BALL,  # a one-frame blip is encoding noise
+     (FAIL, "red ball multiplies or splits: 2 pieces in frames 3-4", {"object": "red ball"})),
+    ([True, True, False, False, True], {}, STILL_BALL,
+     (FAIL, "red ball vanishes at frame 2 and comes back at frame 4", {"object": "red ball"})),
+    ([True, True, True, False, False], {}, STILL_BALL,
+     (FAIL, "red ball vanishes at frame 3 inside the view", {"object": "red ball"})),
+    ([True, True, True, False, False], {"border": [False, False, True, False, False]}, STILL_BALL,
+     (PASS, "every object keeps its colour, size and count", {})),  # it left through the edge
+    ([True, True, False, False, True], {"border": [False, True, False, False, False]}, STILL_BALL,
+     (PASS, "every object keeps its colour, size and count", {})),  # out at the edge and back
+    ([True, False, False, True, True], {}, HIDDEN_BALL,
+     (PASS, "every object keeps its colour, size and count", {"hidden": [[1, 2]]})),
+    ([False, True, True, False, False], {}, HIDDEN_BALL,
+     (FAIL, "red ball goes out of sight at frame 3 and never comes back", {"hidden": [], "object": "red ball"})),
+    ([True] * 4, {"areas": [100, 161, 100, 100]}, STILL_BALL,
+     (FAIL, "red ball changes size (100 -> 161 px)", {"object": "red ball"})),
+    ([True] * 4, {"areas": [100, 160, 100, 100]}, STILL_BALL, (PASS, "every object keeps its colour, size and count", {})),
+    ([True] * 4, {"areas": [100, 900, 100, 100], "border": [False, True, False, False]}, STILL_BALL,
+     (PASS, "every object keeps its colour, size and count", {})),  # only whole views are compared
+    ([True] * 4, {"areas": [100, 900, 100, 100], "copies": [1, 2, 1, 1]}, STILL_BALL,
+     (PASS, "every object keeps its colour, size and count", {})),
+], ids=["never-seen", "steady", "split", "blip-then-split", "vanishes", "vanishes-at-end", "leaves-by-the-edge",
+        "edge-and-back", "occluded-and-back", "occluded-for-good", "grows", "grows-within-tolerance",
+        "size-at-the-border", "size-while-split"])
+def test_permanence_verdicts_on_tracks_made_by_hand(present, fields, expectation, verdict):
+    from eval.probes import permanence
+
+    assert permanence.check(NO_FRAMES, expectation, ball_seen(present, **fields)) == Verdict("permanence", *verdict)
+
+
+def test_permanence_compares_an_occluded_objects_extent_before_and_after():
+    from eval.probes import permanence
+
+    def widths(after: float) -> "Observation":  # 8 px square before it is hidden, `after` px after
+        boxes = np.array([[20, 20, 27, 27], [0, 0, 0, 0], [20, 20, 20 + after - 1, 20 + after - 1]], float)
+        return tracked((RED_BALL, [True, False, True], boxes, {"areas": [64, 0, 8 * after], "copies": [1, 0, 1]}))
+
+    assert permanence.check(NO_FRAMES, HIDDEN_BALL, widths(11)) == Verdict(
+        "permanence", FAIL, "red ball comes back at 138% of its size", {"hidden": [[1, 1]], "object": "red ball"})
+    assert permanence.check(NO_FRAMES, HIDDEN_BALL, widths(6)).reason == "red ball comes back at 75% of its size"
+    assert permanence.check(NO_FRAMES, HIDDEN_BALL, widths(10)).status == PASS  # 125%: within 1.3x
+
+
+def test_permanence_names_objects_never_seen_and_strangers_that_stay():
+    from eval.probes import permanence
+
+    pair = Expectation(objects=(RED_BALL, BLUE_BOX))
+    ball = (RED_BALL, [True] * 5, boxes_at([20.0] * 5), {"areas": [64.0] * 5, "copies": [1] * 5})
+    absent = (BLUE_BOX, [False] * 5, np.zeros((5, 4)))
+    assert permanence.check(NO_FRAMES, pair, tracked(ball, absent)) == Verdict(
+        "permanence", PASS, "every object keeps its colour, size and count", {"never_seen": ["blue box"]})
+    assert permanence.check(NO_FRAMES, STILL_BALL, tracked(ball, strangers=[1, 1, 2, 2, 1])) == Verdict(
+        "permanence", FAIL, "an object nobody named appears from nowhere at frame 2", {"stranger_frames": [2, 3]})
+    assert permanence.check(NO_FRAMES, STILL_BALL, tracked(ball, strangers=[0, 1, 0, 1, 0])).status == PASS
