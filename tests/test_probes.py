@@ -332,7 +332,7 @@ NO_FRAMES = np.zeros((1, 1, 1, 3), np.uint8)  # the probes read the observation 
 
 def tracked(*things, size=(64, 64), camera=None, strangers=None) -> "Observation":
     """An observation of (Thing, present (T,), boxes (T, 4) x0, y0, x1, y1[, {field: (T,) values}])
-    tracks (areas, border, copies: zero unless given); camera (T, 2) or still; strangers (T,) or none."""
+    tracks (areas, border, copies, fill, sag: zero unless given); camera (T, 2) or still; strangers (T,) or none."""
     from eval.probes.tracker import Observation, Track
 
     tracks = []
@@ -340,9 +340,11 @@ def tracked(*things, size=(64, 64), camera=None, strangers=None) -> "Observation
         present, boxes = np.array(present, bool), np.array(boxes, float)
         centres = np.where(present[:, None], (boxes[:, :2] + boxes[:, 2:]) / 2, np.nan)
         zeros = np.zeros(len(present))
-        given = {"areas": zeros, "border": present & False, "copies": zeros, **(more[0] if more else {})}
+        given = {"areas": zeros, "border": present & False, "copies": zeros, "fill": zeros, "sag": zeros,
+                 **(more[0] if more else {})}
         tracks.append(Track(thing, present, centres, np.asarray(given["areas"], float), boxes,
-                            np.asarray(given["border"], bool), np.asarray(given["copies"]), zeros, zeros))
+                            np.asarray(given["border"], bool), np.asarray(given["copies"]),
+                            np.asarray(given["fill"], float), np.asarray(given["sag"], float)))
     t = len(tracks[0].present)
     return Observation(size, np.zeros((t, 2)) if camera is None else np.asarray(camera, float), tuple(tracks),
                        np.zeros(t) if strangers is None else np.asarray(strangers))
@@ -529,3 +531,68 @@ def test_permanence_names_objects_never_seen_and_strangers_that_stay():
     assert permanence.check(NO_FRAMES, STILL_BALL, tracked(ball, strangers=[1, 1, 2, 2, 1])) == Verdict(
         "permanence", FAIL, "an object nobody named appears from nowhere at frame 2", {"stranger_frames": [2, 3]})
     assert permanence.check(NO_FRAMES, STILL_BALL, tracked(ball, strangers=[0, 1, 0, 1, 0])).status == PASS
+
+
+
+def shaped(fill: float, sag: float = 0.5, sides=(10, 10), t: int = 3, thing=RED_BALL, **fields) -> "Observation":
+    """One object, whole in every frame, with this fill, sag and box size."""
+    w, h = sides
+    boxes = np.array([[20, 20, 20 + w - 1, 20 + h - 1]] * t, float)
+    given = {"areas": [fill * w * h] * t, "copies": [1] * t, "fill": [fill] * t, "sag": [sag] * t, **fields}
+    return tracked((thing, [True] * t, boxes, given))
+
+
+@pytest.mark.parametrize("fill,sag,shape", [
+    (0.6794, 0.5, ("triangle", 0.679)), (0.68, 0.5, ("ball", 0.68)), (0.8, 0.576, ("triangle", 0.8)),
+    (0.8, 0.575, ("ball", 0.8)), (0.86, 0.5, ("ball", 0.86)), (0.8601, 0.5, (None, 0.86)),
+    (0.9099, 0.5, (None, 0.91)), (0.91, 0.5, ("box", 0.91)), (1.0, 0.5, ("box", 1.0)),
+])
+def test_shape_thresholds_at_their_edges(fill, sag, shape):
+    from eval.probes.presence import shape_of
+
+    assert shape_of(shaped(fill, sag).tracks[0]) == shape
+
+
+def test_shape_and_aspect_are_judged_on_whole_large_views_only():
+    from eval.probes.presence import aspect_of, shape_of, whole_frames
+
+    track = shaped(0.95, sides=(16, 10)).tracks[0]
+    assert aspect_of(track) == 1.6 and whole_frames(track).all()
+    small = shaped(0.95, sides=(7, 10)).tracks[0]  # 7 px: too small to judge (8 is enough)
+    assert (shape_of(small), aspect_of(small)) == ((None, None), None)
+    assert shape_of(shaped(0.95, sides=(8, 8)).tracks[0]) == ("box", 0.95)
+    hidden = shaped(0.95, areas=[100, 79, 80]).tracks[0]  # under 80% of its largest view: partly hidden
+    assert whole_frames(hidden).tolist() == [True, False, True]
+    odd = shaped(0.95, border=[True, False, False], copies=[1, 2, 1]).tracks[0]
+    assert whole_frames(odd).tolist() == [False, False, True]
+    assert aspect_of(shaped(0.95, sides=(12, 9)).tracks[0]) == 1.33  # rounded to 2 places
+
+
+def test_presence_verdicts_name_each_problem():
+    from eval.probes import presence
+    from eval.probes.tracker import Observation
+
+    pair = Expectation(objects=(RED_BALL, BLUE_BOX))
+    ball, box = shaped(0.79).tracks[0], shaped(0.95, thing=BLUE_BOX).tracks[0]
+
+    def scene(*tracks):
+        return Observation((64, 64), np.zeros((3, 2)), tracks, np.zeros(3))
+
+    assert presence.check(NO_FRAMES, pair, scene(ball, box)) == Verdict("presence", PASS, "red ball, blue box present", {
+        "red ball": {"seen": 1.0, "shape": "ball", "fill": 0.79, "aspect": 1.0},
+        "blue box": {"seen": 1.0, "shape": "box", "fill": 0.95, "aspect": 1.0}})
+    gone = replace(box, present=np.zeros(3, bool))
+    rare = replace(box, present=np.array([True, False, False]))
+    half = replace(shaped(0.95, thing=BLUE_BOX, t=4).tracks[0], present=np.array([True, True, False, False]))
+    assert presence.check(NO_FRAMES, pair, scene(ball, gone)).reason == "no blue box anywhere"
+    verdict = presence.check(NO_FRAMES, pair, scene(ball, rare))
+    assert verdict.reason == "blue box seen in only 33% of frames" and verdict.measured["blue box"]["seen"] == 0.333
+    assert presence.check(NO_FRAMES, pair, Observation((64, 64), np.zeros((4, 2)), (shaped(0.79, t=4).tracks[0], half),
+                                                       np.zeros(4))).status == PASS  # seen half the time is enough
+    smeared = shaped(0.79, sides=(17, 10)).tracks[0]
+    assert presence.check(NO_FRAMES, pair, scene(smeared, box)).reason == \
+        "the red ball is smeared: its box is 1.7x longer than wide"
+    assert presence.check(NO_FRAMES, pair, scene(shaped(0.79, sides=(16, 10)).tracks[0], box)).status == PASS
+    boxy = shaped(0.97).tracks[0]
+    assert presence.check(NO_FRAMES, pair, scene(boxy, gone)).reason == \
+        "the red object looks like a box (fill 0.97), not a ball; no blue box anywhere"
