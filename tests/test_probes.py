@@ -596,3 +596,69 @@ def test_presence_verdicts_name_each_problem():
     boxy = shaped(0.97).tracks[0]
     assert presence.check(NO_FRAMES, pair, scene(boxy, gone)).reason == \
         "the red object looks like a box (fill 0.97), not a ball; no blue box anywhere"
+
+
+FALLS = Expectation(objects=(RED_BALL,), falls=True)
+DROP = list(10 + 1.2346 / 2 * np.arange(7) ** 2)  # 7 frames falling at 1.2346 px/frame^2 from y = 10 to 32.2228
+FLOOR = DROP[-1]
+
+
+def falling(ys, present=None) -> "Observation":
+    """The red ball's centre at height ys (px, down is +), in every frame unless present says otherwise."""
+    ys = np.asarray(ys, float)
+    boxes = np.stack([np.full(len(ys), 16.5), ys - 3.5, np.full(len(ys), 23.5), ys + 3.5], axis=1)
+    return tracked((RED_BALL, [True] * len(ys) if present is None else present, boxes))
+
+
+@pytest.mark.parametrize("ys,verdict", [
+    (DROP + [FLOOR - 4, FLOOR - 6, FLOOR - 6, FLOOR - 4, FLOOR, FLOOR - 2],
+     (PASS, "red ball falls (1.23 px/frame^2) and bounces 2x, each lower",
+      {"contact_frames": [6, 11], "accel_px_per_frame2": 1.235, "heights_px": [22.22, 6.0, 2.0], "sink_px": -4.0})),
+    (DROP, (PASS, "red ball falls with downward acceleration 1.23 px/frame^2 (no bounce in the clip)",
+            {"contact_frames": [], "accel_px_per_frame2": 1.235})),
+    (DROP + [FLOOR - 4, FLOOR - 8, FLOOR - 8, FLOOR - 4, FLOOR, FLOOR - 6, FLOOR - 12, FLOOR - 12],
+     (FAIL, "red ball bounces higher than before (8.0 -> 12.0 px): energy from nowhere",
+      {"contact_frames": [6, 11], "accel_px_per_frame2": 1.235, "heights_px": [22.22, 8.0, 12.0]})),
+    (DROP + [FLOOR - 4, FLOOR - 6, FLOOR - 4, FLOOR, FLOOR + 3, FLOOR + 8],
+     (FAIL, "red ball sinks 1.2 px below the floor it bounced on",
+      {"contact_frames": [6], "accel_px_per_frame2": 1.235, "heights_px": [22.22, 6.0], "sink_px": 1.21})),
+    ([20, 30, 24, 22, 24, 28, 26], (INCONCLUSIVE, "red ball is not seen falling before its first bounce",
+                                    {"contact_frames": [1, 5], "heights_px": [10.0, 8.0, 4.0], "sink_px": -2.0})),
+], ids=["bounces-lower", "no-bounce", "bounces-higher", "sinks", "bounce-first"])
+def test_gravity_verdicts_on_a_trajectory_made_by_hand(ys, verdict):
+    from eval.probes import gravity
+
+    assert gravity.check(NO_FRAMES, FALLS, falling(ys)) == Verdict("gravity", *verdict)
+
+
+def test_gravity_rules_at_their_edges():
+    from eval.probes import gravity
+
+    def check(ys, present=None):
+        return gravity.check(NO_FRAMES, FALLS, falling(ys, present))
+
+    bounces = DROP + [FLOOR - 4, FLOOR - 8, FLOOR - 8, FLOOR - 4, FLOOR, FLOOR - 6]
+    assert check(bounces + [FLOOR - 9, FLOOR - 9]).status == PASS  # 1 px higher: within tolerance
+    assert check(bounces + [FLOOR - 9.01, FLOOR - 9.01]).status == FAIL
+    sinking = DROP + [FLOOR - 4, FLOOR - 6, FLOOR - 4, FLOOR, FLOOR + 3]
+    assert check(sinking + [FLOOR + 7.79]).status == PASS and check(sinking + [FLOOR + 7.8]).status == FAIL
+    bump = [10, 10.5, 10, 12, 15, 19, 24, 30]  # up 0.5 px before any contact: jitter
+    assert check(bump).status == PASS
+    verdict = check([10, 10.51, 10, 12, 15, 19, 24, 30])
+    assert (verdict.status, verdict.reason) == (FAIL, "red ball rises 0.5 px before touching anything (floats up)")
+    steady = check(list(10 + 3.0 * np.arange(7)))
+    assert (steady.status, steady.reason) == (FAIL, "red ball does not speed up downward (0.00 px/frame^2)")
+    assert check(list(10 + 0.074 * np.arange(7) ** 2)).status == FAIL  # under 0.15 px/frame^2: not speeding up
+    assert check(list(10 + 0.076 * np.arange(7) ** 2)).status == PASS
+    assert check(DROP, [True] * 4 + [False] * 3) == Verdict("gravity", INCONCLUSIVE, "red ball seen in 4 frames; need 5", {})
+    assert check(DROP, [True] * 5 + [False] * 2).status == PASS
+
+
+def test_a_floor_contact_is_a_low_point_reached_and_left_by_more_than_0_6_px():
+    from eval.probes.gravity import floor_contacts
+
+    assert floor_contacts(np.array([0, 0.3, 0.61, 0.3, 0])) == [2]
+    assert floor_contacts(np.array([0, 0.3, 0.6, 0.3, 0])) == []  # 2 x STILL is not enough
+    assert floor_contacts(np.array([0, 0.61, 0.61, 0, 0])) == [2]  # the last of a level bottom
+    assert floor_contacts(np.array([5, 0, 0.61, 0.61, 0])) == [3]  # came down within two frames
+    assert floor_contacts(np.array([0, 2, 5, 1, 0, 3, 0])) == [2, 5]
