@@ -662,3 +662,86 @@ def test_a_floor_contact_is_a_low_point_reached_and_left_by_more_than_0_6_px():
     assert floor_contacts(np.array([0, 0.61, 0.61, 0, 0])) == [2]  # the last of a level bottom
     assert floor_contacts(np.array([5, 0, 0.61, 0.61, 0])) == [3]  # came down within two frames
     assert floor_contacts(np.array([0, 2, 5, 1, 0, 3, 0])) == [2, 5]
+
+
+# ---------------------------------------------------------------- the tracker's parts, on masks made by hand
+
+
+def test_a_track_reads_each_frames_largest_blob():
+    from eval.probes.tracker import _track
+
+    mask = np.zeros((5, 32, 32), bool)
+    mask[0, 12:17, 10:14] = True  # 4 wide, 5 high, inside: area 20
+    mask[2, 3:5, 0:6] = True  # touches the left edge: area 12
+    mask[3, 12:17, 10:14] = True  # the object, and a copy 6/20 = 30% of its usual size
+    mask[3, 25:27, 20:23] = True
+    mask[3, 0:1, 30:32] = True  # 2 px: under the floor of 4, neither the object nor a copy
+    mask[4, 20:21, 5:7] = True  # only 2 px: not seen
+    track = _track(RED_BALL, mask)
+    assert track.present.tolist() == [True, False, True, True, False]
+    assert track.areas.tolist() == [20, 0, 12, 20, 0]
+    assert track.boxes.tolist() == [[10, 12, 13, 16], [0, 0, 0, 0], [0, 3, 5, 4], [10, 12, 13, 16], [0, 0, 0, 0]]
+    assert np.allclose(track.centres[[0, 2, 3]], [[11.5, 14], [2.5, 3.5], [11.5, 14]]) and np.isnan(track.centres[1]).all()
+    assert track.border.tolist() == [False, False, True, False, False]
+    assert track.copies.tolist() == [1, 0, 1, 2, 0]
+    assert np.allclose(track.fill[[0, 2, 3]], 1.0) and np.allclose(track.sag[[0, 2, 3]], 0.5)
+    assert track.thing == RED_BALL and track.usual_area == 20
+
+
+def test_a_track_measures_a_triangles_fill_and_sag():
+    from eval.probes.tracker import _track
+
+    mask = np.zeros((1, 32, 32), bool)
+    for row in range(5):  # an upward triangle: 1, 3, 5, 7, 9 pixels wide
+        mask[0, 10 + row, 14 - row : 15 + row] = True
+    track = _track(RED_BALL, mask)
+    assert track.areas[0] == 25 and track.boxes[0].tolist() == [10, 10, 18, 14]
+    assert track.fill[0] == pytest.approx(25 / 45)
+    rows = np.repeat(np.arange(5), [1, 3, 5, 7, 9])
+    assert track.sag[0] == pytest.approx(rows.mean() / 4)  # centroid row within the 5-row box
+    line = np.zeros((1, 32, 32), bool)
+    line[0, 8, 4:12] = True
+    assert _track(RED_BALL, line).sag[0] == 0.0  # one row high: no division by zero
+
+
+def test_strangers_are_blobs_big_enough_and_wholly_inside():
+    from eval.probes.tracker import _count_interior_blobs
+
+    mask = np.zeros((3, 20, 20), bool)
+    mask[0, 5:8, 5:8] = True  # 9 px inside
+    mask[0, 10:12, 10:12] = True  # 4 px inside
+    mask[1, 0:3, 5:8] = True  # touches the top
+    mask[1, 5:8, 17:20] = True  # touches the right
+    mask[2, 17:19, 1:19] = True  # ends one pixel from the bottom and the sides: inside
+    assert _count_interior_blobs(mask, 5).tolist() == [1, 0, 1]
+    assert _count_interior_blobs(mask, 4).tolist() == [2, 0, 1]
+
+
+def test_hue_labels_need_saturation_brightness_and_a_hue_within_6():
+    import cv2
+
+    from eval.probes.tracker import PALETTE_HUES, _hue_labels
+
+    names = list(PALETTE_HUES)
+    red, blue = PALETTE_HUES["red"], PALETTE_HUES["blue"]
+    hsv = np.array([[[blue, 90, 60], [blue, 89, 200], [blue, 200, 59], [blue + 6, 200, 200], [blue + 7, 200, 200],
+                     [(red - 6) % 180, 200, 200]]], np.uint8)
+    labels = _hue_labels(hsv)
+    assert labels.tolist() == [[names.index("blue"), -1, -1, names.index("blue"), -1, names.index("red")]]
+    pure = cv2.cvtColor(np.uint8([[[225, 45, 45]]]), cv2.COLOR_RGB2HSV)[0, 0, 0]
+    assert red == pure  # the palette's red, as OpenCV sees it
+
+
+def test_the_tracker_refuses_frames_it_cannot_read():
+    from eval.probes.tracker import _check_frames
+
+    with pytest.raises(ValueError) as wrong:
+        _check_frames(np.zeros((2, 4, 4, 3), np.float32))
+    assert str(wrong.value) == "frames: expected uint8 (T, H, W, 3), got float32 (2, 4, 4, 3)"
+    with pytest.raises(ValueError, match=r"^frames: expected uint8 \(T, H, W, 3\), got uint8 \(2, 4, 4\)$"):
+        _check_frames(np.zeros((2, 4, 4), np.uint8))
+    with pytest.raises(ValueError, match=r"got uint8 \(2, 4, 4, 4\)$"):
+        _check_frames(np.zeros((2, 4, 4, 4), np.uint8))
+    with pytest.raises(ValueError) as empty:
+        _check_frames(np.zeros((0, 4, 4, 3), np.uint8))
+    assert str(empty.value) == "frames: the video has no frames"
