@@ -745,3 +745,14 @@ def test_the_tracker_refuses_frames_it_cannot_read():
     with pytest.raises(ValueError) as empty:
         _check_frames(np.zeros((0, 4, 4, 3), np.uint8))
     assert str(empty.value) == "frames: the video has no frames"
+
+
+def test_runs_are_the_first_and_last_frame_of_each_stretch():
+    from eval.probes.verdict import runs
+
+    assert runs([False, True, True, False, True]) == [(1, 2), (4, 4)]
+    assert runs([True, True]) == [(0, 1)] and runs([True]) == [(0, 0)]
+    assert runs([]) == [] and runs([False, False]) == []
+    assert runs(np.array([0, 2, 1, 0])) == [(1, 2)]  # anything truthy
+    with pytest.raises(ValueError, match=r"status: expected one of \['pass', 'fail', 'inconclusive'\], got 'maybe'"):
+        Verdict("presence", "maybe", "")
