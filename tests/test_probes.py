@@ -475,14 +475,18 @@ def ball_seen(present, **fields) -> "Observation":
 @pytest.mark.parametrize("present,fields,expectation,verdict", [
     ([False] * 4, {}, STILL_BALL, (INCONCLUSIVE, "red ball never seen", {})),
     ([True] * 5, {}, STILL_BALL, (PASS, "every object keeps its colour, size and count", {})),
-    ([True] * 5, {"copies": [1, 2, 2, 1, 1]}, STILL_BALL,
-     (FAIL, "red ball multiplies or splits: 2 pieces in frames 1-2", {"object": "red ball"})),
+    ([True] * 5, {"copies": [1, 2, 3, 1, 4]}, STILL_BALL,  # the most pieces within the run, not after it
+     (FAIL, "red ball multiplies or splits: 3 pieces in frames 1-2", {"object": "red ball"})),
     ([True] * 5, {"copies": [1, 3, 1, 2, 2]}, STILL_BALL,  # a one-frame blip is encoding noise
      (FAIL, "red ball multiplies or splits: 2 pieces in frames 3-4", {"object": "red ball"})),
     ([True, True, False, False, True], {}, STILL_BALL,
      (FAIL, "red ball vanishes at frame 2 and comes back at frame 4", {"object": "red ball"})),
     ([True, True, True, False, False], {}, STILL_BALL,
      (FAIL, "red ball vanishes at frame 3 inside the view", {"object": "red ball"})),
+    ([True, False, False, True, True], {}, STILL_BALL,
+     (FAIL, "red ball vanishes at frame 1 and comes back at frame 3", {"object": "red ball"})),
+    ([True, True, True, True, False], {}, STILL_BALL,
+     (FAIL, "red ball vanishes at frame 4 inside the view", {"object": "red ball"})),
     ([True, True, True, False, False], {"border": [False, False, True, False, False]}, STILL_BALL,
      (PASS, "every object keeps its colour, size and count", {})),  # it left through the edge
     ([True, True, False, False, True], {"border": [False, True, False, False, False]}, STILL_BALL,
@@ -498,7 +502,8 @@ def ball_seen(present, **fields) -> "Observation":
      (PASS, "every object keeps its colour, size and count", {})),  # only whole views are compared
     ([True] * 4, {"areas": [100, 900, 100, 100], "copies": [1, 2, 1, 1]}, STILL_BALL,
      (PASS, "every object keeps its colour, size and count", {})),
-], ids=["never-seen", "steady", "split", "blip-then-split", "vanishes", "vanishes-at-end", "leaves-by-the-edge",
+], ids=["never-seen", "steady", "split", "blip-then-split", "vanishes", "vanishes-at-end", "gap-after-frame-0",
+        "vanishes-in-the-last-frame", "leaves-by-the-edge",
         "edge-and-back", "occluded-and-back", "occluded-for-good", "grows", "grows-within-tolerance",
         "size-at-the-border", "size-while-split"])
 def test_permanence_verdicts_on_tracks_made_by_hand(present, fields, expectation, verdict):
@@ -530,6 +535,13 @@ def test_permanence_names_objects_never_seen_and_strangers_that_stay():
         "permanence", PASS, "every object keeps its colour, size and count", {"never_seen": ["blue box"]})
     assert permanence.check(NO_FRAMES, STILL_BALL, tracked(ball, strangers=[1, 1, 2, 2, 1])) == Verdict(
         "permanence", FAIL, "an object nobody named appears from nowhere at frame 2", {"stranger_frames": [2, 3]})
+    assert permanence.check(NO_FRAMES, STILL_BALL, tracked(ball, strangers=[0, 1, 2, 2, 0])).measured == {
+        "stranger_frames": [1, 3]}  # counted against the first frame's
+    split = (Thing("green", "ball"), [True] * 5, boxes_at([40.0] * 5), {"areas": [64.0] * 5, "copies": [1, 2, 2, 1, 1]})
+    trio = Expectation(objects=(RED_BALL, BLUE_BOX, Thing("green", "ball")))
+    assert permanence.check(NO_FRAMES, trio, tracked(ball, absent, split)) == Verdict(
+        "permanence", FAIL, "green ball multiplies or splits: 2 pieces in frames 1-2",
+        {"never_seen": ["blue box"], "object": "green ball"})  # an object never seen does not end the checks
     assert permanence.check(NO_FRAMES, STILL_BALL, tracked(ball, strangers=[0, 1, 0, 1, 0])).status == PASS
 
 
