@@ -248,6 +248,16 @@ def test_the_overlay_trails_a_thing_in_its_own_colour_once_it_has_moved():
         assert trail[2, 7:11].all() and trail[2, 15:19].all()
         shade = out[2, 16, 8].astype(float)  # anti-aliased: dimmer, but the thing's own colour
         assert shade @ rgb / (np.linalg.norm(shade) * np.linalg.norm(rgb)) > 0.999, (shade, rgb)
+        assert shade.max() < max(rgb) and out[2, 14:19, 8].max() > 0  # a one-pixel line, blended at its edges
+        assert out[2, 14, 8].max() == 0 and out[2, 18, 8].max() == 0 and out[2, 15, 8].max() < 60
+
+
+def test_the_trail_is_an_open_path():
+    from eval.probes.overlay import draw
+
+    boxes = [[2, 2, 2, 2], [12, 2, 12, 2], [12, 12, 12, 12]]  # right, then down: an L
+    out = draw(np.zeros((3, 16, 16, 3), np.uint8), one_track("green", [True] * 3, boxes), [], scale=2, panel=False)
+    assert out[2, 14, 14].max() == 0  # nothing on the diagonal back from the end to the start
 
 
 def test_the_overlay_labels_each_event_on_its_own_frame():
@@ -768,3 +778,37 @@ def test_runs_are_the_first_and_last_frame_of_each_stretch():
     assert runs(np.array([0, 2, 1, 0])) == [(1, 2)]  # anything truthy
     with pytest.raises(ValueError, match=r"status: expected one of \['pass', 'fail', 'inconclusive'\], got 'maybe'"):
         Verdict("presence", "maybe", "")
+
+
+
+def test_causality_contact_edges():
+    from eval.probes import causality
+
+    # A gap of exactly half the striker's step plus 1.5 px (3.5 here) is a contact.
+    assert causality.check(NO_FRAMES, HIT, strike(b_moves_from=9, box_at=43.5)).reason == \
+        "contact at frame 8, blue box moves from frame 9 (4.0 px)"
+    # A frame where the box is not seen is no contact, whatever its empty box says.
+    unseen = strike(b_moves_from=9)
+    ball, box = unseen.tracks
+    box = replace(box, present=np.r_[False, box.present[1:]], boxes=np.r_[np.zeros((1, 4)), box.boxes[1:]])
+    assert causality.check(NO_FRAMES, HIT, replace(unseen, tracks=(ball, box))).measured["contact_frame"] == 8
+    # The box's start is where it was in the first two frames it was seen.
+    jitter = strike(b_moves_from=9)
+    ball, box = jitter.tracks
+    moved = box.boxes + np.array([0, 1, 0, 0, 0, 0, 0, 0, 0, 0])[:, None] * [1, 0, 1, 0]
+    box = replace(box, boxes=moved, centres=(moved[:, :2] + moved[:, 2:]) / 2)
+    assert causality.check(NO_FRAMES, HIT, replace(jitter, tracks=(ball, box))).measured["push_px"] == 3.5
+
+
+def test_causality_with_a_striker_seen_in_few_frames():
+    from eval.probes import causality
+
+    def two_frames(ball_x1: float) -> "Observation":  # the ball only in frame 1: no step to allow for
+        ball = np.array([[0, 20, 0, 20], [ball_x1 - 7, 20, ball_x1, 27]], float)
+        return tracked((RED_BALL, [False, True], ball), (BLUE_BOX, [True, True], boxes_at([40.0, 40.0])))
+
+    assert causality.check(NO_FRAMES, HIT, two_frames(38.5)).measured["contact_frame"] == 1  # gap 0.5
+    assert causality.check(NO_FRAMES, HIT, two_frames(37.2)).measured["contact_frame"] is None  # gap 1.8 > 1.5
+    four = tracked((RED_BALL, [False, False, True, True], boxes_at([0, 0, 26, 30])),  # 4 px a frame, twice
+                   (BLUE_BOX, [True] * 4, boxes_at([40.0] * 4)))
+    assert causality.check(NO_FRAMES, HIT, four).measured["contact_frame"] == 3  # gap 2.0: within its 4 px step
