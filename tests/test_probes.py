@@ -812,3 +812,14 @@ def test_causality_with_a_striker_seen_in_few_frames():
     four = tracked((RED_BALL, [False, False, True, True], boxes_at([0, 0, 26, 30])),  # 4 px a frame, twice
                    (BLUE_BOX, [True] * 4, boxes_at([40.0] * 4)))
     assert causality.check(NO_FRAMES, HIT, four).measured["contact_frame"] == 3  # gap 2.0: within its 4 px step
+
+
+def test_without_texture_there_is_no_evidence_of_camera_motion():
+    from eval.probes.tracker import camera_motion
+
+    flat = np.zeros((3, 48, 48, 3), np.uint8)
+    flat[:, 10:20, 10:20] = 200
+    flat[1:, 10:20, 10:20] = 0
+    flat[1, 10:20, 13:23] = 200
+    flat[2, 10:20, 16:26] = 200
+    assert not camera_motion(flat).any()  # a plain ground and one moving square: its edges are too few to read a pan from
