@@ -823,3 +823,27 @@ def test_without_texture_there_is_no_evidence_of_camera_motion():
     flat[1, 10:20, 13:23] = 200
     flat[2, 10:20, 16:26] = 200
     assert not camera_motion(flat).any()  # a plain ground and one moving square: its edges are too few to read a pan from
+
+
+def test_causality_verdicts_when_the_two_never_touch_or_only_just_move():
+    from eval.probes import causality
+
+    fled = causality.check(NO_FRAMES, HIT, strike(b_moves_from=7))  # the box leaves as fast as the ball comes
+    assert fled == Verdict("causality", FAIL, "blue box moves (frame 7) though red ball never reaches it",
+                           {"contact_frame": None, "onset_frame": 7, "closest_gap_px": 8.0, "push_px": 12.0})
+    short = tracked((RED_BALL, [True] * 10, boxes_at(np.arange(10.0))), (BLUE_BOX, [True] * 10, boxes_at([40.0] * 10)))
+    assert causality.check(NO_FRAMES, HIT, short) == Verdict(
+        "causality", FAIL, "red ball and blue box never touch",
+        {"contact_frame": None, "onset_frame": None, "closest_gap_px": 23.0, "push_px": 0.0})
+    apart = tracked((RED_BALL, [True, True, False, False], boxes_at([0, 4, 0, 0])),
+                    (BLUE_BOX, [False, False, True, True], boxes_at([0, 0, 40, 40])))
+    assert causality.check(NO_FRAMES, HIT, apart).measured["closest_gap_px"] is None  # never seen together
+    # Moving in the very frame of contact is not moving before it.
+    assert causality.check(NO_FRAMES, HIT, strike(b_moves_from=8, push=2.0)).reason == \
+        "contact at frame 8, blue box moves from frame 8 (4.0 px)"
+    wide = replace(strike(b_moves_from=9, push=4.0), size=(64, 80))  # 5% of 80 px is exactly 4 px
+    assert causality.check(NO_FRAMES, HIT, wide).status == PASS
+    one = causality.check(NO_FRAMES, HIT, strike(b_moves_from=9, push=1.0))  # 1 px is not yet moving
+    assert one.measured["onset_frame"] is None and one.reason == "red ball reaches blue box at frame 8 but it does not move"
+    wider = replace(strike(b_moves_from=9, push=1.2), size=(64, 100))  # at 100 px, moving starts beyond 1.5 px
+    assert causality.check(NO_FRAMES, HIT, wider).measured["onset_frame"] is None
