@@ -205,15 +205,7 @@ def test_every_probe_gives_a_verdict_on_broken_videos(prompt):
 
 def one_track(colour: str | None, present, boxes) -> "Observation":
     """An observation of one thing over len(present) frames of 16x16, with the given boxes (x0, y0, x1, y1)."""
-    from eval.probes.tracker import Observation, Track
-
-    t = len(present)
-    present = np.array(present, bool)
-    boxes = np.array(boxes, float)
-    centres = np.where(present[:, None], (boxes[:, :2] + boxes[:, 2:]) / 2, np.nan)
-    zeros = np.zeros(t)
-    track = Track(Thing(colour=colour), present, centres, zeros, boxes, present & False, zeros, zeros, zeros)
-    return Observation((16, 16), np.zeros((t, 2)), (track,), zeros)
+    return tracked((Thing(colour=colour), present, boxes), size=(16, 16))
 
 
 def test_the_overlay_enlarges_by_nearest_neighbour_and_boxes_a_present_thing_in_white():
