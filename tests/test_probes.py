@@ -772,7 +772,6 @@ def test_runs_are_the_first_and_last_frame_of_each_stretch():
         Verdict("presence", "maybe", "")
 
 
-
 def test_causality_contact_edges():
     from eval.probes import causality
 

@@ -20,8 +20,10 @@ from ui import shared
 COLUMNS = ["id", "created_at", "model", "mode", "suite", "run_id", "prompt", "seed", "steps", "frames", "seconds",
            "flicker", "motion_magnitude", "clip_score", "verdicts"]
 # Wide enough for each header on one line (the table scrolls sideways); the prompt and verdicts wrap.
-COLUMN_WIDTHS = ["120px", "150px", "110px", "60px", "80px", "70px", "220px", "60px", "60px", "70px", "80px", "80px",
-                 "150px", "100px", "200px"]
+COLUMN_WIDTHS = {"id": "120px", "created_at": "150px", "model": "110px", "mode": "60px", "suite": "80px",
+                 "run_id": "70px", "prompt": "220px", "seed": "60px", "steps": "60px", "frames": "70px",
+                 "seconds": "80px", "flicker": "80px", "motion_magnitude": "150px", "clip_score": "100px",
+                 "verdicts": "200px"}
 FIGURE_METRICS = ("flicker", "motion_magnitude", "clip_score", "lpips_temporal")
 NO_SELECTION = "Click a row to play it here."  # the selected-row panel before a row is picked
 
@@ -169,7 +171,7 @@ def create_tab() -> Controls:
     with gr.Tabs():
         with gr.Tab("Generations", id="generations"):
             rows = gr.Dataframe(headers=COLUMNS, label="Generations (click a row to play it)", interactive=False,
-                                wrap=True, max_height=420, column_widths=COLUMN_WIDTHS)
+                                wrap=True, max_height=420, column_widths=[COLUMN_WIDTHS[c] for c in COLUMNS])
             with gr.Row():
                 csv = gr.Button("Download CSV of what is filtered")
                 parquet = gr.Button("Download parquet of what is filtered")

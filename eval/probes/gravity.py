@@ -45,7 +45,8 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
         if rise > RISE_TOL:
             return _verdict(FAIL, f"{name} rises {rise:.1f} px before touching anything (floats up)", measured)
         if accel < MIN_ACCEL:
-            return _verdict(FAIL, f"{name} does not speed up downward ({round(accel, 2) + 0.0:.2f} px/frame^2)", measured)
+            shown = round(accel, 2) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0: never "-0.00"
+            return _verdict(FAIL, f"{name} does not speed up downward ({shown:.2f} px/frame^2)", measured)
 
     if contacts:
         # Peak height of each flight (the drop, then every bounce) above the first contact.
