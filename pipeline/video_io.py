@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import wave
 from dataclasses import dataclass
+from fractions import Fraction
 from numbers import Real
 from pathlib import Path
 
@@ -387,9 +388,11 @@ def _check_soundtrack(audio) -> None:
         raise ValueError(f"audio: sample_rate {audio.sample_rate!r} must be an int in 8000..192000 Hz")
 
 
-def _ffmpeg_run(args: list[str], what: str) -> bytes:
-    """Run imageio-ffmpeg's ffmpeg with args; its stdout, or ValueError with ffmpeg's reason."""
-    run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", *args], capture_output=True)
+def _ffmpeg_run(args: list[str], what: str, stdin: np.ndarray | None = None) -> bytes:
+    """Run imageio-ffmpeg's ffmpeg with args; its stdout, or ValueError with ffmpeg's reason.
+    stdin: a C-contiguous array whose bytes ffmpeg reads from pipe:0."""
+    run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", *args],
+                         input=None if stdin is None else memoryview(stdin).cast("B"), capture_output=True)
     if run.returncode != 0:
         raise ValueError(f"{what}: {_ffmpeg_reason(run.stderr.decode(errors='replace'))}")
     return run.stdout
@@ -404,24 +407,16 @@ def _check_suffix(path, suffixes: tuple[str, ...], caller: str) -> Path:
 
 def _ffmpeg_encode(tmp: str, frames: np.ndarray, fps: float, codec: str, pix_fmt_out: str,
                    output_params: list[str]) -> None:
-    """Pipe RGB frames (T, H, W, 3) into ffmpeg (imageio-ffmpeg's writer), encoding to tmp."""
+    """Pipe RGB frames (T, H, W, 3) into imageio-ffmpeg's ffmpeg in one write, encoding to tmp.
+
+    One subprocess.run, not imageio_ffmpeg.write_frames: the same file, but write_frames waits for
+    ffmpeg in 10 ms sleeps, about twice as long for a short clip (benchmarks/mp4_write_speed.py),
+    and the app writes each clip before the page can show it."""
     _, h, w, _ = frames.shape
-    writer = imageio_ffmpeg.write_frames(
-        tmp,
-        (w, h),
-        fps=fps,
-        codec=codec,
-        pix_fmt_in="rgb24",
-        pix_fmt_out=pix_fmt_out,
-        quality=None,  # the quality flags are in output_params
-        macro_block_size=1,  # sizes are the caller's business; never let it rescale
-        ffmpeg_log_level="error",
-        output_params=output_params,
-    )
-    writer.send(None)  # start ffmpeg
-    for frame in frames:
-        writer.send(np.ascontiguousarray(frame))  # (H, W, 3)
-    writer.close()  # waits for ffmpeg to finish the file
+    rate = str(Fraction(fps).limit_denominator())  # 24000/1001 stays exact
+    _ffmpeg_run(["-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", rate, "-i", "pipe:0", "-an",
+                 "-c:v", codec, "-pix_fmt", pix_fmt_out, *output_params, "-y", tmp],
+                f"encoding {len(frames)} frames with {codec}", stdin=np.ascontiguousarray(frames))
 
 
 def _write_atomically(path: Path, caller: str, encode) -> None:
