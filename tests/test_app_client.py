@@ -69,6 +69,12 @@ def rows(folder: Path):
     return Table(folder / "t.db").generations()
 
 
+def metrics(folder: Path):
+    from eval.table import Table
+
+    return Table(folder / "t.db").metrics()
+
+
 def video_of(output) -> str:
     return output["video"] if isinstance(output, dict) else output
 
@@ -79,6 +85,7 @@ def test_every_api_name_answers_with_a_video_and_its_row(server, media):
     assert {"/t2v", "/i2v", "/extend", "/interpolate", "/probe", "/probe_suite"} <= endpoints
     video, row, seed, *_ = client.predict(PROMPT, "", "tinyworld", *ADV, api_name="/t2v")
     outputs = {"t2v": (video, row)}
+    assert "flicker" in set(metrics(folder).query("generation_id == @row")["metric"])  # a script gets whole rows
     video, row, *_ = client.predict(handle_file(media["png"]), PROMPT, "", "tinyworld", *ADV, api_name="/i2v")
     outputs["i2v"] = (video, row)
     new, row, _seed, _info, _metrics, joined = client.predict(

@@ -103,8 +103,8 @@ def create_tab() -> None:
             joined = gr.Video(label="Joined clip", autoplay=True, loop=True, interactive=False, height=240)
     widgets.follow_model(model, note, adv, "extend")
     take.click(take_last, None, clip, api_name=False, queue=False)
-    go.click(extend, [clip, prompt, direction, keep, negative, model, *adv.inputs()], [*panel.outputs(), joined],
-             api_name="extend", concurrency_id=widgets.GENERATE_QUEUE)
+    widgets.wire_generate([go.click], extend, [clip, prompt, direction, keep, negative, model, *adv.inputs()], panel,
+                          "extend", more=[joined])
     widgets.wire_stop(halt)
 
     gr.Markdown("### Fill in between keyframes")
@@ -124,7 +124,6 @@ def create_tab() -> None:
         with gr.Column(scale=1):
             fill_panel = widgets.result_panel("Filled in")
     widgets.follow_model(fill_model, fill_note, fill_adv, "interpolate")
-    fill_go.click(interpolate, [first, last, fill_clip, regenerate, fill_prompt, fill_negative, fill_model,
-                                *fill_adv.inputs()], fill_panel.outputs(), api_name="interpolate",
-                  concurrency_id=widgets.GENERATE_QUEUE)
+    widgets.wire_generate([fill_go.click], interpolate, [first, last, fill_clip, regenerate, fill_prompt, fill_negative,
+                                                       fill_model, *fill_adv.inputs()], fill_panel, "interpolate")
     widgets.wire_stop(fill_halt)

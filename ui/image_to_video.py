@@ -57,6 +57,5 @@ def create_tab() -> None:
         with gr.Column(scale=1):
             panel = widgets.result_panel()
     widgets.follow_model(model, note, adv, "i2v")
-    go.click(i2v, [image, prompt, negative, model, *adv.inputs()], panel.outputs(), api_name="i2v",
-             concurrency_id=widgets.GENERATE_QUEUE)
+    widgets.wire_generate([go.click], i2v, [image, prompt, negative, model, *adv.inputs()], panel, "i2v")
     widgets.wire_stop(halt)

@@ -18,7 +18,7 @@ from eval.probes import Verdict, run_probes_with_evidence
 from eval.run import execute
 from eval.suites import PROBE_SUITES, load_probe_suite
 from pipeline.video_io import write_mp4
-from ui import shared, widgets
+from ui import shared, video_first, widgets
 from world import parse
 from world.render import make_clip
 
@@ -129,8 +129,9 @@ def create_tab() -> None:
     category.change(lambda c: gr.update(choices=suite_prompts(c), value=suite_prompts(c)[0]), category, prompt,
                     api_name=False, queue=False)
     widgets.follow_model(model, note, adv, "t2v")
-    go.click(probe, [category, prompt, model, *adv.inputs()], [evidence, row, verdicts, truth, truth_verdicts, info],
-             api_name="probe", concurrency_id=widgets.GENERATE_QUEUE)
+    video_first.wire([go.click], probe, [category, prompt, model, *adv.inputs()],
+                     [evidence, row, verdicts, truth, truth_verdicts, info], row, "probe", busy=verdicts,
+                     concurrency_id=widgets.GENERATE_QUEUE)
     suite.click(run_suite, [category, model], [rates, suite_info], api_name="probe_suite",
                 concurrency_id=widgets.GENERATE_QUEUE)
     widgets.wire_stop(halt)

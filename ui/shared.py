@@ -3,8 +3,9 @@ through the shared pipeline, logging it to the evaluation table, and errors as m
 
 A tab builds a GenerationRequest from its fields and calls `generate_and_log`, a generator that
 yields twice: once with the video and its row (written before any metric runs), once with the
-metrics and verdicts filled in. A metric that fails is recorded as unavailable with the reason;
-it never costs the video or the row.
+metrics and verdicts filled in (ui/video_first.py makes these two events in the page, one for an
+API call). A metric that fails is recorded as unavailable with the reason; it never costs the
+video or the row.
 """
 
 from __future__ import annotations

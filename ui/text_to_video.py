@@ -39,6 +39,5 @@ def create_tab() -> None:
             panel = widgets.result_panel()
     widgets.follow_model(model, note, adv, "t2v")
     inputs = [prompt, negative, model, *adv.inputs()]
-    go.click(t2v, inputs, panel.outputs(), api_name="t2v", concurrency_id=widgets.GENERATE_QUEUE)
-    prompt.submit(t2v, inputs, panel.outputs(), api_name=False, concurrency_id=widgets.GENERATE_QUEUE)
+    widgets.wire_generate([go.click, prompt.submit], t2v, inputs, panel, "t2v")
     widgets.wire_stop(halt)

@@ -13,7 +13,7 @@ import gradio as gr
 
 from pipeline.registry import get_card
 from pipeline.request import GenerationRequest
-from ui import shared
+from ui import shared, video_first
 
 GENERATE_QUEUE = "generate"  # one concurrency group: every generating event shares the loaded model
 
@@ -110,6 +110,13 @@ def result_panel(label: str = "Result") -> ResultPanel:
     metrics = gr.Dataframe(headers=["measure", "value", "detail"], label="Metrics and probe verdicts",
                            interactive=False, wrap=True, column_widths=["30%", "22%", "48%"])  # detail wraps, not cut
     return ResultPanel(video, row, seed, info, metrics)
+
+
+def wire_generate(triggers: list, handler, inputs: list, panel: ResultPanel, api_name: str, more: list = ()) -> None:
+    """A generating handler behind its triggers and its api_name: the video first, the metrics after
+    (ui/video_first.py). more: outputs after the panel's, as the handler returns them."""
+    video_first.wire(triggers, handler, inputs, [*panel.outputs(), *more], panel.row, api_name, busy=panel.metrics,
+                     concurrency_id=GENERATE_QUEUE)
 
 
 def buttons() -> tuple[gr.Button, gr.Button]:
