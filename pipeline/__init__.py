@@ -3,8 +3,9 @@
     python -m pipeline --list
     from pipeline import load, GenerationRequest    # load(name).generate(GenerationRequest(...))
 
-Kept light on purpose: importing `pipeline` imports no torch. The names below are loaded on
-first use (PEP 562), so `import pipeline` stays cheap for `world`, `eval` and the UI. It installs
+Kept light on purpose: importing `pipeline`, or `from pipeline import load`, imports no torch
+(torch loads with the first model). The names below are loaded on first use (PEP 562), so
+`import pipeline` stays cheap for `world`, `eval` and the UI. It installs
 the torchvision CPU shim (pipeline/torchvision_cpu.py), so `import torchvision` works afterwards
 on the CPU build of torch.
 """

@@ -25,8 +25,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import torch
-
 from pipeline.errors import BackendError
 from pipeline.registry import ModelCard, get_card
 from pipeline.request import GenerationRequest, GenerationResult
@@ -39,6 +37,8 @@ _CACHE_LOCK = threading.Lock()
 
 
 def default_device() -> str:
+    import torch  # on first use, here and in generate: `from pipeline import load` imports no torch
+
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -104,6 +104,8 @@ class VideoPipeline:
         peak_memory_bytes: on CUDA, the peak allocated during this call; on CPU, the process's
         peak resident set size so far (the OS cannot reset it per call).
         """
+        import torch
+
         with self._lock:
             start = time.perf_counter()
             resolved, notes = request.resolve(self.card, round_to_allowed=round_to_allowed)

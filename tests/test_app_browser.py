@@ -45,6 +45,10 @@ VIDEOS = """labels => labels.map(label => {
 })"""
 READY = f"""([labels, play]) => ({VIDEOS})(labels)
   .every(v => v && v.readyState >= 2 && v.duration > 0 && (!play || v.time > 0))"""
+# Whether the metrics were still "computing…" when the next video in the page had its first frame.
+WATCH_FIRST_FRAME = """() => { window.__computing_at_first_frame = null;
+  document.addEventListener('loadeddata', () => { if (window.__computing_at_first_frame === null)
+    window.__computing_at_first_frame = document.body.innerText.includes('computing…'); }, {capture: true, once: true}); }"""
 
 
 @pytest.fixture(scope="module")
@@ -118,11 +122,13 @@ def test_every_tab_generates_in_the_browser(page, server):
     # Text to video: type, Generate, the video plays, the row id is shown, metrics fill in.
     panel = open_tab(page, "Text to video")
     panel.get_by_label("Prompt").first.fill(PROMPT)
+    page.evaluate(WATCH_FIRST_FRAME)
     panel.get_by_role("button", name="Generate", exact=True).click()
     wait_playing(page, "Result")
     row = panel.get_by_label("Row id in the evaluation table").first
     assert len(row.input_value()) == 12, row.input_value()  # the table's generation id
-    panel.get_by_text("probe: presence").first.wait_for(timeout=RESULT_TIMEOUT)  # metrics come after the video
+    panel.get_by_text("probe: presence").first.wait_for(timeout=RESULT_TIMEOUT)
+    assert page.evaluate("window.__computing_at_first_frame") is True  # the video showed before the metrics ran
     screenshot(page, "t2v")
 
     # Image to video: upload a world frame as the first frame.

@@ -40,3 +40,19 @@ def test_pipeline_never_imports_its_judges():
 
 def test_nothing_imports_the_app():
     assert offenders("eval", {"app"}) == []
+
+
+def test_building_the_app_imports_no_torch(tmp_path):
+    """torch loads with the first generation or score, not at start: about 2 s of the app's cold start
+    on a 2-core CPU (docs/benchmarks.md). A module-level `import torch` on the app's path fails this."""
+    import os
+    import subprocess
+    import sys
+
+    build = ("import sys, app; app.build_demo(sys.argv[1] + '/outputs', sys.argv[1] + '/t.db'); "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'torchvision', 'transformers', 'diffusers')))")
+    run = subprocess.run([sys.executable, "-c", build, str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False",
+                              "HF_HUB_DISABLE_TELEMETRY": "1"}, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.strip().splitlines()[-1] == "[]"

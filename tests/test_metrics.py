@@ -13,7 +13,8 @@ import torch
 
 import tiny_extractors
 from eval.metrics import METRICS, Scorer, evaluate
-from eval.metrics.clip_score import ProjectedFeatures, sampled_indices
+from eval.metrics.clip_features import ProjectedFeatures
+from eval.metrics.clip_score import sampled_indices
 from eval.metrics.extractors import EXTRACTORS, Loaded
 from eval.metrics.fvd import COMPARABLE_PER_SIDE, frechet_distance, frechet_distance_scipy, fvd, gaussian, i3d_input
 

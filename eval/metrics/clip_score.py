@@ -9,7 +9,6 @@ sampled frames. Frame sampling: SAMPLED_FRAMES frames evenly spaced from the fir
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from eval.metrics.base import MetricResult, frames_float
 
@@ -25,6 +24,8 @@ def sampled_indices(count: int, most: int = SAMPLED_FRAMES) -> list[int]:
 
 def video_score(clip_score_metric, video: np.ndarray, prompt: str) -> float:
     """One video: the mean over its sampled frames of torchmetrics' per-pair score."""
+    import torch  # on first use, as in every metric: importing the metrics (the app does) imports no torch
+
     frames_float(video)  # shape check
     picked = video[sampled_indices(len(video))]  # (K, H, W, 3)
     images = torch.from_numpy(np.ascontiguousarray(picked)).permute(0, 3, 1, 2)  # (K, 3, H, W) uint8
@@ -33,30 +34,11 @@ def video_score(clip_score_metric, video: np.ndarray, prompt: str) -> float:
     return float(clip_score_metric.compute())
 
 
-class ProjectedFeatures(torch.nn.Module):
-    """transformers 5 returns the projected embedding as `.pooler_output` of an output object;
-    torchmetrics 1.9 expects the tensor itself. This passes the tensor through, nothing else."""
-
-    def __init__(self, model):
-        super().__init__()
-        self.model = model
-
-    def get_image_features(self, *args, **kwargs) -> torch.Tensor:
-        out = self.model.get_image_features(*args, **kwargs)
-        return out if isinstance(out, torch.Tensor) else out.pooler_output  # (N, projection_dim)
-
-    def get_text_features(self, *args, **kwargs) -> torch.Tensor:
-        out = self.model.get_text_features(*args, **kwargs)
-        return out if isinstance(out, torch.Tensor) else out.pooler_output  # (N, projection_dim)
-
-    @property
-    def config(self):
-        return self.model.config
-
-
 def make_metric(model, processor):
     """torchmetrics' CLIPScore on an already-loaded model (the callable form loads a local folder)."""
     from torchmetrics.multimodal.clip_score import CLIPScore
+
+    from eval.metrics.clip_features import ProjectedFeatures
 
     return CLIPScore(model_name_or_path=lambda: (ProjectedFeatures(model), processor))
 
@@ -65,6 +47,8 @@ def compute(videos: list[np.ndarray], prompts: list[str], *, extractor=None, ref
     """extractor: the loaded 'clip' extractor, whose model is (CLIPModel, CLIPProcessor)."""
     if len(videos) != len(prompts):
         raise ValueError(f"prompts: {len(prompts)} for {len(videos)} videos; give one per video")
+    import torch
+
     metric = make_metric(*extractor.model)
     with torch.no_grad():
         per_video = [video_score(metric, v, p) for v, p in zip(videos, prompts)]

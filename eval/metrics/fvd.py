@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-import torch
 
 from eval.metrics.base import MetricResult, Unavailable
 
@@ -84,6 +83,8 @@ def i3d_input(video: np.ndarray) -> np.ndarray:
 
 def i3d_features(model, videos: list[np.ndarray], batch: int = 4) -> np.ndarray:
     """(N, 400) I3D logits for uint8 clips, through StyleGAN-V's documented call."""
+    import torch  # on first use, as in every metric: importing the metrics (the app does) imports no torch
+
     out = []
     with torch.no_grad():
         for i in range(0, len(videos), batch):

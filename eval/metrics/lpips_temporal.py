@@ -7,12 +7,13 @@ scores best, so read it beside motion_magnitude.
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from eval.metrics.base import MetricResult, Unavailable, frames_float
 
 
 def video_lpips(model, video: np.ndarray) -> float:
+    import torch  # on first use, as in every metric: importing the metrics (the app does) imports no torch
+
     frames = torch.from_numpy(frames_float(video) / 127.5 - 1.0).permute(0, 3, 1, 2)  # (T, 3, H, W) in [-1, 1]
     with torch.no_grad():
         return float(model(frames[:-1], frames[1:]).mean())  # (T-1, 1, 1, 1) -> scalar
