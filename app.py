@@ -18,10 +18,11 @@ from pathlib import Path
 DEFAULT_MODEL = "tinyworld"
 TITLE = "Spacetime Lab"
 QUEUE_SIZE = 32  # waiting requests beyond this are refused with "queue full" rather than kept for minutes
-# Gradio's queue looks for new work every 1 ms while it waits: 1,000 wake-ups a second that took
-# the interpreter from the model's thread and made a generation in the server about 10% slower than
-# alone on 2 cores (benchmarks/app_speed.py). Every 20 ms still starts a click at once to a person.
-QUEUE_POLL_S = 0.02
+# Gradio's queue looks for new work every 1 ms (its own setting) while it waits. While a job runs,
+# those 1,000 wake-ups a second take the interpreter from the model's thread: a generation in the
+# server ran about 10% slower than alone on 2 cores (benchmarks/app_speed.py). So while a job runs it
+# looks every 20 ms, and with nothing running it keeps Gradio's 1 ms, so that a click starts at once.
+BUSY_POLL_S = 0.02
 HEAD = "Type a prompt, upload an image or a clip, and get a video: every result is scored, probed for " \
        "physics, left/right, causality and object-permanence failures, and logged to the evaluation table."
 
@@ -58,8 +59,21 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
             links.open_figures, None, board.view.figure_outputs(), api_name=False)
     # One generation at a time: the model is loaded once per process and its pipeline is not reentrant.
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
-    demo._queue.sleep_when_free = QUEUE_POLL_S  # no public setting; tests/test_app_client.py checks it is still Gradio's
+    pace_the_queue(demo._queue)
     return demo
+
+
+def pace_the_queue(queue) -> None:
+    """Gradio's queue reads `sleep_when_free` each time it waits for work (there is no public setting;
+    tests/test_app_client.py checks it is still Gradio's): BUSY_POLL_S while a job runs, else Gradio's."""
+    idle_poll_s = vars(queue).pop("sleep_when_free")
+
+    class PacedQueue(type(queue)):
+        @property
+        def sleep_when_free(self) -> float:
+            return BUSY_POLL_S if any(self.active_jobs) else idle_poll_s
+
+    queue.__class__ = PacedQueue
 
 
 def resolve_model(name: str | None) -> str:

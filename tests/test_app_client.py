@@ -112,8 +112,10 @@ def test_eight_jobs_at_once_are_answered_in_queue_order(server):
     client, folder = server
     before = len(rows(folder))
     jobs, ranks = [], []
-    for seed in range(8):  # each job joins the queue before the next is sent, so "queue order" is defined
-        jobs.append(client.submit(PROMPT, "", "tinyworld", seed, False, 1, 3.0, 2, "64x64", 8, api_name="/t2v"))
+    # Each job joins the queue before the next is sent, so "queue order" is defined; each is long enough
+    # (4 steps, 8 frames) that later ones join while an earlier one runs: an idle queue starts a job at once.
+    for seed in range(8):
+        jobs.append(client.submit(PROMPT, "", "tinyworld", seed, False, 4, 3.0, 8, "64x64", 8, api_name="/t2v"))
         ranks.append(joined(jobs[-1]))
     assert max(r for r in ranks if r is not None) >= 1  # later jobs were told their place in the queue
     results = [job.result(timeout=300) for job in jobs]
@@ -122,14 +124,21 @@ def test_eight_jobs_at_once_are_answered_in_queue_order(server):
     assert len(new) == 8 and new["seed"].tolist() == list(range(8))  # run one at a time, in the order queued
 
 
-def test_the_queue_looks_for_work_at_the_apps_pace(tmp_path):
-    """app.py slows Gradio's idle queue poll (1 ms) to QUEUE_POLL_S: the attribute it sets must still be
-    Gradio's own, or the setting would silently do nothing after an upgrade."""
+def test_the_queue_looks_for_work_often_when_idle_and_slowly_while_a_job_runs(tmp_path):
+    """app.py paces Gradio's queue poll through the attribute its loop reads: it must still be Gradio's
+    own, or the pacing would silently do nothing after an upgrade."""
+    import inspect
+
     import gradio as gr
+    from gradio.queueing import Queue
 
     import app
 
-    gradios_own = vars(gr.Blocks().queue()._queue)
-    assert gradios_own["sleep_when_free"] < app.QUEUE_POLL_S
-    demo = app.build_demo(tmp_path / "outputs", tmp_path / "t.db")
-    assert demo._queue.sleep_when_free == app.QUEUE_POLL_S
+    gradios_own = vars(gr.Blocks().queue()._queue)["sleep_when_free"]
+    assert gradios_own < app.BUSY_POLL_S and "asyncio.sleep(self.sleep_when_free)" in inspect.getsource(Queue.start_processing)
+    queue = app.build_demo(tmp_path / "outputs", tmp_path / "t.db")._queue
+    assert isinstance(queue, Queue) and queue.sleep_when_free == gradios_own  # nothing running: a click starts at once
+    queue.active_jobs = [None, ["an event"]]  # the slots of a started queue, one of them working
+    assert queue.sleep_when_free == app.BUSY_POLL_S  # a job running: the model's thread keeps the interpreter
+    queue.active_jobs = [None, None]
+    assert queue.sleep_when_free == gradios_own

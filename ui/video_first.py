@@ -27,12 +27,16 @@ WAIT_MS = 3000  # a page that cannot show the video (a hidden tab, no codec) sti
 MAX_WAITING = 32  # handlers whose page never came back (a closed tab) are finished beyond this many
 
 # In the page, before the chained event: resolves with the row id once a <video> showing that row's
-# file (the file is named by its row id) has a frame to show.
+# file (the file is named by its row id) has a frame to show. It listens for the video's
+# 'loadeddata' (caught on the way down: it does not bubble) rather than polling, so it takes no
+# turns from the page while the browser readies the video.
 WAIT_FOR_VIDEO_JS = """(row) => new Promise(resolve => {
-  const start = performance.now();
   const shown = () => [...document.querySelectorAll('video')].some(v => v.currentSrc.includes(row) && v.readyState >= 2);
-  const check = () => (!row || shown() || performance.now() - start > %d) ? resolve(row) : setTimeout(check, 10);
-  check();
+  if (!row || shown()) return resolve(row);
+  const done = () => { document.removeEventListener('loadeddata', loaded, true); clearTimeout(timer); resolve(row); };
+  const loaded = event => { if ((event.target.currentSrc || '').includes(row)) done(); };
+  document.addEventListener('loadeddata', loaded, true);
+  const timer = setTimeout(done, %d);
 })""" % WAIT_MS
 
 _WAITING: OrderedDict[str, tuple[Iterator[tuple], tuple]] = OrderedDict()  # row id -> (handler, its first answer)
