@@ -39,7 +39,7 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
     shared.configure(outputs, db, model)
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{HEAD}")
-        with gr.Tabs() as tabs:
+        with gr.Tabs():
             with gr.Tab("Text to video", id="t2v"):
                 text_to_video.create_tab()
             with gr.Tab("Image to video", id="i2v"):
@@ -50,13 +50,11 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
                 probes.create_tab()
             with gr.Tab("Compare", id="compare"):
                 compare.create_tab()
-            with gr.Tab("Dashboard", id=links.DASHBOARD_TAB):
+            with gr.Tab("Dashboard", id=links.DASHBOARD_TAB) as board_tab:
                 board = dashboard.create_tab()
-        # Every page load: the dashboard's first page, and where a link (?run=, ?gen=) points.
+        # The dashboard reads the table when its tab is first opened; a link (?run=, ?gen=) opens it at once.
+        links.wire(board_tab, board)
         demo.load(None, js=links.SELECT_TAB_JS, api_name=False)
-        demo.load(links.open_link, None, [tabs, *board.choices, board.run, board.generation, *board.view.table_outputs(),
-                                         *board.show], api_name=False, queue=False).then(
-            links.open_figures, None, board.view.figure_outputs(), api_name=False)
     # One generation at a time: the model is loaded once per process and its pipeline is not reentrant.
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
     pace_the_queue(demo._queue)

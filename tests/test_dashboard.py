@@ -136,29 +136,38 @@ def request(query: dict) -> SimpleNamespace:
 
 def test_run_and_generation_links_open_the_dashboard(filled, table):
     _, ids, run_id = filled
-    out = links.open_link(request({"run": str(run_id)}))  # tab, 4 filter choices, run, gen, 3 table outputs, 3 shown
-    tab, run, gen, rows, status = out[0], out[5], out[6], out[7], out[8]
-    assert tab.selected == links.DASHBOARD_TAB and run == run_id and len(rows) == 2 and f"run {run_id}" in status
-    out = links.open_link(request({"gen": ids[1]}))
-    assert out[0].selected == links.DASHBOARD_TAB and out[6] == ids[1]
+    out = links.open_link(0, request({"run": str(run_id)}))  # visits, 4 filter choices, run, gen, 3 table outputs, 3 shown
+    assert len(out) == len(links.LINK_OUTPUTS)
+    visits, run, gen, rows, status = out[0], out[5], out[6], out[7], out[8]
+    assert visits == 1 and run == run_id and len(rows) == 2 and f"run {run_id}" in status
+    out = links.open_link(0, request({"gen": ids[1]}))
+    assert out[6] == ids[1]
     video, details = out[-3], out[-2]
     assert Path(video).is_file() and ids[1] in details
-    plain = links.open_link(request({}))
+    plain = links.open_link(0, request({}))
     assert len(plain[7]) == 5  # no link: the table's first page, and nothing else is sent again
-    assert plain[0] == plain[5] == plain[6] == plain[-1] == plain[-2] == plain[-3] == gr.skip()
+    assert plain[5] == plain[6] == plain[-1] == plain[-2] == plain[-3] == gr.skip()
     # The figures follow the rows, narrowed to the link's run: its models only.
-    figures = links.open_figures(request({"run": str(run_id)}))
-    everyone = links.open_figures(request({}))
+    figures = links.open_figures(1, request({"run": str(run_id)}))
+    everyone = links.open_figures(1, request({}))
     assert len(figures) == 4 and all(hasattr(f, "to_plotly_json") for f in figures)
     points = lambda figure: sum(len(trace.x) for trace in figure.data)  # latency: a point per generation
     assert points(figures[2]) == 2 and points(everyone[2]) == 5  # the run's two slots; all five rows
 
 
+def test_the_dashboard_is_filled_on_its_first_visit_only(filled, table):
+    """Coming back to the tab keeps what the user filtered since: nothing but the count is sent again."""
+    _, _, run_id = filled
+    again = links.open_link(1, request({"run": str(run_id)}))
+    assert again[0] == 2 and all(value == gr.skip() for value in again[1:])
+    assert links.open_figures(2, request({})) == (gr.skip(),) * 4
+
+
 @pytest.mark.parametrize("query, message", [({"run": "999"}, "run: `999`"), ({"run": "x;DROP"}, "run: `x;DROP`"),
                                             ({"gen": "nope"}, "gen: `nope`")])
 def test_a_link_to_nothing_says_so(filled, table, query, message):
-    out = links.open_link(request(query))
-    assert out[0].selected == links.DASHBOARD_TAB and message in out[8] and len(out[7]) == 5
+    out = links.open_link(0, request(query))
+    assert message in out[8] and len(out[7]) == 5
 
 
 # These add rows: they run last, so the counts above hold.
