@@ -19,8 +19,8 @@ DEFAULT_MODEL = "tinyworld"
 TITLE = "Spacetime Lab"
 QUEUE_SIZE = 32  # waiting requests beyond this are refused with "queue full" rather than kept for minutes
 # Gradio's queue looks for new work every 1 ms (its own setting) while it waits. While a job runs,
-# those 1,000 wake-ups a second take the interpreter from the model's thread: a generation in the
-# server ran about 10% slower than alone on 2 cores (benchmarks/app_speed.py). So while a job runs it
+# those 1,000 wake-ups a second take the interpreter from the model's thread: a generation ran 1.12x
+# its time alone, against 1.03x at 20 ms (benchmarks/queue_poll_cost.py). So while a job runs it
 # looks every 20 ms, and with nothing running it keeps Gradio's 1 ms, so that a click starts at once.
 BUSY_POLL_S = 0.02
 HEAD = "Type a prompt, upload an image or a clip, and get a video: every result is scored, probed for " \

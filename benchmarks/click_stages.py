@@ -82,17 +82,18 @@ def serve(argv: list[str]) -> None:
 
 
 def fill_table(db: Path, outputs: Path, rows: int) -> None:
-    """Log one tinyworld clip, with its metrics and probe verdicts, `rows` times to the table at db."""
-    from eval.table import Table, new_generation_id, save_video
+    """Log one tinyworld clip, with its metrics and probe verdicts, `rows` times to the table at db:
+    the first as the app logs a generation, the rest as copies of its row pointing at its video."""
+    from eval.table import new_generation_id
     from pipeline import GenerationRequest, load
     from ui import shared
 
     shared.configure(outputs, db)
     result = load("tinyworld").generate(GenerationRequest("t2v", app_speed.PROMPT, seed=0))
-    path = save_video(result.frames, result.fps, "filler", outputs)
-    metrics = shared.score_generation(shared.log_generation(result)[1], result.frames, app_speed.PROMPT)
-    verdicts, _ = shared.probe_generation(None, result.frames, shared.expectation_of(app_speed.PROMPT))
-    table = Table(db)
+    path, first_id = shared.log_generation(result)
+    metrics = shared.score_generation(first_id, result.frames, app_speed.PROMPT)
+    verdicts, _ = shared.probe_generation(first_id, result.frames, shared.expectation_of(app_speed.PROMPT))
+    table = shared.table()
     for _ in range(rows - 1):
         generation_id = new_generation_id()
         table.record(result, path, generation_id=generation_id)
