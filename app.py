@@ -35,9 +35,10 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
     import gradio as gr
 
     from ui import compare, dashboard, extend, image_to_video, links, probes, shared, text_to_video
+    from ui.guard import GuardedBlocks
 
     shared.configure(outputs, db, model)
-    with gr.Blocks(title=TITLE) as demo:
+    with GuardedBlocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{HEAD}")
         with gr.Tabs():
             with gr.Tab("Text to video", id="t2v"):
@@ -59,6 +60,18 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
     demo.queue(default_concurrency_limit=1, max_size=QUEUE_SIZE)
     pace_the_queue(demo._queue)
     return demo
+
+
+def serve(demo, outputs: str | Path, **launch_options):
+    """demo.launch as the public app needs it: only the outputs folder served, every served file with
+    headers that keep it from running script (ui/guard.py), uploads capped at the clip limit."""
+    from starlette.middleware import Middleware
+
+    from ui.guard import ServedFileHeaders
+    from ui.uploads import MAX_UPLOAD_BYTES
+
+    return demo.launch(allowed_paths=[str(Path(outputs).resolve())], max_file_size=MAX_UPLOAD_BYTES,
+                       app_kwargs={"middleware": [Middleware(ServedFileHeaders)]}, **launch_options)
 
 
 def pace_the_queue(queue) -> None:
@@ -108,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
     outputs = Path(args.outputs).resolve()
     os.environ["GRADIO_TEMP_DIR"] = str(outputs / "uploads")  # uploads land inside the one served folder
     demo = build_demo(outputs, args.db, model)
-    demo.launch(server_name=args.host, server_port=args.port, share=args.share, allowed_paths=[str(outputs)])
+    serve(demo, outputs, server_name=args.host, server_port=args.port, share=args.share)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,10 @@ The schema has a version (PRAGMA user_version) and MIGRATIONS, applied in order 
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import secrets
 import sqlite3
 import subprocess
@@ -78,7 +80,9 @@ MIGRATIONS: list[str] = [
     """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may run as a formula at the start of a cell or of a line in it (after blanks):
+# the ASCII signs, their full-width forms (which some spreadsheets fold to ASCII), a tab and a CR.
+FORMULA_START = ("=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20", "\t", "\r")
 
 
 def default_db() -> Path:
@@ -264,7 +268,8 @@ class Table:
         path = Path(path)
         frame = self.wide() if frame is None else frame
         if path.suffix == ".csv":
-            neutralised(frame).to_csv(path, index=False)
+            # Every text cell quoted, so a CR or LF inside one stays inside its record for every reader.
+            neutralised(frame).to_csv(path, index=False, quoting=csv.QUOTE_NONNUMERIC)
         elif path.suffix == ".parquet":
             frame.to_parquet(path, index=False)
         else:
@@ -273,9 +278,17 @@ class Table:
 
 
 def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot start a spreadsheet formula."""
+    """A copy whose text cells cannot start a spreadsheet formula: a line (the cell's first, or one after a
+    line break) that starts with a formula sign, after any blanks, gets a leading quote."""
+    def line(text: str) -> str:
+        return "'" + text if text.lstrip(" \u3000\u00a0").startswith(FORMULA_START) else text
+
     def cell(value):
-        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+        if not isinstance(value, str):
+            return value
+        lines = re.split(r"(\r\n|\r|\n)", value)  # the breaks kept, at odd positions
+        value = "".join(part if i % 2 else line(part) for i, part in enumerate(lines))
+        return "'" + value if value.startswith(("\r", "\n")) else value  # a cell opening on a line break
 
     out = frame.copy()
     for column in out.columns:

@@ -37,6 +37,7 @@ from pathlib import Path
 import cv2
 import imageio_ffmpeg
 import numpy as np
+from PIL import Image
 
 DEFAULT_CRF = 12  # x264 constant rate factor: 0 lossless .. 51 worst; 12 keeps tiny clips faithful
 STILL_FPS = 1.0  # the fps read_video reports for a still image (a one-frame video)
@@ -193,8 +194,13 @@ def pad_to_even(frames: np.ndarray) -> np.ndarray:
 # ----------------------------------------------------------------------------------------
 
 
-def read_video(path: str | os.PathLike) -> tuple[np.ndarray, float]:
+def read_video(path: str | os.PathLike, max_frames: int | None = None,
+               max_pixels: int | None = None) -> tuple[np.ndarray, float]:
     """Read a video or image file into (frames uint8 (T, H, W, 3) RGB, fps).
+
+    max_frames, max_pixels (width x height x frames, the whole clip): limits checked on the
+    container's header before anything is decoded; decoding stops one frame past them, so a clip
+    whose header understates its length still costs at most that much memory.
 
     .mp4 .webm .mov .mkv .avi .m4v: decoded by ffmpeg (imageio-ffmpeg), all frames.
     .gif: decoded by OpenCV; fps = 1 / mean frame delay (GIF_DEFAULT_FPS if the delays are 0).
@@ -212,17 +218,33 @@ def read_video(path: str | os.PathLike) -> tuple[np.ndarray, float]:
         raise ValueError(f"read_video: {path} is empty (0 bytes)")
     suffix = path.suffix.lower()
     if suffix in VIDEO_SUFFIXES:
-        return _read_ffmpeg(path)
+        return _read_ffmpeg(path, max_frames, max_pixels)
     if suffix in GIF_SUFFIXES:
-        return _read_gif(path)
+        return _read_gif(path, max_frames, max_pixels)
     if suffix in STILL_SUFFIXES:
         return _read_still(path)
     supported = " ".join(VIDEO_SUFFIXES + GIF_SUFFIXES + STILL_SUFFIXES)
     raise ValueError(f"read_video: {path} has an unsupported suffix {path.suffix!r}; supported: {supported}")
 
 
-def _read_ffmpeg(path: Path) -> tuple[np.ndarray, float]:
-    # 1) The header: frame size and rate (imageio-ffmpeg parses ffmpeg's log; ffmpeg is stopped).
+def _frame_cap(w: int, h: int, max_frames: int | None, max_pixels: int | None) -> int | None:
+    """The most frames of w x h that both limits allow (None: no limit)."""
+    caps = [c for c in (max_frames, None if max_pixels is None else max_pixels // max(1, w * h)) if c is not None]
+    return min(caps) if caps else None
+
+
+def _check_limits(path: Path, frames: float, w: int, h: int, max_frames: int | None, max_pixels: int | None,
+                  shown: str | None = None) -> None:
+    """Raise when `frames` frames of w x h exceed a limit; `shown` is how the message states the count."""
+    cap = _frame_cap(w, h, max_frames, max_pixels)
+    if cap is not None and frames > cap:
+        limit = f"at most {max_frames}" if cap == max_frames else \
+            f"at most {cap} at {w}x{h} ({max_pixels / 1e6:.0f} megapixels in all)"
+        raise ValueError(f"read_video: {path} has {shown or f'{frames:.0f}'} frames of {w}x{h}; {limit}")
+
+
+def _read_ffmpeg(path: Path, max_frames: int | None = None, max_pixels: int | None = None) -> tuple[np.ndarray, float]:
+    # 1) The header: frame size, rate and duration (imageio-ffmpeg parses ffmpeg's log; ffmpeg is stopped).
     try:
         reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
         meta = next(reader)
@@ -230,11 +252,15 @@ def _read_ffmpeg(path: Path) -> tuple[np.ndarray, float]:
     except (OSError, RuntimeError, StopIteration) as e:
         raise ValueError(f"read_video: {path} could not be decoded: {_ffmpeg_reason(str(e))}") from None
     w, h = meta["size"]
+    stated = float(meta.get("duration") or 0) * float(meta.get("fps") or 0)  # frames the header announces
+    _check_limits(path, round(stated), w, h, max_frames, max_pixels, shown=f"about {stated:.0f}")
     # 2) The frames, with -xerror so that a damaged stream (a truncated upload) is an error
     # rather than a silently shorter clip; imageio-ffmpeg's reader cannot report ffmpeg's exit
     # status, so this pass runs ffmpeg directly, with imageio-ffmpeg's output arguments.
+    cap = _frame_cap(w, h, max_frames, max_pixels)
+    stop = [] if cap is None else ["-frames:v", str(cap + 1)]  # one past the cap tells "too many"
     cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-nostdin", "-v", "error", "-xerror", "-i", str(path),
-           "-map", "0:v:0", "-pix_fmt", "rgb24", "-vcodec", "rawvideo", "-f", "image2pipe", "-"]
+           "-map", "0:v:0", *stop, "-pix_fmt", "rgb24", "-vcodec", "rawvideo", "-f", "image2pipe", "-"]
     run = subprocess.run(cmd, capture_output=True)
     if run.returncode != 0:
         reason = _ffmpeg_reason(run.stderr.decode(errors="replace"))
@@ -244,6 +270,8 @@ def _read_ffmpeg(path: Path) -> tuple[np.ndarray, float]:
         raise ValueError(f"read_video: {path} contains no video frames")
     if len(run.stdout) % frame_bytes:
         raise ValueError(f"read_video: {path} decoded to {len(run.stdout)} bytes, not whole {w}x{h} frames")
+    if cap is not None and len(run.stdout) // frame_bytes > cap:
+        _check_limits(path, cap + 1, w, h, max_frames, max_pixels, shown=f"more than {cap}")
     frames = np.frombuffer(run.stdout, np.uint8).reshape(-1, h, w, 3).copy()  # (T, H, W, 3), writable
     fps = float(meta.get("fps") or 0.0)
     if fps <= 0 and meta.get("duration"):
@@ -275,7 +303,14 @@ def read_audio(path: str | os.PathLike) -> Soundtrack | None:
     return Soundtrack(samples, rate)
 
 
-def _read_gif(path: Path) -> tuple[np.ndarray, float]:
+def _read_gif(path: Path, max_frames: int | None = None, max_pixels: int | None = None) -> tuple[np.ndarray, float]:
+    if max_frames is not None or max_pixels is not None:
+        try:
+            with Image.open(path, formats=["GIF"]) as header:  # size and frame count; pixels stay packed
+                count, (w, h) = getattr(header, "n_frames", 1), header.size
+        except (OSError, SyntaxError, ValueError):
+            raise ValueError(f"read_video: {path} could not be decoded as a gif (corrupt or not a gif)") from None
+        _check_limits(path, count, w, h, max_frames, max_pixels)
     try:
         ok, animation = cv2.imdecodeanimation(np.fromfile(path, np.uint8))
     except cv2.error as e:

@@ -36,8 +36,8 @@ def server(tmp_path_factory):
     folder = tmp_path_factory.mktemp("app")
     demo = app.build_demo(folder / "outputs", folder / "t.db")
     port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                allowed_paths=[str(folder / "outputs")])
+    app.serve(demo, folder / "outputs", server_name="127.0.0.1", server_port=port, prevent_thread_lock=True,
+              quiet=True)
     client = Client(f"http://127.0.0.1:{port}/", verbose=False, download_files=str(folder / "downloads"))
     yield client, folder
     demo.close()

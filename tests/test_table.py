@@ -1,6 +1,7 @@
 """eval.table: atomic rows under SIGKILL, concurrent writers, migration, safe CSV export."""
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 
 from eval.metrics.base import MetricResult
 from eval.probes.verdict import Verdict
-from eval.table import MIGRATIONS, SCHEMA_VERSION, Table, save_video
+from eval.table import FORMULA_START, MIGRATIONS, SCHEMA_VERSION, Table, save_video
 from pipeline.request import GenerationRequest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,54 @@ def test_csv_export_opens_formulas_as_text(tmp_path):
     assert prompts == {"'" + evil, "'-1+2"}
     parquet = table.export(tmp_path / "t.parquet")
     assert set(pd.read_parquet(parquet)["prompt"]) == {evil, "-1+2"}  # parquet keeps values as they are
+
+
+# Prompts a hostile client can log (the grammar drops symbols, so each runs) and suite names (category).
+HOSTILE_CELLS = ["a red ball falls\r=red ball", "a red ball falls\n+cmd", "a\r\n@SUM(A1)", " =a red ball falls",
+                 "\t=1+1", "\u3000-2", "\uff1dHYPERLINK(1)", "\uff0b1", "\uff0d1", "\uff20A1", "\r=y", "\n\n-x",
+                 "plain, with \"quotes\"", "a\rb\rc"]
+
+
+def starts_a_formula(text: str) -> bool:
+    """Whether a spreadsheet could read `text` (or a line in it) as a formula."""
+    return any(line.lstrip().startswith(FORMULA_START) for line in re.split(r"\r\n|\r|\n", text))
+
+
+def test_csv_export_keeps_one_record_per_row_and_no_formula_starts(tmp_path):
+    import csv
+
+    table = Table(tmp_path / "t.db")
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"x")
+    for text in HOSTILE_CELLS:
+        table.record(fake_result(text), video, category=text)
+    out = table.export(tmp_path / "t.csv")
+    with out.open(newline="") as file:
+        records = list(csv.DictReader(file))
+    frame = pd.read_csv(out, keep_default_na=False)
+    assert len(records) == len(frame) == len(HOSTILE_CELLS)
+    for cells in [*([r["prompt"], r["category"]] for r in records), *frame[["prompt", "category"]].values.tolist()]:
+        for cell in cells:
+            assert not starts_a_formula(cell), repr(cell)
+    # Nothing but the quote is added: each prompt reads back as written once the added quotes are taken out.
+    assert sorted(r["prompt"].replace("'", "") for r in records) == sorted(t.replace("'", "") for t in HOSTILE_CELLS)
+
+
+def test_a_write_that_fails_halfway_leaves_no_row(tmp_path, monkeypatch):
+    table = Table(tmp_path / "t.db")
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"x")
+
+    def fail(*args):
+        raise OSError("the disk filled up between the row and its metrics")
+
+    monkeypatch.setattr(table, "_insert_metric", fail)
+    with pytest.raises(OSError, match="disk filled up"):
+        table.record(fake_result(), video, metrics={"flicker": MetricResult(0.1, [0.1], {})},
+                     verdicts=[Verdict("presence", "pass", "seen", {})])
+    assert len(table.generations()) == 0 and len(table.verdicts()) == 0
+    assert table.db.execute("SELECT COUNT(*) FROM generations").fetchone() == (0,)
+    assert not table.db.in_transaction  # rolled back, not left open for the next write to commit
 
 
 def test_a_row_needs_its_video_first(tmp_path):

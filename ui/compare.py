@@ -63,10 +63,9 @@ def compare(prompt: str, seed, frames, size, *values, request: gr.Request = None
     """Yields (the run's line, the side-by-side rows, then video and markdown per slot) after each slot."""
     if not (prompt or "").strip():
         raise gr.Error("prompt: empty; type what the videos should show", duration=None)
-    try:
-        seed = int(seed)
-    except (TypeError, ValueError):
-        raise gr.Error(f"seed: {seed!r} is not a whole number", duration=None) from None
+    seed = widgets.seed_value(seed)
+    if seed is None:
+        raise gr.Error("seed: empty; every slot uses one seed, so give a whole number", duration=None)
     chosen = slot_settings(list(values))
     shape = shared_shape(frames, size)
     table = shared.table()
@@ -109,7 +108,7 @@ def run_markdown(run_id: int, summary: list[dict], done: bool = False) -> tuple[
 def create_tab() -> None:
     with gr.Row():
         prompt = gr.Textbox(label="Prompt", lines=2, value="a red ball falls and bounces", scale=3)
-        seed = gr.Number(0, label="Seed", precision=0, minimum=0, scale=1)
+        seed = widgets.seed_box(scale=1)
         frames = gr.Textbox(label="Frames (every slot)", placeholder="blank: each model's default", scale=1)
         size = gr.Textbox(label="Size WxH (every slot)", placeholder="blank: each model's default", scale=1)
         go = gr.Button("Compare", variant="primary", scale=1)

@@ -6,7 +6,10 @@ generations. A link `?run=<id>` opens a run here and `?gen=<id>` one generation 
 
 from __future__ import annotations
 
+import re
+import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import pandas as pd
 from eval import browse, dashboard
 from eval.probes import PROBES
 from ui import shared
+from ui.guard import upload_folder
 
 COLUMNS = ["id", "created_at", "model", "mode", "suite", "run_id", "prompt", "seed", "steps", "frames", "seconds",
            "flicker", "motion_magnitude", "clip_score", "verdicts"]
@@ -25,6 +29,9 @@ COLUMN_WIDTHS = {"id": "120px", "created_at": "150px", "model": "110px", "mode":
                  "seconds": "80px", "flicker": "80px", "motion_magnitude": "150px", "clip_score": "100px",
                  "verdicts": "200px"}
 FIGURE_METRICS = ("flicker", "motion_magnitude", "clip_score", "lpips_temporal")
+EXPORT_TTL_S = 600  # a download's file is kept this long for the browser to fetch it
+MAX_PAGE = 10**9  # a page number past this would overflow SQLite's OFFSET; the last page is shown instead
+SQLITE_MAX_INTEGER = 2**63 - 1
 NO_SELECTION = "Click a row to play it here."  # the selected-row panel before a row is picked
 
 
@@ -47,11 +54,19 @@ class View:
         return [self.metric_plot, self.pass_plot, self.latency_plot, self.history_plot]
 
 
+def row_id(text) -> int | None:
+    """A run id as typed or linked: ASCII digits within SQLite's INTEGER range, else None. (int() alone
+    would read '١' as 1, and a 23-digit number would overflow SQLite.)"""
+    text = str(text).strip()
+    if not re.fullmatch(r"[0-9]{1,19}", text, flags=re.ASCII) or int(text) > SQLITE_MAX_INTEGER:
+        return None
+    return int(text)
+
+
 def filters_from(models, modes, suite, run, probe, status, since, until) -> browse.Filters:
-    try:
-        run_id = None if run in (None, "") else int(run)
-    except (TypeError, ValueError):
-        raise gr.Error(f"run: {run!r} is not a run id", duration=None) from None
+    run_id = None if run in (None, "") else row_id(run)
+    if run not in (None, "") and run_id is None:
+        raise gr.Error(f"run: {str(run)[:40]!r} is not a run id (a whole number)", duration=None)
     return browse.Filters(models=tuple(models or ()), modes=tuple(modes or ()), suite=suite or "", run_id=run_id,
                           probe=probe or "", status=status or "", since=since or "", until=until or "")
 
@@ -60,11 +75,11 @@ def refresh_rows(models, modes, suite, run, probe, status, since, until, sort, n
     """-> (page rows, 'n of total', page number) for these filters."""
     try:
         filters = filters_from(models, modes, suite, run, probe, status, since, until)
-        rows, total = browse.page(shared.table(), filters, sort or "newest", int(number or 1))
+        rows, total = browse.page(shared.table(), filters, sort or "newest", min(int(number or 1), MAX_PAGE))
     except ValueError as error:
         raise gr.Error(str(error), duration=None) from None
     pages = max(1, -(-total // browse.PAGE_SIZE))
-    number = max(1, min(int(number or 1), pages))
+    number = max(1, min(int(number or 1), pages))  # a page past the end shows the last
     status_text = (f"**{total:,}** generations match · page {number} of {pages}"
                    + (f" · run {filters.run_id}: link `?run={filters.run_id}`" if filters.run_id is not None else ""))
     return rows.reindex(columns=COLUMNS), status_text, number
@@ -110,7 +125,7 @@ def show_generation(generation_id: str):
                f"  \n**Prompt**: {g['prompt']}  \n**Metrics**: {measured or 'none yet'}  \n**Link**: `?gen={g['id']}`")
     video = g["video_path"] if Path(g["video_path"]).is_file() else None
     if video is None:
-        details += f"  \n⚠️ the video file {g['video_path']} is gone; its row and metrics are kept"
+        details += f"  \n⚠️ the video file {Path(g['video_path']).name} is gone; its row and metrics are kept"
     return video, details, verdicts
 
 
@@ -121,10 +136,20 @@ def selected_id(rows: pd.DataFrame, event: gr.SelectData) -> str:
 
 
 def download(models, modes, suite, run, probe, status, since, until, kind: str) -> str:
-    """What is filtered, as a CSV (formula cells neutralised) or parquet file."""
+    """What is filtered, as a CSV (formula cells neutralised) or parquet file. Each download gets a folder
+    in the server's file cache (so Gradio serves it without a second copy, as an attachment); folders
+    older than EXPORT_TTL_S are removed on the next download."""
     filters = filters_from(models, modes, suite, run, probe, status, since, until)
-    folder = Path(tempfile.mkdtemp(prefix="export-", dir=shared.SETTINGS.outputs))
-    return str(shared.table().export(folder / f"spacetime-lab.{kind}", browse.everything(shared.table(), filters)))
+    exports = upload_folder() / "exports"
+    exports.mkdir(parents=True, exist_ok=True)
+    for old in exports.glob("export-*"):
+        if time.time() - old.stat().st_mtime > EXPORT_TTL_S:
+            shutil.rmtree(old, ignore_errors=True)
+    frame = browse.everything(shared.table(), filters)
+    if "video_path" in frame:
+        frame["video_path"] = [Path(p).name for p in frame["video_path"]]  # the file, not where the server keeps it
+    folder = Path(tempfile.mkdtemp(prefix="export-", dir=exports))
+    return str(shared.table().export(folder / f"spacetime-lab.{kind}", frame))
 
 
 def filter_choices():

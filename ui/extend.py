@@ -20,7 +20,7 @@ from ui.uploads import UploadImage, load_clip, load_image
 def extend(clip: str | None, prompt: str, direction: str, keep, negative_prompt: str, model: str, seed, randomize: bool,
            steps, guidance, frames, size, fps, request: gr.Request = None, progress=gr.Progress()):
     """-> (new part path, row id, seed used, details, metrics, joined clip path)."""
-    video = load_clip(clip, "video")
+    video = load_clip(clip, "clip")
     if direction not in ("forward", "backward"):
         raise gr.Error(f"direction: {direction!r}; choose forward or backward", duration=None)
     fields = widgets.request_fields(seed, randomize, steps, guidance, frames, size, fps)
@@ -57,7 +57,7 @@ def regenerate_indices(text: str, frames: int) -> set[int]:
     return chosen
 
 
-def interpolate(first: str | None, last: str | None, clip: str | None, regenerate: str, prompt: str,
+def interpolate(first_keyframe: str | None, last_keyframe: str | None, clip: str | None, regenerate: str, prompt: str,
                 negative_prompt: str, model: str, seed, randomize: bool, steps, guidance, frames, size, fps,
                 request: gr.Request = None, progress=gr.Progress()):
     """Two keyframes (first and last), or a clip with frames to regenerate. -> (video, row, seed, details, metrics)."""
@@ -67,13 +67,13 @@ def interpolate(first: str | None, last: str | None, clip: str | None, regenerat
         regen = regenerate_indices(regenerate, len(video))
         keyframes = tuple(i for i in range(len(video)) if i not in regen)
         fields["frames"] = len(video)
-    elif first and last:
-        (a, _), (b, _) = load_image(first, "first keyframe"), load_image(last, "last keyframe")
+    elif first_keyframe and last_keyframe:
+        (a, _), (b, _) = load_image(first_keyframe, "first_keyframe"), load_image(last_keyframe, "last_keyframe")
         if a.shape != b.shape:
             b = fit_frames(b[None], a.shape[1], a.shape[0])[0][0]  # the pipeline fits both to the model's size
         video, keyframes = np.stack([a, b]), None  # (2, H, W, 3): the ends of the clip
     else:
-        raise gr.Error("first keyframe / last keyframe: give both images, or a clip with frames to regenerate",
+        raise gr.Error("first_keyframe / last_keyframe: give both images, or a clip with frames to regenerate",
                        duration=None)
     req = widgets.make_request("interpolate", prompt, negative_prompt, fields, video=video, keyframes=keyframes)
     yield from shared.generate_and_log(model, req, request, progress)

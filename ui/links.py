@@ -36,11 +36,17 @@ def link_targets(request: gr.Request | None) -> tuple[str, str, str]:
     run, gen = (params.get("run") or "").strip(), (params.get("gen") or "").strip()
     table = shared.table()
     if run:
-        if not run.isdigit() or not table.db.execute("SELECT 1 FROM runs WHERE id = ?", (int(run),)).fetchone():
-            return "", gen, f"⚠️ run: `{run}` from the link is not a run in the evaluation table"
+        run_id = dashboard.row_id(run)
+        if run_id is None or not table.db.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
+            return "", gen, f"⚠️ run: `{quoted(run)}` from the link is not a run in the evaluation table"
     if gen and not table.db.execute("SELECT 1 FROM generations WHERE id = ?", (gen,)).fetchone():
-        return run, "", f"⚠️ gen: `{gen}` from the link is not a generation in the evaluation table"
+        return run, "", f"⚠️ gen: `{quoted(gen)}` from the link is not a generation in the evaluation table"
     return run, gen, ""
+
+
+def quoted(text: str) -> str:
+    """A link's value as the message quotes it: short, and no backtick to break out of the code span."""
+    return text[:40].replace("`", "'")
 
 
 def open_link(visits: int, request: gr.Request = None):

@@ -7,12 +7,13 @@ follow the model dropdown when it changes.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import gradio as gr
 
 from pipeline.registry import get_card
-from pipeline.request import GenerationRequest
+from pipeline.request import MAX_SEED, GenerationRequest
 from ui import shared, video_first
 
 GENERATE_QUEUE = "generate"  # one concurrency group: every generating event shares the loaded model
@@ -20,7 +21,7 @@ GENERATE_QUEUE = "generate"  # one concurrency group: every generating event sha
 
 @dataclass
 class Advanced:
-    seed: gr.Number
+    seed: gr.Textbox
     randomize: gr.Checkbox
     steps: gr.Slider
     guidance: gr.Slider
@@ -44,7 +45,7 @@ def advanced(model_name: str, frames: bool = True) -> Advanced:
     d = card.defaults
     with gr.Accordion("Advanced", open=False):
         with gr.Row():
-            seed = gr.Number(0, label="Seed", precision=0, minimum=0)
+            seed = seed_box()
             randomize = gr.Checkbox(False, label="Randomize seed", info="the seed used is shown with the result")
         with gr.Row():
             steps = gr.Slider(1, card.limits.max_steps, d.steps, step=1, label="Steps")
@@ -70,11 +71,32 @@ def follow_model(model: gr.Dropdown, note: gr.Markdown, adv: Advanced, mode: str
                  queue=False)
 
 
+def seed_box(**options) -> gr.Textbox:
+    """The seed as text: a browser's number field holds doubles, which cannot carry every seed up to 2**63-1
+    (9007199254740993 would become ...992), so the digits go to the server as typed."""
+    return gr.Textbox("0", label="Seed", max_lines=1, placeholder=f"a whole number, 0 to {MAX_SEED}", **options)
+
+
 def request_fields(seed, randomize, steps, guidance, frames, size, fps) -> dict:
     """The Advanced values as GenerationRequest keyword arguments (checked by the pipeline)."""
     width, height = shared.parse_size(size)
-    return dict(seed=None if randomize else whole_number(seed, "seed"), steps=whole_number(steps, "steps"),
+    return dict(seed=None if randomize else seed_value(seed), steps=whole_number(steps, "steps"),
                 guidance=guidance, frames=whole_number(frames, "frames"), width=width, height=height, fps=fps)
+
+
+def seed_value(value, field: str = "seed") -> int | None:
+    """The seed field -> an exact int (its range is the pipeline's check), or None (empty: draw one).
+    Digits are read as digits, never through a float."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return int(value)
+    text = str(value).strip()
+    if re.fullmatch(r"[0-9]+", text, flags=re.ASCII):
+        return int(text)
+    raise gr.Error(f"{field}: {str(value)[:40]!r} is not a whole number in 0..{MAX_SEED}", duration=None)
 
 
 def whole_number(value, field: str) -> int | None:
@@ -93,7 +115,7 @@ def whole_number(value, field: str) -> int | None:
 class ResultPanel:
     video: gr.Video
     row: gr.Textbox
-    seed: gr.Number
+    seed: gr.Textbox
     info: gr.Markdown
     metrics: gr.Dataframe
 
@@ -105,7 +127,7 @@ def result_panel(label: str = "Result") -> ResultPanel:
     video = gr.Video(label=label, autoplay=True, loop=True, interactive=False, height=320)
     with gr.Row():
         row = gr.Textbox(label="Row id in the evaluation table", interactive=False)
-        seed = gr.Number(label="Seed used", precision=0, interactive=False)
+        seed = gr.Textbox(label="Seed used", interactive=False)
     info = gr.Markdown()
     metrics = gr.Dataframe(headers=["measure", "value", "detail"], label="Metrics and probe verdicts",
                            interactive=False, wrap=True, column_widths=["30%", "22%", "48%"])  # detail wraps, not cut
