@@ -130,6 +130,18 @@ def test_download_holds_what_is_filtered(filled, table, kind):
     assert len(frame) == 2 and set(frame["run_id"]) == {run_id}
 
 
+def test_a_download_sweeps_exports_older_than_their_time(filled, table):
+    import os
+    import time
+
+    old = Path(dashboard.download(*NO_FILTER, "csv"))
+    stale = time.time() - dashboard.EXPORT_TTL_S - 1
+    os.utime(old.parent, (stale, stale))
+    new = Path(dashboard.download(*NO_FILTER, "csv"))
+    assert new.is_file() and not old.parent.exists()
+    assert "video_path" not in pd.read_csv(new) or not pd.read_csv(new)["video_path"].str.contains("/").any()
+
+
 def request(query: dict) -> SimpleNamespace:
     return SimpleNamespace(query_params=query)
 
