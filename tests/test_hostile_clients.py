@@ -217,3 +217,16 @@ def test_seeds_reach_the_table_exactly(server, client, endpoints):
     assert used == str(2**63 - 1)  # the page sends the digits as text
     with pytest.raises(Exception, match=re.escape(f"seed: {2**63} is not an int in 0..{2**63 - 1}")):
         client.predict(*inputs(endpoints, "/t2v", _3=str(2**63), _5=1, _7=4), api_name="/t2v")
+
+
+@pytest.mark.parametrize("run", ["9" * 23, "²", "١", "-1", "1e3"])
+def test_dashboard_run_ids_are_parsed_strictly(server, endpoints, run):
+    url, folder = server
+    event, payload = call_raw(url, "/dashboard", inputs(endpoints, "/dashboard", _3=run))
+    assert event == "error" and payload["error"].startswith("run: ") and "is not a run id" in payload["error"], payload
+
+
+def test_a_page_past_sqlites_range_shows_the_last_page(server, endpoints):
+    url, _ = server
+    event, payload = call_raw(url, "/dashboard", inputs(endpoints, "/dashboard", _9=1e300))
+    assert event == "complete", payload

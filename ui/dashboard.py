@@ -73,8 +73,8 @@ def filters_from(models, modes, suite, run, probe, status, since, until) -> brow
 
 def refresh_rows(models, modes, suite, run, probe, status, since, until, sort, number):
     """-> (page rows, 'n of total', page number) for these filters."""
+    filters = filters_from(models, modes, suite, run, probe, status, since, until)
     try:
-        filters = filters_from(models, modes, suite, run, probe, status, since, until)
         rows, total = browse.page(shared.table(), filters, sort or "newest", min(int(number or 1), MAX_PAGE))
     except ValueError as error:
         raise gr.Error(str(error), duration=None) from None
