@@ -87,8 +87,8 @@ def refresh_rows(models, modes, suite, run, probe, status, since, until, sort, n
 
 def refresh_figures(models, modes, suite, run, probe, status, since, until, metric):
     """-> the four figures for these filters: metric by model, pass rates, latency, run history."""
+    filters = filters_from(models, modes, suite, run, probe, status, since, until)
     try:
-        filters = filters_from(models, modes, suite, run, probe, status, since, until)
         table = shared.table()
         metric = metric or "flicker"
         total = browse.count(table, filters)
