@@ -13,8 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from typing import TYPE_CHECKING
+
 from world.physics import BOX_SCALE, Events, Scene, simulate
 from world.spec import SceneSpec
+
+if TYPE_CHECKING:
+    from world.look import Look
 
 PLAIN_GREY = 200.0  # background level of a plain scene
 TEXTURE_MEAN = 178.0  # mean level of a textured background
@@ -22,6 +27,9 @@ FLOOR_GREY = 120.0
 WALL_GREY = 92.0
 MIN_SIDE, MAX_SIDE, SIDE_STEP = 32, 256, 8
 MAX_FRAMES = 64
+# The realistic style (world/look.py) also draws real models' sizes and lengths (832x480, 121 frames).
+REAL_MAX_SIDE, REAL_MAX_FRAMES = 1280, 129
+STYLES = ("world", "real")
 
 
 @dataclass(frozen=True)
@@ -40,26 +48,40 @@ class Clip:
     truth: Truth
     scene: Scene
     fps: float
+    look: "Look | None" = None  # the realistic style's drawing (world/look.py); None: the world's flat style
+    masks: np.ndarray | None = None  # (T, N, H, W) bool visible pixels of each object (the realistic style)
 
 
-def check_size(frames: int, width: int, height: int) -> None:
+def check_size(frames: int, width: int, height: int, style: str = "world") -> None:
     """Reject sizes the world cannot render, naming the field and the allowed values."""
+    if style not in STYLES:
+        raise ValueError(f"style: expected one of {list(STYLES)}, got {style!r}")
+    max_side, max_frames = (MAX_SIDE, MAX_FRAMES) if style == "world" else (REAL_MAX_SIDE, REAL_MAX_FRAMES)
     for field, value in (("width", width), ("height", height)):
-        if not (MIN_SIDE <= value <= MAX_SIDE and value % SIDE_STEP == 0):
-            raise ValueError(f"{field}: expected a multiple of {SIDE_STEP} from {MIN_SIDE} to {MAX_SIDE}, got {value}")
-    if not 1 <= frames <= MAX_FRAMES:
-        raise ValueError(f"frames: expected 1 to {MAX_FRAMES}, got {frames}")
+        if not (MIN_SIDE <= value <= max_side and value % SIDE_STEP == 0):
+            raise ValueError(f"{field}: expected a multiple of {SIDE_STEP} from {MIN_SIDE} to {max_side}, got {value}")
+    if not 1 <= frames <= max_frames:
+        raise ValueError(f"frames: expected 1 to {max_frames}, got {frames}")
 
 
-def make_clip(spec: SceneSpec, seed: int = 0, frames: int = 16, width: int = 64, height: int = 64, fps: float = 8.0) -> Clip:
-    """Simulate and render one clip; deterministic for (spec, seed, frames, size, fps)."""
-    check_size(frames, width, height)
+def make_clip(spec: SceneSpec, seed: int = 0, frames: int = 16, width: int = 64, height: int = 64, fps: float = 8.0,
+              style: str = "world") -> Clip:
+    """Simulate and render one clip; deterministic for (spec, seed, frames, size, fps, style). style "real":
+    a look drawn from the seed (world/look.py)."""
+    check_size(frames, width, height, style)
     scene = simulate(spec, seed=seed, frames=frames, width=width, height=height, fps=fps)
-    return render(scene)
+    if style == "world":
+        return render(scene)
+    from world.look import sample_look
+
+    return render(scene, sample_look(scene, np.random.default_rng([seed, 7])))
 
 
-def render(scene: Scene) -> Clip:
-    """Draw `scene` (possibly with edited bodies, as the probe validation does) and measure what shows."""
+def render(scene: Scene, look: "Look | None" = None) -> Clip:
+    """Draw `scene` (possibly with edited bodies, as the probe validation does) and measure what shows;
+    with a look, in the realistic style (the same look redraws an edited scene the same way)."""
+    if look is not None:
+        return _render_real(scene, look)
     s = scene.scale
     px = (np.arange(scene.width) + 0.5) / s  # (W,) view x of pixel centres, world units
     py = (np.arange(scene.height) + 0.5) / s  # (H,)
@@ -89,6 +111,18 @@ def render(scene: Scene) -> Clip:
         events=scene.events,
     )
     return Clip(frames=frames, truth=truth, scene=scene, fps=scene.fps)
+
+
+def _render_real(scene: Scene, look: "Look") -> Clip:
+    from world.look import draw
+
+    frames, masks = draw(scene, look)  # (T, H, W, 3), (T, N, H, W)
+    s = scene.scale
+    areas = np.array([_area_px(b, s) for b in scene.bodies])  # (N,)
+    centres = np.stack([np.stack([(b.x - scene.camera_x) * s, b.y * s], axis=-1) for b in scene.bodies], axis=1)
+    truth = Truth(centres=centres, visible=np.clip(masks.sum(axis=(2, 3)) / np.maximum(areas, 1), 0, 1),
+                  radii=np.array([b.radius * s for b in scene.bodies]), events=scene.events)
+    return Clip(frames=frames, truth=truth, scene=scene, fps=scene.fps, look=look, masks=masks)
 
 
 def _background(scene: Scene, world_x: np.ndarray, py: np.ndarray) -> np.ndarray:
