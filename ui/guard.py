@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +93,12 @@ class GuardedBlocks(gr.Blocks):
             check_files(value, name)
             if isinstance(component, (gr.Number, gr.Slider)):
                 check_number(value, name)
+
+
+def path_free(text: str) -> str:
+    """`text` with every absolute path cut to its last part ("/srv/app/outputs/uploads/x/clip.mp4" ->
+    "clip.mp4"), for messages a public page shows: a library's or a loader's error text quotes paths."""
+    return re.sub(r"(?<![\w.~])(?:~|[A-Za-z]:)?[/\\][^\s'\"`,;()]+", lambda m: Path(m.group()).name or "/", text)
 
 
 def forget(path: str | Path | None) -> None:

@@ -27,6 +27,7 @@ from pipeline.registry import MODELS, UNSUPPORTED, get_card
 from pipeline.request import GenerationRequest, GenerationResult
 from pipeline.weights import locate
 from ui.gpu import gpu
+from ui.guard import path_free
 from world import Expectation, parse
 
 DEFAULT_MODEL = "tinyworld"
@@ -69,7 +70,7 @@ def weights_problem(model: str) -> str | None:
     try:
         locate(get_card(model))
     except PipelineError as error:
-        return str(error)
+        return path_free(str(error))  # the page is public: the folder's name, not where the server keeps it
     return None
 
 
@@ -161,7 +162,7 @@ def as_message(error: BaseException) -> gr.Error:
     text = str(error).split(". The world understands")[0]  # the grammar list is long; the field and the words matter
     if isinstance(error, KeyError):
         text = str(error.args[0])
-    return gr.Error(text, duration=None)
+    return gr.Error(path_free(text), duration=None)
 
 
 @gpu  # ZeroGPU: a GPU is attached only while this runs (ui/gpu.py)

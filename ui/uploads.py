@@ -8,7 +8,6 @@ never a server path: a library's error text (which quotes the path) is not passe
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import gradio as gr
@@ -16,7 +15,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from pipeline.video_io import read_video
-from ui.guard import forget
+from ui.guard import forget, path_free
 
 MIN_SIDE = 8  # pixels: below this an image holds no scene to animate
 MAX_PIXELS = 40_000_000  # 40 megapixels: larger uploads are refused before they are decoded
@@ -109,14 +108,8 @@ def load_clip(path: str | None, field: str = "video") -> np.ndarray:
     try:
         frames, _ = read_video(file, max_frames=MAX_CLIP_FRAMES, max_pixels=MAX_CLIP_PIXELS)
     except ValueError as error:
-        raise _refuse(path, f"{field}: {without_paths(str(error).removeprefix('read_video: '), file)}") from None
+        raise _refuse(path, f"{field}: {path_free(str(error).removeprefix('read_video: '))}") from None
     if min(frames.shape[1:3]) < MIN_SIDE:
         raise _refuse(path, f"{field}: {file.name} is {frames.shape[2]}x{frames.shape[1]}; at least "
                             f"{MIN_SIDE}x{MIN_SIDE}")
     return frames
-
-
-def without_paths(text: str, file: Path) -> str:
-    """`text` with the file's path shown as its name and any other absolute path cut to its last part."""
-    text = text.replace(str(file), file.name).replace(str(file.resolve()), file.name)
-    return re.sub(r"(?<![\w.])/[^\s'\"]+", lambda m: Path(m.group()).name or "/", text)

@@ -31,15 +31,6 @@ def cache_dir() -> Path:
     return Path(os.environ.get("SPACETIME_EXTRACTORS", Path.home() / ".cache" / "spacetime-lab" / "extractors"))
 
 
-def shown(path: Path) -> str:
-    """path as messages show it: under the home folder as ~/..., so a result (or a screenshot of it)
-    does not carry the account's home path."""
-    try:
-        return f"~/{path.relative_to(Path.home()).as_posix()}"
-    except ValueError:
-        return str(path)
-
-
 @dataclass(frozen=True)
 class Loaded:
     name: str  # the extractor's name as rows record it, e.g. "clip-vit-base-patch32"
@@ -66,12 +57,14 @@ class Extractor:
         folder = self.path()
         missing = [f for f in self.files if not (folder / f).is_file()]
         if missing:
-            raise Unavailable(f"{self.name} weights not found in {shown(folder)} (missing {', '.join(missing)}); "
+            # The cache's folder name, not its path: the reason is shown on a public page and stored in the table.
+            raise Unavailable(f"{self.name} weights not in the extractor cache (its folder {self.folder} lacks "
+                              f"{', '.join(missing)}); "
                               f"run `python -m eval fetch {self.key}` where there is internet")
         digest = file_sha256(folder / self.weights)
         expected = self.sha256_prefix or recorded_sums(folder).get(self.weights)
         if expected is None:
-            raise Unavailable(f"{self.name}: {folder / self.weights} has no recorded sha256 ({SUMS}); "
+            raise Unavailable(f"{self.name}: {self.folder}/{self.weights} has no recorded sha256 ({SUMS}); "
                               f"run `python -m eval fetch {self.key}` to download and record it")
         if not digest.startswith(expected):
             raise Unavailable(f"{self.name}: {self.weights} sha256 {digest[:16]}... does not match {expected[:16]}...; "
