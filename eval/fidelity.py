@@ -194,9 +194,10 @@ LOST = 255.0  # the drift a chain scores when its subject is gone: none of its c
 
 
 def subject_seen(frames: np.ndarray, spec: SceneSpec) -> bool:
-    """Whether the probes' shared tracker finds the subject in at least half of `frames`: stray
-    pixels of its colour in a smeared or noisy clip are not the subject."""
-    return bool(observe(frames, expectation_for(spec)).tracks[0].present.mean() >= 0.5)
+    """Whether the probes' shared tracker finds the subject in at least half of `frames`, and knows it
+    for the subject: stray pixels of its colour in a smeared or noisy clip are not the subject."""
+    track = observe(frames, expectation_for(spec)).tracks[0]
+    return bool(track.present.mean() >= 0.5 and track.doubt is None)
 
 
 def subject_stays_in_view(spec: SceneSpec, seed: int, frames: int) -> bool:

@@ -1,6 +1,7 @@
 """Command line for the world: render a prompt to a clip, or show how a prompt is understood.
 
     python -m world render --prompt "a red ball falls and bounces" --seed 0 --frames 16 --size 64x64 --out clip.mp4
+    python -m world render --style real --prompt "a red ball falls" --size 832x480 --frames 49 --fps 16 --out real.mp4
     python -m world parse --prompt "红色的球从右向左移动"
     python -m world sample --n 5 --seed 0
 
@@ -18,7 +19,7 @@ import sys
 import numpy as np
 
 from world import detailed_caption, expectation_for, parse, sample_spec, short_prompt
-from world.render import make_clip
+from world.render import STYLES, make_clip
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -35,7 +36,8 @@ def render(args: argparse.Namespace) -> dict:
 
     parsed = parse(args.prompt)
     width, height = args.size
-    clip = make_clip(parsed.spec, seed=args.seed, frames=args.frames, width=width, height=height, fps=args.fps)
+    clip = make_clip(parsed.spec, seed=args.seed, frames=args.frames, width=width, height=height, fps=args.fps,
+                     style=args.style)
     path = write_mp4(args.out, clip.frames, fps=args.fps)
     events = clip.truth.events
     return {
@@ -45,6 +47,7 @@ def render(args: argparse.Namespace) -> dict:
         "size": [width, height],
         "fps": args.fps,
         "seed": args.seed,
+        "style": args.style,
         "expectation": parsed.expectation.to_dict(),
         "events": {
             "contact_frame": events.contact_frame,
@@ -90,8 +93,12 @@ def main(argv: list[str] | None = None) -> int:
     r.add_argument("--prompt", required=True)
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--frames", type=int, default=16)
-    r.add_argument("--size", type=parse_size, default=(64, 64), help="WIDTHxHEIGHT, multiples of 8 from 32 to 256")
+    r.add_argument("--size", type=parse_size, default=(64, 64),
+                   help="WIDTHxHEIGHT, multiples of 8 from 32 to 256 (to 1280 in the realistic style)")
     r.add_argument("--fps", type=float, default=8.0)
+    r.add_argument("--style", choices=STYLES, default="world",
+                   help="world: the flat-coloured world the embedded model learnt; real: photo-like backgrounds, "
+                        "shading, props, camera shake and noise (world/look.py), for validating the probes")
     r.add_argument("--out", required=True)
     p = commands.add_parser("parse", help="show the spec, caption and expectation of a prompt")
     p.add_argument("--prompt", required=True)

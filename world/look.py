@@ -52,7 +52,9 @@ class Look:
     background: str  # "photo" (muted colour fields) or "colourful" (saturated patches and texture)
     floor: bool  # the floor (when the scene has one) drawn as receding tiles
     props: tuple[Prop, ...]
-    object_rgb: tuple[tuple[float, float, float], ...]  # one jittered colour per body
+    # Every palette colour, jittered once per clip: a body shows the one its (per-frame) colour names, so a
+    # corrupted twin that recolours, copies or splits an object draws it in this clip's colours too.
+    palette: tuple[tuple[str, tuple[float, float, float]], ...]
     light: float  # radians: the direction the light comes from (0: from the left, pi/2: from above)
     hardness: float  # 0 soft .. 1 hard: how dark the far side of an object gets
     shadow: tuple[float, float, float]  # drop shadow offset (x, y) in world units, and its darkness
@@ -79,7 +81,7 @@ def sample_look(scene: Scene, rng: np.random.Generator, same_hue_prop: float = 0
     w, h = scene.width / scene.scale, scene.height / scene.scale
     props = []
     if colours[0] is not None and rng.random() < same_hue_prop:
-        props.append(_prop(rng, w, h, jittered(colours[0], rng), 0))
+        props.append(_prop(rng, w, h, jittered(colours[0], rng), 0))  # its own jitter: a near, not equal, hue
     for _ in range(rng.integers(0, 3)):
         free = [c for c in PALETTE if c not in colours]
         props.append(_prop(rng, w, h, jittered(str(rng.choice(free)), rng), None))
@@ -88,7 +90,7 @@ def sample_look(scene: Scene, rng: np.random.Generator, same_hue_prop: float = 0
         background=str(rng.choice(["photo", "photo", "colourful"])),
         floor=bool(rng.random() < 0.6),
         props=tuple(props),
-        object_rgb=tuple(jittered(c, rng) if c else tuple(body.rgb[0]) for c, body in zip(colours, scene.bodies)),
+        palette=tuple((name, jittered(name, rng)) for name in PALETTE),
         light=float(rng.uniform(0.15, 0.85) * np.pi),
         hardness=float(rng.uniform(0, 1)),
         shadow=(float(rng.uniform(-0.04, 0.04)), float(rng.uniform(0.01, 0.05)), float(rng.uniform(*SHADOW_DARKEN))),
@@ -129,7 +131,7 @@ def draw(scene: Scene, look: Look) -> tuple[np.ndarray, np.ndarray]:
         drawn = np.zeros((n, h, w), np.float32)
         for k, (body, cover) in enumerate(zip(scene.bodies, covers)):
             shade = _shading(body, i, world_x, py, s, look)  # (H, W) factor
-            colour = np.asarray(look.object_rgb[k], np.float32)[None, None, :] * shade[..., None]
+            colour = _seen_colour(look, body.rgb[i])[None, None, :] * shade[..., None]
             image = image * (1 - cover[..., None]) + colour * cover[..., None]
             drawn[:k] *= 1 - cover  # a later object hides an earlier one
             drawn[k] = cover
@@ -143,6 +145,12 @@ def draw(scene: Scene, look: Look) -> tuple[np.ndarray, np.ndarray]:
         for k in range(n):
             masks[i, k] = cv2.warpAffine(drawn[k], move, (w, h), flags=cv2.INTER_LINEAR) > 0.5
     return frames, masks
+
+
+def _seen_colour(look: Look, rgb: np.ndarray) -> np.ndarray:
+    """This clip's version of a body's colour: its palette colour jittered, or the colour itself."""
+    name = _colour_name(rgb)
+    return np.asarray(dict(look.palette)[name] if name else rgb, np.float32)
 
 
 def _colour_name(rgb: np.ndarray) -> str | None:

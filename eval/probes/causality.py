@@ -26,6 +26,8 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
     if len(obs.tracks) < 2:
         return Verdict(NAME, INCONCLUSIVE, "the prompt names no struck object", {})
     a, b = obs.tracks[0], obs.tracks[1]
+    if obs.doubts(0, 1):
+        return Verdict(NAME, INCONCLUSIVE, obs.doubts(0, 1), {})
     if min(a.present.mean(), b.present.mean()) < MIN_SEEN:
         return Verdict(NAME, INCONCLUSIVE, f"{a.thing.name} or {b.thing.name} seen too little to judge", {})
     width = obs.size[1]

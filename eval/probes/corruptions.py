@@ -53,6 +53,23 @@ def removed(clip: Clip, rng: np.random.Generator) -> np.ndarray:
     return _draw(clip, 0, replace(subject, present=np.zeros_like(subject.present)))
 
 
+def absent_beside_same_hue(clip: Clip, rng: np.random.Generator) -> np.ndarray:
+    """A negative for the realistic style: the subject is missing and a static prop in its hue (a red towel
+    for a red ball) is in the background. A probe that takes the prop for the subject passes it wrongly."""
+    from world.look import Prop, jittered
+
+    subject = clip.scene.bodies[0]
+    name = next((n for n, rgb in PALETTE.items() if np.allclose(subject.rgb[0], rgb)), None)
+    look = clip.look
+    if look is not None and name is not None and not any(p.same_hue_as == 0 for p in look.props):
+        w, h = clip.scene.width / clip.scene.scale, clip.scene.height / clip.scene.scale
+        pw, ph = rng.uniform(0.3, 0.45) * w, rng.uniform(0.08, 0.14) * h  # a towel: long and low
+        x0, y0 = rng.uniform(0, w - pw), rng.uniform(0.4 * h, h - ph)
+        look = replace(look, props=look.props + (Prop(x0, y0, x0 + pw, y0 + ph, jittered(name, rng), 0),))
+    gone = replace(subject, present=np.zeros_like(subject.present))
+    return render(clip.scene.with_bodies((gone,) + clip.scene.bodies[1:]), look).frames
+
+
 def recoloured(clip: Clip, rng: np.random.Generator) -> np.ndarray:
     """The subject has another colour throughout."""
     return _draw(clip, 0, _recolour(clip, rng, start=0))
@@ -87,7 +104,7 @@ def duplicated(clip: Clip, rng: np.random.Generator) -> np.ndarray:
     present = subject.present.copy()
     present[:start] = False
     copy = replace(subject, x=subject.x + dx, y=subject.y + dy, present=present)
-    return render(scene.with_bodies(scene.bodies + (copy,))).frames
+    return render(scene.with_bodies(scene.bodies + (copy,)), clip.look).frames
 
 
 def split(clip: Clip, rng: np.random.Generator) -> np.ndarray:
@@ -104,7 +121,7 @@ def split(clip: Clip, rng: np.random.Generator) -> np.ndarray:
     pieces = tuple(
         replace(subject, radius=half, x=subject.x + sign * dx, y=subject.y + sign * dy, present=after) for sign in (-1, 1)
     )
-    return render(scene.with_bodies((replace(subject, present=before),) + scene.bodies[1:] + pieces)).frames
+    return render(scene.with_bodies((replace(subject, present=before),) + scene.bodies[1:] + pieces), clip.look).frames
 
 
 def smeared(clip: Clip, rng: np.random.Generator) -> np.ndarray:
@@ -125,13 +142,13 @@ def smeared(clip: Clip, rng: np.random.Generator) -> np.ndarray:
 
     offsets = max((np.linspace(-r, r, 5), np.linspace(0, 2 * r, 5), np.linspace(-2 * r, 0, 5)), key=margin)
     streak = tuple(replace(subject, x=subject.x + s * ux, y=subject.y + s * uy) for s in offsets)
-    return render(scene.with_bodies(streak + scene.bodies[1:])).frames
+    return render(scene.with_bodies(streak + scene.bodies[1:]), clip.look).frames
 
 
 def _draw(clip: Clip, index: int, body: Body) -> np.ndarray:
     bodies = list(clip.scene.bodies)
     bodies[index] = body
-    return render(clip.scene.with_bodies(tuple(bodies))).frames
+    return render(clip.scene.with_bodies(tuple(bodies)), clip.look).frames
 
 
 def _change_frame(clip: Clip) -> int:
@@ -261,7 +278,7 @@ def _struck(clip: Clip, onset_after_contact: int) -> np.ndarray | None:
     after = xa[contact] + (a.x[contact:] - a.x[contact])  # its own rebound or follow-through
     xa[contact:] = np.where(way > 0, np.minimum(after, xb[contact:] - touch), np.maximum(after, xb[contact:] + touch))
     bodies = (replace(a, x=xa), replace(b, x=xb)) + scene.bodies[2:]
-    return render(scene.with_bodies(bodies)).frames
+    return render(scene.with_bodies(bodies), clip.look).frames
 
 
 @_expect(FAIL)
@@ -308,7 +325,7 @@ def _travel(clip: Clip, share: float, camera_share: float = 0.0, rng: np.random.
         scene = replace(scene, camera_x=scene.camera_x[0] + way * camera_share * width * ramp, texture=texture)
     else:
         scene = replace(scene, camera_x=np.full_like(scene.camera_x, scene.camera_x[0]))
-    return render(scene.with_bodies((replace(subject, x=x),) + scene.bodies[1:])).frames
+    return render(scene.with_bodies((replace(subject, x=x),) + scene.bodies[1:]), clip.look).frames
 
 
 EDGES = {  # probe -> its edge twins

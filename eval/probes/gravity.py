@@ -28,6 +28,8 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
     obs = observation or observe(frames, expectation)
     track = obs.tracks[0]
     name = track.thing.name
+    if track.doubt:
+        return Verdict(NAME, INCONCLUSIVE, track.doubt, {})
     seen = np.flatnonzero(track.present)
     if len(seen) < MIN_FRAMES:
         return Verdict(NAME, INCONCLUSIVE, f"{name} seen in {len(seen)} frames; need {MIN_FRAMES}", {})

@@ -30,6 +30,8 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
 
 
 def _travel(obs: Observation, expectation: Expectation) -> Verdict:
+    if obs.doubts(0):
+        return Verdict(NAME, INCONCLUSIVE, obs.doubts(0), {})
     track = obs.tracks[0]
     seen = np.flatnonzero(track.present)
     name = track.thing.name
@@ -55,11 +57,16 @@ def _travel(obs: Observation, expectation: Expectation) -> Verdict:
 
 def _relation(obs: Observation, expectation: Expectation) -> Verdict:
     a, b = obs.tracks[0], obs.tracks[1]
+    if obs.doubts(0, 1):
+        return Verdict(NAME, INCONCLUSIVE, obs.doubts(0, 1), {})
     both = a.present & b.present
     if not both.any():
         return Verdict(NAME, INCONCLUSIVE, f"{a.thing.name} and {b.thing.name} never seen together", {})
     offset = a.centres[both, 0] - b.centres[both, 0]  # (n,) + means a is right of b
-    side = np.where(offset > 0, "right", "left")
+    if not np.any(offset):  # one region taken for both: no side at all
+        return Verdict(NAME, INCONCLUSIVE, f"{a.thing.name} and {b.thing.name} were found as one region: "
+                       "no side to judge", {"offset_px": 0.0})
+    side = np.where(offset > 0, "right", np.where(offset < 0, "left", "level"))
     agree = float((side == expectation.relation).mean())
     median = float(np.median(offset))
     measured = {"offset_px": round(median, 2), "agree": round(agree, 3), "expected": expectation.relation}

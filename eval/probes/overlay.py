@@ -2,8 +2,9 @@
 
     python -m eval probe --video clip.mp4 --prompt "a red ball falls and bounces" --overlay evidence.mp4
 
-Frames are enlarged (nearest neighbour, so pixels stay honest) to leave room for readable text;
-a panel under the picture lists each verdict, coloured by status.
+Small frames are enlarged (nearest neighbour, so pixels stay honest) to leave room for readable text,
+and large ones shrunk, so the picture's longest side is at most MAX_SIDE pixels (a 49-frame 832x480
+clip is drawn at its own size, not 4x); a panel under the picture lists each verdict, coloured by status.
 """
 
 from __future__ import annotations
@@ -18,16 +19,30 @@ from world import PALETTE
 STATUS_RGB = {PASS: (40, 170, 60), FAIL: (210, 40, 40)}
 OTHER_RGB = (150, 150, 150)
 LINE_HEIGHT = 14
+MAX_SIDE = 1024  # longest side of the drawn picture, pixels
+MAX_ENLARGE = 4  # small frames are enlarged at most this much
 
 
-def draw(frames: np.ndarray, observation: Observation, verdicts: list[Verdict], scale: int = 4,
+def drawing_scale(height: int, width: int) -> float:
+    """How much the picture is enlarged (a whole number up to MAX_ENLARGE) or shrunk to fit MAX_SIDE."""
+    longest = max(height, width)
+    return float(min(MAX_ENLARGE, MAX_SIDE // longest)) if longest <= MAX_SIDE else MAX_SIDE / longest
+
+
+def draw(frames: np.ndarray, observation: Observation, verdicts: list[Verdict], scale: float | None = None,
          panel: bool = True) -> np.ndarray:
-    """(T, H*scale + panel, W*scale, 3) uint8 frames with the evidence drawn on; panel=False leaves the
-    verdicts' text off (the picture alone, H*scale high)."""
+    """(T, H*scale + panel, W*scale, 3) uint8 frames with the evidence drawn on (scale: drawing_scale when
+    None); panel=False leaves the verdicts' text off (the picture alone, H*scale high)."""
     t, h, w, _ = frames.shape
-    out = np.repeat(np.repeat(frames, scale, axis=1), scale, axis=2)
+    scale = drawing_scale(h, w) if scale is None else scale
+    if scale >= 1:
+        step = int(scale)
+        out = np.repeat(np.repeat(frames, step, axis=1), step, axis=2)
+    else:
+        size = (round(w * scale), round(h * scale))
+        out = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
     if panel:
-        text = verdict_panel(verdicts, w * scale)  # the same under every frame
+        text = verdict_panel(verdicts, out.shape[2])  # the same under every frame
         out = np.concatenate([out, np.broadcast_to(text, (t, *text.shape))], axis=1)
     events = _event_frames(verdicts)
     for i in range(t):
@@ -39,7 +54,8 @@ def draw(frames: np.ndarray, observation: Observation, verdicts: list[Verdict], 
                 cv2.polylines(image, [history.astype(np.int32).reshape(-1, 1, 2)], False, colour, 1, cv2.LINE_AA)
             if track.present[i]:
                 x0, y0, x1, y1 = (track.boxes[i] * scale).astype(int)
-                cv2.rectangle(image, (x0 - 1, y0 - 1), (x1 + scale, y1 + scale), (255, 255, 255), 1)
+                pad = max(int(scale), 1)
+                cv2.rectangle(image, (x0 - 1, y0 - 1), (x1 + pad, y1 + pad), (255, 255, 255), 1)
         for label, frame in events:
             if frame == i:
                 cv2.putText(image, label, (4, 12), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)

@@ -25,6 +25,8 @@ EXTENT_RATIO = 1.3  # how much an occluded object's extent may differ when it co
 
 def check(frames: np.ndarray, expectation: Expectation, observation: Observation | None = None) -> Verdict:
     obs = observation or observe(frames, expectation)
+    if obs.doubts():
+        return Verdict(NAME, INCONCLUSIVE, obs.doubts(), {})
     if not obs.tracks[0].present.any():
         return Verdict(NAME, INCONCLUSIVE, f"{obs.tracks[0].thing.name} never seen", {})
     measured: dict = {}

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from eval.probes.tracker import Observation, Track, observe
-from eval.probes.verdict import FAIL, PASS, Verdict
+from eval.probes.verdict import FAIL, INCONCLUSIVE, PASS, Verdict
 from world import Expectation
 
 NAME = "presence"
@@ -27,6 +27,8 @@ ASPECT_MAX = 1.6  # long / short side of the box: balls and boxes ~1.0, triangle
 
 def check(frames: np.ndarray, expectation: Expectation, observation: Observation | None = None) -> Verdict:
     obs = observation or observe(frames, expectation)
+    if obs.doubts():
+        return Verdict(NAME, INCONCLUSIVE, obs.doubts(), {})
     measured, problems = {}, []
     for track in obs.tracks:
         seen = float(track.present.mean())

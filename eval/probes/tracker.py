@@ -1,48 +1,93 @@
-"""The tracker every probe shares: find the expected objects in any video and follow them.
+"""The tracker every probe shares: find the expected objects in any video and follow them, or say
+why it cannot tell which region is which.
 
     python -c "import eval.probes.tracker as t; help(t.observe)"
 
-Objects with a named colour are found by colour segmentation in HSV (hue near the palette hue,
-saturated, not dark); a colourless subject is found by motion segmentation against a
-camera-aligned median background. A global camera motion estimate (median dense optical flow
-over textured, non-object pixels) is returned so probes can judge motion in the world, not in
-the image. Everything here is weight-free OpenCV and numpy.
+Colour. Each pixel's hue is named with the grammar's colours over the whole hue circle; hues
+between two ranges (red-orange, teal, pink) belong to neither. An object's extent is every pixel
+of its hue range (a little wider, for edges) that has some colour and is not black: shading does
+not cut it. A region then carries the name only if its lit part is bright and saturated enough
+(brown, maroon, skin and beige are not "orange" or "red") and its mean hue is inside the range.
+
+Identification. A region is object-like when it is not too large, sparse or elongated, is convex
+(its hull adds little beyond its jagged pixel edge) and has an outline (an edge in the picture all
+round it); a region that is not, such as an object merged with background of its hue, is cut along
+the picture's edges and its object-like pieces kept. Regions are linked over time into chains
+(nearest predicted position after the camera's motion, similar size, closest pairs first). For a
+subject the prompt sets moving, a chain that is seen long enough and never moves in the world is
+background, when something of its colour moves. Two object-like chains of the object's colour that
+are both there from the start, of similar size, cannot be told apart: the track carries that doubt,
+and the probes that depend on it say inconclusive. Colourless objects are found by motion, each
+moving region its own chain; two or more of them cannot be told apart, the same doubt.
+
+Camera. Dense optical flow (Farneback) of textured, non-object pixels: its median is the pan; a
+similarity fitted to it (RANSAC) also takes out zoom and roll where there are any.
+
+Speed. Everything runs on a copy whose longest side is at most WORK_SIDE pixels (the verdicts do
+not depend on finer detail); positions, areas and boxes are reported in the video's pixels.
+Everything here is weight-free OpenCV and numpy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
 from world import PALETTE, Expectation, Thing
 
-SAT_MIN, VAL_MIN = 90, 60  # below these a pixel is background, shadow or an edge blend
-HUE_TOL = 6  # OpenCV hue units (of 180); the closest palette hues are 14 apart
-PALETTE_HUES = {
-    name: int(cv2.cvtColor(np.uint8([[rgb]]), cv2.COLOR_RGB2HSV)[0, 0, 0]) for name, rgb in PALETTE.items()
+WORK_SIDE = 256  # longest side, pixels, of the copy tracking runs on
+SAT_MIN, VAL_MIN = 70, 30  # a pixel with less chroma or light has no hue worth naming
+NAME_SAT_MIN = 100  # a region's lit part (90th percentile) must be this colourful to carry a name (not skin, beige)
+# ... and this bright: dark orange is brown and dark yellow olive, while dark red, green, blue, purple keep their names.
+NAME_VAL_MIN = {"red": 100, "orange": 160, "yellow": 150, "green": 90, "blue": 90, "purple": 90}
+# OpenCV hue (0-180) each colour's name covers; a hue outside every range is ambiguous.
+HUE_RANGES: dict[str, tuple[int, int]] = {
+    "red": (173, 185), "orange": (7, 20), "yellow": (23, 35), "green": (40, 86), "blue": (95, 127), "purple": (131, 161),
 }
-COPY_SHARE = 0.3  # a second blob this big (relative to the object) counts as another copy
+EDGE_MARGIN = 3  # hue units an object's extent may reach past its range (anti-aliased and compressed edges)
+COPY_SHARE = 0.3  # a second region this big (relative to the object) counts as another copy
+MAX_OBJECT_SHARE = 0.12  # of the frame: a larger region is background, not an object
+MIN_OBJECT_SHARE = 0.004  # of the frame: a smaller region is a speck (noise, texture), not an object (the world's
+# smallest, a small triangle, is about 0.01; the floor of min_area still counts pieces of objects as copies)
+MIN_FILL = 0.3  # area / box: a sparser region is texture, not an object
+# Pixels its convex hull adds, per pixel of its outline: a convex shape drawn in pixels adds under half a pixel
+# along its outline (its jagged edge), whatever its size; a background patch adds bays and inlets.
+MAX_CONCAVITY = 0.6
+EDGE_CUT = 150  # Sobel |dx| + |dy| of the sharpest channel: an outline (a step of about 40 levels), not texture or noise
+GROW = 2  # pixels a piece is grown back over the outline it was cut along
+MIN_OUTLINE = 0.5  # share of the ring around a region that is an edge: an object has an outline, a patch of background not
+MAX_ASPECT = 2.2  # long / short side of the box: longer is a strip of background (a smear is ~2)
+MAX_GAP = 3  # frames a chain may skip (a blink of the segmentation, a thin occluder)
+LINK = 1.5  # a region joins a chain within this many object diameters of where the chain was heading
+STILL = 0.5  # a chain that never strays more than this many radii from where it started does not move
+SIMILAR = 2.0  # area ratio under which two regions are the same size
+START = 2  # frames: chains that begin this close to the first frame were there from the start
+STILL_SHARE = 0.5  # of the clip: a chain seen this long without moving is still (background); a shorter one may
+# be a moving object seen briefly (coming out from behind a wall)
+ZOOM_NOISE, ROLL_NOISE = 0.002, 0.002  # per frame: less zoom or roll (radians) than this is the fit's noise
 
 
 @dataclass(frozen=True)
 class Track:
-    """One expected object through the clip: per frame its largest blob, and how many blobs it has."""
+    """One expected object through the clip, in the video's pixels."""
 
     thing: Thing
     present: np.ndarray  # (T,) bool
     centres: np.ndarray  # (T, 2) image pixels (x, y); nan where absent
-    areas: np.ndarray  # (T,) pixels of the largest blob; 0 where absent
-    boxes: np.ndarray  # (T, 4) x0, y0, x1, y1 (inclusive) of the largest blob
-    border: np.ndarray  # (T,) bool: the blob touches the frame border (it may be partly outside)
-    copies: np.ndarray  # (T,) number of blobs at least COPY_SHARE of the object's usual size
+    areas: np.ndarray  # (T,) pixels of the object's region; 0 where absent
+    boxes: np.ndarray  # (T, 4) x0, y0, x1, y1 (inclusive) of that region
+    border: np.ndarray  # (T,) bool: the region touches the frame border (it may be partly outside)
+    copies: np.ndarray  # (T,) regions of the object's colour at least COPY_SHARE of its usual size
     fill: np.ndarray  # (T,) area / bounding-box area: about 0.79 ball, 1.0 box, 0.5 triangle
     sag: np.ndarray  # (T,) centroid height within the box, 0 top .. 1 bottom: 0.5 ball/box, ~0.65 upward triangle
+    doubt: str | None = None  # why the region taken for this object may be another one; None: no doubt
+    masks: np.ndarray | None = field(default=None, repr=False)  # (T, h, w) bool at the working size
 
     @property
     def sides(self) -> np.ndarray:
-        """(T, 2) width and height of the box in pixels (1 for a one-pixel blob; 1 where absent)."""
+        """(T, 2) width and height of the box in pixels (1 for a one-pixel region; 1 where absent)."""
         return np.stack([self.boxes[:, 2] - self.boxes[:, 0], self.boxes[:, 3] - self.boxes[:, 1]], axis=1) + 1
 
     @property
@@ -57,41 +102,112 @@ class Track:
 class Observation:
     """What the probes measure from one clip."""
 
-    size: tuple[int, int]  # (height, width)
+    size: tuple[int, int]  # (height, width) of the video
     camera: np.ndarray  # (T, 2) how far the background has moved in the image since frame 0, pixels
     tracks: tuple[Track, ...]  # one per expected object, in the expectation's order
-    strangers: np.ndarray  # (T,) saturated blobs in colours no expected object has, away from the border
+    strangers: np.ndarray  # (T,) new objects in colours nobody named, away from the border
+    scale: float = 1.0  # working size / video size
+    # (T, 3, 3) where frame 0's image points are in each frame (the camera's pan, shake, zoom and roll);
+    # None: a pure shift by `camera`
+    views: np.ndarray | None = field(default=None, repr=False)
 
     def world_centres(self, index: int) -> np.ndarray:
-        """(T, 2) centres of object `index` with the camera motion removed."""
-        return self.tracks[index].centres - self.camera
+        """(T, 2) centres of object `index` with the camera motion removed: where they are in frame 0's view."""
+        centres = self.tracks[index].centres
+        if self.views is None:
+            return centres - self.camera
+        back = np.linalg.inv(self.views)  # (T, 3, 3)
+        return np.einsum("tij,tj->ti", back[:, :2, :2], centres) + back[:, :2, 2]
+
+    def doubts(self, *indices: int) -> str | None:
+        """The identification doubts of these tracks (all when none named), joined; None if there are none."""
+        chosen = [self.tracks[i] for i in indices] if indices else list(self.tracks)
+        found = list(dict.fromkeys(t.doubt for t in chosen if t.doubt))
+        return "; ".join(found) or None
+
+
+@dataclass(frozen=True)
+class Region:
+    """One connected region of one frame, at the working size."""
+
+    frame: int
+    label: int  # its label in the frame's label image
+    area: float
+    centre: np.ndarray  # (2,) x, y
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 inclusive
+    border: bool
+    concavity: float = 0.0  # pixels the convex hull adds, per outline pixel
+    outline: float = 1.0  # share of the pixels just around it that are edges in the picture
+
+    @property
+    def fill(self) -> float:
+        x0, y0, x1, y1 = self.box
+        return self.area / ((x1 - x0 + 1) * (y1 - y0 + 1))
+
+    @property
+    def aspect(self) -> float:
+        x0, y0, x1, y1 = self.box
+        a, b = x1 - x0 + 1, y1 - y0 + 1
+        return max(a, b) / min(a, b)
+
+    @property
+    def radius(self) -> float:
+        return float(np.sqrt(self.area / np.pi))
+
+
+@dataclass
+class Chain:
+    """Regions of one kind linked over time: one candidate for an object."""
+
+    regions: list[Region]
+
+    @property
+    def frames(self) -> list[int]:
+        return [r.frame for r in self.regions]
+
+    def median(self, attribute: str) -> float:
+        return float(np.median([getattr(r, attribute) for r in self.regions]))
 
 
 def min_area(height: int, width: int) -> float:
-    """Smallest blob worth tracking: a few pixels at 64x64, scaled with the frame."""
+    """Smallest region worth tracking: a few pixels at 64x64, scaled with the frame."""
     return max(4.0, 0.0015 * height * width)
 
 
 def observe(frames: np.ndarray, expectation: Expectation) -> Observation:
     """Track every object the expectation names in `frames` (T, H, W, 3) uint8 RGB."""
     frames = _check_frames(frames)
-    t, h, w, _ = frames.shape
-    hsv = cv2.cvtColor(frames.reshape(t * h, w, 3), cv2.COLOR_RGB2HSV).reshape(t, h, w, 3)
-    labels = _hue_labels(hsv)  # (T, H, W) palette index, -1 for background
-    names = list(PALETTE)
-    camera = camera_motion(frames, labels >= 0)
+    t, big_h, big_w, _ = frames.shape
+    scale = min(1.0, WORK_SIDE / max(big_h, big_w))
+    small = _resized(frames, scale)  # (T, h, w, 3)
+    _, h, w, _ = small.shape
+    hsv = cv2.cvtColor(small.reshape(t * h, w, 3), cv2.COLOR_RGB2HSV).reshape(t, h, w, 3)
+    coloured = (hsv[..., 1] >= SAT_MIN) & (hsv[..., 2] >= VAL_MIN)  # (T, h, w)
+    camera, views = camera_views(small, coloured & (_named_hue(hsv[..., 0]) >= 0))
+    colours = [th.colour for th in expectation.objects if th.colour is not None]
+    found = {c: _chains_of(_colour_mask(hsv, coloured, c), small, hsv, camera, c) for c in dict.fromkeys(colours)}
+    moving = None
+    taken: list[Chain] = []  # chains already given to a colourless object
     tracks = []
-    for thing in expectation.objects:
+    for index, thing in enumerate(expectation.objects):
+        must_move = index == 0 and _subject_moves(expectation)
         if thing.colour is not None:
-            mask = labels == names.index(thing.colour)
+            labels, chains = found[thing.colour]
+            chosen, doubt = _identify(thing, chains, must_move, camera, (h, w))
         else:
-            mask = _moving_mask(frames, camera)
-        tracks.append(_track(thing, mask))
-    expected = {names.index(th.colour) for th in expectation.objects if th.colour is not None}
-    reference = min((tr.usual_area for tr in tracks if tr.usual_area > 0), default=min_area(h, w) / COPY_SHARE)
-    unexpected = np.isin(labels, sorted(set(range(len(names))) - expected))
-    strangers = _count_interior_blobs(unexpected, COPY_SHARE * reference)
-    return Observation(size=(h, w), camera=camera, tracks=tuple(tracks), strangers=strangers)
+            if moving is None:
+                moving = _chains_of(_moving_mask(small, camera), small, None, camera, None)
+            labels, chains = moving
+            chosen, doubt = _identify(thing, [c for c in chains if c not in taken], must_move, camera, (h, w))
+            taken += chosen
+            doubt = doubt or _colourless_doubt(expectation, thing, chains, camera)
+        tracks.append(_track(thing, chosen, chains, labels, doubt, camera, (h, w), scale, must_move))
+    strangers = _strangers(small, hsv, coloured, colours, tracks, camera, scale)
+    if views is not None:
+        views = views.copy()
+        views[:, :2, 2] /= scale  # the shift, in the video's pixels (scale and rotation do not change)
+    return Observation(size=(big_h, big_w), camera=camera / scale, tracks=tuple(tracks), strangers=strangers,
+                       scale=scale, views=views)
 
 
 def _check_frames(frames: np.ndarray) -> np.ndarray:
@@ -103,26 +219,272 @@ def _check_frames(frames: np.ndarray) -> np.ndarray:
     return frames
 
 
-def _hue_labels(hsv: np.ndarray) -> np.ndarray:
-    hue = hsv[..., 0].astype(np.int16)
-    saturated = (hsv[..., 1] >= SAT_MIN) & (hsv[..., 2] >= VAL_MIN)
-    labels = np.full(hue.shape, -1, np.int8)
-    for index, ref in enumerate(PALETTE_HUES.values()):
-        gap = np.abs(hue - ref)
-        gap = np.minimum(gap, 180 - gap)  # hue is circular: red sits at both ends
-        labels[saturated & (gap <= HUE_TOL)] = index
-    return labels
+def _resized(frames: np.ndarray, scale: float) -> np.ndarray:
+    if scale >= 1.0:
+        return frames
+    t, h, w, _ = frames.shape
+    size = (max(8, round(w * scale)), max(8, round(h * scale)))
+    return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
 
 
-def _blobs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Stats (n, 5: x, y, w, h, area) and centroids (n, 2) of the connected parts of one frame."""
-    count, _, stats, centroids = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    return stats[1:count], centroids[1:count]
+def _subject_moves(expectation: Expectation) -> bool:
+    """Whether the prompt has the subject move in the world (so a region that never moves is not it)."""
+    return bool(expectation.direction or expectation.falls or expectation.strikes or expectation.occluded)
 
 
-def _track(thing: Thing, mask: np.ndarray) -> Track:
+def _hue_gap(hue: np.ndarray, low: int, high: int) -> np.ndarray:
+    """Hue units from `hue` to the range [low, high) on the 180-unit circle (0 inside)."""
+    h = hue.astype(np.int16)
+    below = np.mod(low - h, 180)
+    above = np.mod(h - (high - 1), 180)
+    inside = np.mod(h - low, 180) < (high - low)
+    return np.where(inside, 0, np.minimum(below, above))
+
+
+def _named_hue(hue: np.ndarray) -> np.ndarray:
+    """(...) index into HUE_RANGES of each hue's name, -1 where the hue lies between names."""
+    out = np.full(hue.shape, -1, np.int8)
+    for index, (low, high) in enumerate(HUE_RANGES.values()):
+        out[_hue_gap(hue, low, high) == 0] = index
+    return out
+
+
+def _colour_mask(hsv: np.ndarray, coloured: np.ndarray, colour: str) -> np.ndarray:
+    """(T, h, w) the extent of everything that may be `colour`: its hue range and a margin."""
+    low, high = HUE_RANGES[colour]
+    return coloured & (_hue_gap(hsv[..., 0], low, high) <= EDGE_MARGIN)
+
+
+def _chains_of(mask: np.ndarray, frames: np.ndarray, hsv: np.ndarray | None, camera: np.ndarray, colour: str | None
+               ) -> tuple[np.ndarray, list[Chain]]:
+    """(labels (T, h, w) int32, chains) of the mask's regions; with a colour, only regions that carry its name.
+    A region too big or too ragged to be an object (an object touching background of its hue) is cut along
+    the picture's edges, and the pieces that are object-like are kept."""
     t, h, w = mask.shape
     floor = min_area(h, w)
+    labels = np.zeros(mask.shape, np.int32)
+    per_frame: list[list[Region]] = []
+    for i in range(t):
+        count, labels[i], stats, _ = cv2.connectedComponentsWithStats(mask[i].astype(np.uint8), connectivity=8)
+        edges = _edges(frames[i])
+        regions = []
+        for k in range(1, count):
+            if stats[k, 4] < floor:
+                continue
+            region = _region(i, labels[i], k, stats[k], edges)
+            if _object_like(region, (h, w)):
+                regions.append(region)
+            elif region.area > floor:
+                regions += _split(i, labels[i], k, stats[k], edges, floor, (h, w))
+        if colour is not None and regions:
+            named = _carries_name(hsv[i], labels[i], [r.label for r in regions], colour)
+            regions = [r for r, ok in zip(regions, named) if ok]
+        per_frame.append(regions)
+    return labels, _link(per_frame, camera)
+
+
+def _region(i: int, labels: np.ndarray, k: int, stat, edges: np.ndarray, piece: np.ndarray | None = None) -> Region:
+    """Region k of frame i (its pixels in the box `stat` = x, y, w, h[, area]), measured."""
+    h, w = labels.shape
+    x, y, bw, bh = (int(v) for v in stat[:4])
+    piece = labels[y:y + bh, x:x + bw] == k if piece is None else piece
+    ys, xs = np.nonzero(piece)
+    area = len(xs)
+    x0, y0, x1, y1 = x + int(xs.min()), y + int(ys.min()), x + int(xs.max()), y + int(ys.max())
+    return Region(i, k, float(area), np.array([x + xs.mean(), y + ys.mean()]), (x0, y0, x1, y1),
+                  bool(x0 == 0 or y0 == 0 or x1 >= w - 1 or y1 >= h - 1), _concavity(piece, area),
+                  _outline(piece, edges[y:y + bh, x:x + bw], labels[y:y + bh, x:x + bw]))
+
+
+def _outline(piece: np.ndarray, edges: np.ndarray, labels: np.ndarray) -> float:
+    """Share of the ring of pixels around `piece` (inside its box) that are edges; 1.0 when there is no ring."""
+    ring = cv2.dilate(piece.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool) & ~piece
+    rim = piece & ~cv2.erode(piece.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    around = ring | rim  # the outline's two sides: an edge may fall on either after blur
+    if not around.any():
+        return 1.0
+    near = cv2.dilate(edges.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    return float(near[rim].mean()) if rim.any() else 1.0
+
+
+def _object_like(region: Region, size: tuple[int, int]) -> bool:
+    h, w = size
+    return (region.area <= MAX_OBJECT_SHARE * h * w and region.fill >= MIN_FILL and region.aspect <= MAX_ASPECT
+            and region.concavity <= MAX_CONCAVITY and region.outline >= MIN_OUTLINE)
+
+
+def _edges(frame: np.ndarray) -> np.ndarray:
+    """(h, w) bool: where the picture changes sharply in any channel (an object's outline)."""
+    gx = np.abs(cv2.Sobel(frame, cv2.CV_16S, 1, 0, ksize=3)).max(axis=-1)
+    gy = np.abs(cv2.Sobel(frame, cv2.CV_16S, 0, 1, ksize=3)).max(axis=-1)
+    return (gx.astype(np.int32) + gy) > EDGE_CUT
+
+
+def _split(i: int, labels: np.ndarray, k: int, stat: np.ndarray, edges: np.ndarray, floor: float,
+           size: tuple[int, int]) -> list[Region]:
+    """Object-like pieces of region k once its edge pixels are cut, each grown back over the cut (written into
+    `labels` under new numbers)."""
+    x, y, bw, bh, _ = (int(v) for v in stat)
+    inside = labels[y:y + bh, x:x + bw] == k
+    count, marks = cv2.connectedComponents((inside & ~edges[y:y + bh, x:x + bw]).astype(np.uint8), connectivity=4)
+    if count <= 2:
+        return []  # no outline inside it: background
+    marks = marks.astype(np.uint16)
+    for _ in range(GROW):  # take back the cut outline, neighbour by neighbour
+        grown = cv2.dilate(marks, np.ones((3, 3), np.uint8))
+        marks = np.where(inside & (marks == 0), grown, marks)
+    out = []
+    start = int(labels.max()) + 1
+    for j in range(1, count):
+        piece = marks == j
+        if piece.sum() < floor:
+            continue
+        labels[y:y + bh, x:x + bw][piece] = start + j
+        region = _region(i, labels, start + j, stat, edges, piece)
+        if _object_like(region, size):
+            out.append(region)
+    return out
+
+
+def _concavity(piece: np.ndarray, area: float) -> float:
+    """Pixels the region's convex hull adds to it, per pixel of its outline (0 for a filled convex shape)."""
+    points = cv2.findNonZero(piece.astype(np.uint8))
+    hull = np.zeros(piece.shape, np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull(points), 1)
+    rim = piece & ~cv2.erode(piece.astype(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_CONSTANT,
+                             borderValue=0).astype(bool)
+    return float(max(int(hull.sum()) - area, 0) / max(int(rim.sum()), 1))
+
+
+def _carries_name(hsv: np.ndarray, labels: np.ndarray, keep: list[int], colour: str) -> list[bool]:
+    """Whether each region's lit part is bright and colourful enough and its mean hue inside the name's range."""
+    low, high = HUE_RANGES[colour]
+    flat = labels.ravel()
+    order = np.argsort(flat, kind="stable")
+    bounds = np.searchsorted(flat[order], [(k, k + 1) for k in keep])
+    hue = hsv[..., 0].ravel().astype(np.float32)
+    sat, val = hsv[..., 1].ravel(), hsv[..., 2].ravel()
+    centre = (low + high) / 2
+    out = []
+    for start, end in bounds:
+        pixels = order[start:end]
+        offset = np.mod(hue[pixels] - centre + 90, 180) - 90  # hue relative to the range's centre, wrap-safe
+        mean_hue = (centre + float(offset.mean())) % 180
+        lit = val[pixels] >= np.percentile(val[pixels], 50)
+        out.append(_hue_gap(np.array([round(mean_hue)]), low, high)[0] == 0
+                   and np.percentile(val[pixels], 90) >= NAME_VAL_MIN[colour]
+                   and np.percentile(sat[pixels][lit], 90) >= NAME_SAT_MIN)
+    return out
+
+
+def _link(per_frame: list[list[Region]], camera: np.ndarray) -> list[Chain]:
+    """Chains of regions. In each frame the closest (region, chain) pairs are joined first: a region joins a
+    chain whose predicted world position is near enough and whose size is similar; the rest start chains."""
+    chains: list[Chain] = []
+    for i, regions in enumerate(per_frame):
+        pairs = []
+        for r, region in enumerate(regions):
+            here = region.centre - camera[i]
+            for c, chain in enumerate(chains):
+                last = chain.regions[-1]
+                gap = i - last.frame
+                if gap < 1 or gap > MAX_GAP or not 1 / 3 <= region.area / last.area <= 3:
+                    continue
+                velocity = _velocity(chain, camera)
+                predicted = last.centre - camera[last.frame] + velocity * gap
+                distance = float(np.hypot(*(here - predicted)))
+                if distance <= LINK * 2 * max(region.radius, last.radius) + float(np.hypot(*velocity)) * gap:
+                    pairs.append((distance, r, c))
+        joined_regions, joined_chains = set(), set()
+        for _, r, c in sorted(pairs):
+            if r not in joined_regions and c not in joined_chains:
+                chains[c].regions.append(regions[r])
+                joined_regions.add(r)
+                joined_chains.add(c)
+        chains += [Chain([region]) for r, region in enumerate(regions) if r not in joined_regions]
+    return chains
+
+
+def _velocity(chain: Chain, camera: np.ndarray) -> np.ndarray:
+    if len(chain.regions) < 2:
+        return np.zeros(2)
+    a, b = chain.regions[-2], chain.regions[-1]
+    return ((b.centre - camera[b.frame]) - (a.centre - camera[a.frame])) / (b.frame - a.frame)
+
+
+def _plausible(chain: Chain, size: tuple[int, int]) -> bool:
+    """Whether a chain is the size and build of an object rather than a piece of background."""
+    h, w = size
+    return (MIN_OBJECT_SHARE * h * w <= chain.median("area") <= MAX_OBJECT_SHARE * h * w
+            and chain.median("fill") >= MIN_FILL
+            and chain.median("aspect") <= MAX_ASPECT and chain.median("concavity") <= MAX_CONCAVITY
+            and chain.median("outline") >= MIN_OUTLINE)
+
+
+def _moves(chain: Chain, camera: np.ndarray) -> bool:
+    """Whether the chain travels in the world (its camera-compensated centre strays from where it began)."""
+    world = np.array([r.centre - camera[r.frame] for r in chain.regions])  # (n, 2)
+    stray = float(np.hypot(*(world - world[0]).T).max()) if len(world) > 1 else 0.0
+    return stray > STILL * max(chain.median("radius"), 2.0)
+
+
+def _background_still(chain: Chain, camera: np.ndarray) -> bool:
+    """A chain seen long enough to know it never moves (a region seen briefly may still be a moving thing)."""
+    return len(chain.regions) >= max(3, STILL_SHARE * len(camera)) and not _moves(chain, camera)
+
+
+def _identify(thing: Thing, chains: list[Chain], must_move: bool, camera: np.ndarray, size: tuple[int, int]
+              ) -> tuple[list[Chain], str | None]:
+    """The chains taken for `thing` (one, or several in turn when it is hidden and comes back) and a doubt."""
+    candidates = [c for c in chains if _plausible(c, size)]
+    if not candidates:
+        return [], None
+    if must_move and any(_moves(c, camera) for c in candidates):
+        candidates = [c for c in candidates if not _background_still(c, camera)]
+    elif must_move:
+        # Nothing of its colour moves: take the object-like region, which may be the subject failing to move.
+        candidates = sorted(candidates, key=lambda c: -len(c.regions))[:1]
+    # The object is what is there from the moment one of its candidates first shows; later ones are copies,
+    # pieces, or the object again after an occluder.
+    candidates.sort(key=lambda c: (-len(c.regions), -c.median("area")))
+    earliest = min(c.frames[0] for c in candidates)
+    early = [c for c in candidates if c.frames[0] <= earliest + START]
+    first = early[0]
+    lasting = 0.5 * len(camera)  # frames: specks of noise come and go, and are no object to mistake it for
+    rivals = [c for c in early[1:] if min(len(c.regions), len(first.regions)) >= lasting
+              and len(set(c.frames) & set(first.frames)) >= 0.5 * min(len(c.regions), len(first.regions))
+              and max(c.median("area"), first.median("area")) <= SIMILAR * min(c.median("area"), first.median("area"))]
+    doubt = None
+    if rivals:
+        what = f"{thing.colour} regions" if thing.colour else "moving regions"
+        doubt = f"{len(rivals) + 1} {what} of similar size from the start: which is the {thing.name} is unclear"
+    chosen = [first]
+    for chain in candidates:  # after an occluder, or a blink: the same object in turn
+        if chain is first:
+            continue
+        if chain in rivals or set(chain.frames) & {f for c in chosen for f in c.frames}:
+            continue
+        if max(chain.median("area"), first.median("area")) <= SIMILAR * min(chain.median("area"), first.median("area")):
+            chosen.append(chain)
+    return chosen, doubt
+
+
+def _colourless_doubt(expectation: Expectation, thing: Thing, chains: list[Chain], camera: np.ndarray) -> str | None:
+    """Colourless objects are told apart only by their regions: with two or more of them and fewer moving
+    regions, or regions shared, which is which is unknown."""
+    colourless = [th for th in expectation.objects if th.colour is None]
+    if len(colourless) < 2:
+        return None
+    movers = [c for c in chains if _moves(c, camera)]
+    if len(movers) < len(colourless):
+        return f"{len(colourless)} colourless objects but {len(movers)} moving regions: they cannot be told apart"
+    return f"{len(colourless)} colourless objects: which moving region is the {thing.name} is unknown"
+
+
+def _track(thing: Thing, chosen: list[Chain], chains: list[Chain], labels: np.ndarray, doubt: str | None,
+           camera: np.ndarray, size: tuple[int, int], scale: float, must_move: bool) -> Track:
+    t = labels.shape[0]
+    h, w = size
     present = np.zeros(t, bool)
     centres = np.full((t, 2), np.nan)
     areas = np.zeros(t)
@@ -130,45 +492,78 @@ def _track(thing: Thing, mask: np.ndarray) -> Track:
     border = np.zeros(t, bool)
     fill = np.full(t, np.nan)
     sag = np.full(t, np.nan)
-    all_areas: list[np.ndarray] = []
-    for i in range(t):
-        stats, centroids = _blobs(mask[i])
-        all_areas.append(stats[:, 4] if len(stats) else np.zeros(0))
-        if not len(stats) or stats[:, 4].max() < floor:
-            continue
-        k = int(np.argmax(stats[:, 4]))
-        x, y, bw, bh, area = stats[k]
-        present[i], centres[i], areas[i] = True, centroids[k], area
-        boxes[i] = (x, y, x + bw - 1, y + bh - 1)
-        border[i] = x == 0 or y == 0 or x + bw >= w or y + bh >= h
-        fill[i] = area / (bw * bh)
-        sag[i] = (centroids[k][1] - y) / max(bh - 1, 1)
-    whole = present & ~border
-    usual = float(np.median(areas[whole] if whole.any() else areas[present])) if present.any() else floor
-    copies = np.array([(a >= max(floor, COPY_SHARE * usual)).sum() for a in all_areas])
-    return Track(thing, present, centres, areas, boxes, border, copies, fill, sag)
+    masks = np.zeros(labels.shape, bool)
+    for chain in chosen:
+        for r in chain.regions:
+            if present[r.frame] and areas[r.frame] >= r.area:
+                continue
+            x0, y0, x1, y1 = r.box
+            present[r.frame], centres[r.frame], areas[r.frame] = True, r.centre, r.area
+            boxes[r.frame], border[r.frame] = r.box, r.border
+            fill[r.frame] = r.fill
+            sag[r.frame] = (r.centre[1] - y0) / max(y1 - y0, 1)
+            masks[r.frame] = labels[r.frame] == r.label
+    # Copies: other object-like regions of its colour, not background (a static one, for a moving subject).
+    usual = float(np.median(areas[present & ~border] if (present & ~border).any() else areas[present])) if present.any() else 0
+    counted = [c for c in chains if _plausible(c, size) and (c in chosen or not must_move or not _background_still(c, camera))]
+    copies = np.zeros(t, int)
+    least = max(min_area(h, w), COPY_SHARE * usual)
+    for chain in counted:
+        for r in chain.regions:
+            copies[r.frame] += int(r.area >= least)
+    copies = np.maximum(copies, present.astype(int))
+    # Into the video's pixels (a box's inclusive far edge scales from its far side).
+    to_video = 1.0 / scale
+    boxes = np.where(present[:, None], np.column_stack([boxes[:, :2] * to_video, (boxes[:, 2:] + 1) * to_video - 1]), 0)
+    return Track(thing, present, (centres + 0.5) * to_video - 0.5 if scale < 1 else centres, areas * to_video**2,
+                 boxes, border, copies, fill, sag, doubt, masks)
 
 
-def _count_interior_blobs(mask: np.ndarray, least: float) -> np.ndarray:
-    t, h, w = mask.shape
+def _strangers(frames: np.ndarray, hsv: np.ndarray, coloured: np.ndarray, named: list[str], tracks: list[Track],
+               camera: np.ndarray, scale: float) -> np.ndarray:
+    """(T,) object-like regions in grammar colours nobody named that appear after the first frame inside the
+    view, are not a background thing revealed from behind a tracked object, and last."""
+    t, h, w = coloured.shape
     counts = np.zeros(t, int)
-    for i in range(t):
-        stats, _ = _blobs(mask[i])
-        for x, y, bw, bh, area in stats:
-            inside = x > 0 and y > 0 and x + bw < w and y + bh < h
-            counts[i] += int(inside and area >= least)
+    reference = min((tr.usual_area * scale**2 for tr in tracks if tr.usual_area > 0), default=min_area(h, w) / COPY_SHARE)
+    for colour in HUE_RANGES:
+        if colour in named or colour not in PALETTE:
+            continue
+        _, chains = _chains_of(_colour_mask(hsv, coloured, colour), frames, hsv, camera, colour)
+        for chain in chains:
+            start = chain.regions[0]
+            if start.frame == 0 or start.border or not _plausible(chain, (h, w)) or chain.median("area") < COPY_SHARE * reference:
+                continue
+            if not _moves(chain, camera) and _revealed(start, tracks):
+                continue
+            for r in chain.regions:
+                counts[r.frame] += int(not r.border)
     return counts
 
 
-def camera_motion(frames: np.ndarray, objects: np.ndarray | None = None) -> np.ndarray:
-    """(T, 2) cumulative image shift of the background since frame 0, pixels.
+def _revealed(region: Region, tracks: list[Track]) -> bool:
+    """Whether a tracked object covered this region's place in the frame at some time before it showed."""
+    x0, y0, x1, y1 = region.box
+    return any(track.masks is not None and track.masks[:region.frame, y0:y1 + 1, x0:x1 + 1].any() for track in tracks)
 
-    Median dense optical flow (Farneback) over pixels with texture that are not objects; with no
+
+def camera_motion(frames: np.ndarray, objects: np.ndarray | None = None) -> np.ndarray:
+    """(T, 2) cumulative image shift of the background since frame 0, pixels of `frames`."""
+    return camera_views(frames, objects)[0]
+
+
+def camera_views(frames: np.ndarray, objects: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
+    """(shift (T, 2), views (T, 3, 3) or None) of the background since frame 0, pixels of `frames`.
+
+    Dense optical flow (Farneback) over pixels with texture that are not objects. Its median is the
+    shift; a similarity (shift, zoom, roll) fitted to it with RANSAC is kept where the zoom or roll
+    is more than noise (a shaking, zooming camera), else the view is the shift alone. With no
     texture (a plain background) there is no evidence of motion and the shift stays zero.
     """
     t, h, w, _ = frames.shape
     grey = cv2.cvtColor(frames.reshape(t * h, w, 3), cv2.COLOR_RGB2GRAY).reshape(t, h, w)
-    shifts = np.zeros((t, 2))
+    steps = np.tile(np.eye(3), (t, 1, 1))  # (T, 3, 3): frame i-1's points -> frame i's
+    ys, xs = np.mgrid[:h, :w]
     for i in range(1, t):
         usable = _textured(grey[i - 1])
         if objects is not None:
@@ -177,8 +572,17 @@ def camera_motion(frames: np.ndarray, objects: np.ndarray | None = None) -> np.n
         if usable.sum() < 0.05 * h * w:
             continue
         flow = cv2.calcOpticalFlowFarneback(grey[i - 1], grey[i], None, 0.5, 2, 9, 3, 5, 1.1, 0)
-        shifts[i] = np.median(flow[usable], axis=0)
-    return np.cumsum(shifts, axis=0)
+        steps[i, :2, 2] = np.median(flow[usable], axis=0)
+        start = np.ascontiguousarray(np.column_stack([xs[usable], ys[usable]])[::max(1, usable.sum() // 2000)], np.float32)
+        moved = np.ascontiguousarray(start + flow[start[:, 1].astype(int), start[:, 0].astype(int)], np.float32)
+        fit, _ = cv2.estimateAffinePartial2D(start, moved, method=cv2.RANSAC, ransacReprojThreshold=1.0)
+        if fit is not None and (abs(np.hypot(*fit[:, 0]) - 1) > ZOOM_NOISE or abs(fit[1, 0]) > ROLL_NOISE):
+            steps[i, :2] = fit
+    views = np.tile(np.eye(3), (t, 1, 1))
+    for i in range(1, t):
+        views[i] = steps[i] @ views[i - 1]
+    pure = np.allclose(views[:, :2, :2], np.eye(2))
+    return views[:, :2, 2].copy(), None if pure else views
 
 
 def _textured(grey: np.ndarray) -> np.ndarray:
