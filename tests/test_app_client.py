@@ -142,3 +142,16 @@ def test_the_queue_looks_for_work_often_when_idle_and_slowly_while_a_job_runs(tm
     assert queue.sleep_when_free == app.BUSY_POLL_S  # a job running: the model's thread keeps the interpreter
     queue.active_jobs = [None, None]
     assert queue.sleep_when_free == gradios_own
+
+
+def test_every_api_parameter_has_a_name_a_script_can_read(server):
+    client, _ = server
+    endpoints = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    unnamed = [(api, p["parameter_name"]) for api, info in endpoints.items() for p in info["parameters"]
+               if p["parameter_name"].startswith("param_")]
+    assert not unnamed
+    names = [p["parameter_name"] for p in endpoints["/compare"]["parameters"]]
+    assert names[:6] == ["prompt", "seed", "frames", "size", "slot_1_use", "slot_1_model"] and "slot_3_guidance" in names
+    slots = [True, "tinyworld", 2, 3.0, True, "tinyworld", 2, 6.0] + [False, "tinyworld", 2, 3.0] * 2
+    run, table, *_ = client.predict(PROMPT, "0", "4", "64x64", *slots, api_name="/compare")
+    assert "(done)" in run and [row[0] for row in table["data"]] == [1, 2]  # both slots, through the named signature

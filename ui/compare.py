@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 
 import gradio as gr
@@ -12,6 +14,8 @@ from pipeline.request import GenerationRequest
 from ui import shared, widgets
 
 SLOTS = 4
+SLOT_FIELDS = ("use", "model", "steps", "guidance")  # each slot's inputs, in order
+SUMMARY_HEADERS = ["slot", "model", "steps", "guidance"]  # the side-by-side table before the first comparison
 # What each slot starts as: the card's defaults, then fewer and more steps, then stronger guidance.
 STARTS = ((True, 8, 3.0), (True, 16, 3.0), (False, 4, 3.0), (False, 8, 6.0))
 
@@ -97,11 +101,32 @@ def compare(prompt: str, seed, frames, size, *values, request: gr.Request = None
     yield *run_markdown(run_id, summary, done=True), *shown
 
 
+def with_named_slots(handler):
+    """`handler` with each slot's fields as named parameters (slot_2_guidance, ...) instead of *values, so
+    "Use via API" and gradio_client name every one of them; its keyword-only parameters (request, progress)
+    become positional, where Gradio looks for the parameters it fills in itself."""
+    params = list(inspect.signature(handler).parameters.values())
+    plain = [p for p in params if p.kind is p.POSITIONAL_OR_KEYWORD]
+    extra = [p.replace(kind=p.POSITIONAL_OR_KEYWORD) for p in params if p.kind is p.KEYWORD_ONLY]
+    slots = [inspect.Parameter(f"slot_{i + 1}_{field}", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+             for i in range(SLOTS) for field in SLOT_FIELDS]
+    signature = inspect.Signature(plain + slots + extra)
+
+    @functools.wraps(handler)
+    def named(*args, **kwargs):
+        given = signature.bind(*args, **kwargs).arguments
+        values = [given[p.name] for p in plain + slots]
+        yield from handler(*values, **{p.name: given[p.name] for p in extra if p.name in given})
+
+    named.__signature__ = signature
+    return named
+
+
 def run_markdown(run_id: int, summary: list[dict], done: bool = False) -> tuple[str, pd.DataFrame]:
     """-> (the run's line with its link, one row per slot: settings, metrics, verdicts)."""
     head = (f"**Run {run_id}** ({'done' if done else 'running'}) · link [`?run={run_id}`](?run={run_id}) opens it in the "
             "dashboard")
-    frame = pd.DataFrame(summary).fillna("") if summary else pd.DataFrame(columns=["slot", "model", "steps", "guidance"])
+    frame = pd.DataFrame(summary).fillna("") if summary else pd.DataFrame(columns=SUMMARY_HEADERS)
     return head, frame.round(4)
 
 
@@ -124,7 +149,8 @@ def create_tab() -> None:
                 info = gr.Markdown()
                 slots.append(Slot(slot_use, model, slot_steps, slot_guidance, video, info))
     run_info = gr.Markdown()
-    summary = gr.Dataframe(label="Side by side (one row per slot)", interactive=False, wrap=True)
+    summary = gr.Dataframe(pd.DataFrame(columns=SUMMARY_HEADERS), label="Side by side (one row per slot)",
+                           interactive=False, wrap=True)
     inputs = [prompt, seed, frames, size] + [c for s in slots for c in (s.use, s.model, s.steps, s.guidance)]
     outputs = [run_info, summary] + [c for s in slots for c in (s.video, s.info)]
-    go.click(compare, inputs, outputs, api_name="compare", concurrency_id=widgets.GENERATE_QUEUE)
+    go.click(with_named_slots(compare), inputs, outputs, api_name="compare", concurrency_id=widgets.GENERATE_QUEUE)
