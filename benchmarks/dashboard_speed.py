@@ -98,7 +98,7 @@ def in_process(db: Path, outputs: Path, run_id: int) -> tuple[float, float]:
 
     shared.configure(outputs, db)
     link = SimpleNamespace(query_params={"run": str(run_id)})
-    load = timed(lambda: (links.open_link(link), links.open_figures(link)))
+    load = timed(lambda: (links.open_link(0, link), links.open_figures(1, link)))  # the tab's first visit
     narrow = timed(lambda: dashboard.refresh(["ltx-video"], [], "", "", "", "", "", "", "newest", 1, "flicker"))
     return load, narrow
 
