@@ -1,9 +1,11 @@
 """The app in headless Debian Chromium, as a person uses it: type a prompt and watch the video play;
 upload a first frame; extend the last result; run a failure probe; an empty prompt is a message
-naming the field. Saves a full-page screenshot of each tab to docs/screenshots/ (the README shows
-them, so each is taken once its results, metrics included, are on the page).
+naming the field. Saves a full-page screenshot of each tab, taken once its results, metrics
+included, are on the page: to runs/screenshots/, or to the README's docs/screenshots/ with
+SPACETIME_SCREENSHOTS=docs/screenshots (so a test run leaves the repository as it was).
 
     .venv/bin/python -m pytest -q tests/test_app_browser.py      # about 90 s on a 2-core CPU
+    SPACETIME_SCREENSHOTS=docs/screenshots .venv/bin/python -m pytest -q tests/test_app_browser.py tests/test_app_browser_review.py
 
 `app.py` runs as a subprocess on a free port with a temporary outputs folder and table. The
 browser is /usr/bin/chromium driven through playwright, never `playwright install`; without it
@@ -13,6 +15,7 @@ never skipped.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -24,7 +27,9 @@ from world import parse
 from world.render import make_clip
 
 ROOT = Path(__file__).resolve().parent.parent
-SHOTS = ROOT / "docs" / "screenshots"
+# Where the screenshots go: runs/screenshots (not committed), or the README's docs/screenshots when they
+# are to be refreshed: SPACETIME_SCREENSHOTS=docs/screenshots .venv/bin/python -m pytest -q tests/test_app_browser*.py
+SHOTS = ROOT / os.environ.get("SPACETIME_SCREENSHOTS", "runs/screenshots")
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]

@@ -1,6 +1,7 @@
 """The review side of the app in headless Debian Chromium: a 2-model compare, the dashboard filtered
-by model with a plot and a row, and a `?run=<id>` link opened from a fresh page. Saves
-docs/screenshots/compare.png, dashboard.png and dashboard-figures.png (the README shows them).
+by model with a plot and a row, and a `?run=<id>` link opened from a fresh page. Saves compare.png,
+dashboard.png and dashboard-figures.png where test_app_browser puts its screenshots (runs/screenshots,
+or the README's docs/screenshots with SPACETIME_SCREENSHOTS=docs/screenshots).
 
     .venv/bin/python -m pytest -q tests/test_app_browser_review.py
 
