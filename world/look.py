@@ -95,7 +95,8 @@ def sample_look(scene: Scene, rng: np.random.Generator, same_hue_prop: float = 0
         hardness=float(rng.uniform(0, 1)),
         shadow=(float(rng.uniform(-0.04, 0.04)), float(rng.uniform(0.01, 0.05)), float(rng.uniform(*SHADOW_DARKEN))),
         blur=bool(rng.random() < 0.5),
-        shake_px=float(rng.choice([0.0, rng.uniform(0.3, 2.5)])) * scene.scale / 64 ** 0.5 / 8 ** 0.5,
+        # A hand-held camera's jitter, scaled with the frame: 0.2-0.8 px at 64 px, 1.5-6 px at 480.
+        shake_px=float(rng.choice([0.0, rng.uniform(0.2, 0.8)])) * scene.scale / 64,
         zoom=float(rng.choice([1.0, rng.uniform(1.02, 1.08)])),
         roll_deg=float(rng.choice([0.0, rng.uniform(-1.5, 1.5)])),
         noise=float(rng.uniform(1.0, 4.0)),
