@@ -685,11 +685,11 @@ def test_a_floor_contact_is_a_low_point_reached_and_left_by_more_than_0_6_px():
 
 def track_of_mask(thing, mask: np.ndarray, must_move: bool = False):
     """The tracker's own path for a given (T, H, W) mask, with a still camera: regions, chains, identity, track."""
-    from eval.probes.tracker import _chains_of, _identify, _track
+    from eval.probes.tracker import _chains_of, _edges, _identify, _track
 
     camera = np.zeros((mask.shape[0], 2))
     drawn = np.repeat(mask[..., None] * np.uint8(200), 3, axis=-1)  # the mask drawn light on black: its outline is an edge
-    labels, chains = _chains_of(mask, drawn, None, camera, None)
+    labels, chains = _chains_of(mask, np.stack([_edges(frame) for frame in drawn]), None, camera, None)
     chosen, doubt = _identify(thing, chains, must_move, camera, mask.shape[1:])
     return _track(thing, chosen, chains, labels, doubt, camera, mask.shape[1:], 1.0, must_move)
 

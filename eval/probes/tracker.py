@@ -57,6 +57,7 @@ MIN_FILL = 0.3  # area / box: a sparser region is texture, not an object
 MAX_CONCAVITY = 0.6
 EDGE_CUT = 150  # Sobel |dx| + |dy| of the sharpest channel: an outline (a step of about 40 levels), not texture or noise
 GROW = 2  # pixels a piece is grown back over the outline it was cut along
+MAX_SPLIT_SHARE = 0.5  # of the frame: a region larger than this is background through and through, not cut
 MIN_OUTLINE = 0.5  # share of the ring around a region that is an edge: an object has an outline, a patch of background not
 MAX_ASPECT = 2.2  # long / short side of the box: longer is a strip of background (a smear is ~2)
 MAX_GAP = 3  # frames a chain may skip (a blink of the segmentation, a thin occluder)
@@ -66,6 +67,7 @@ SIMILAR = 2.0  # area ratio under which two regions are the same size
 START = 2  # frames: chains that begin this close to the first frame were there from the start
 STILL_SHARE = 0.5  # of the clip: a chain seen this long without moving is still (background); a shorter one may
 # be a moving object seen briefly (coming out from behind a wall)
+CAMERA_SIDE = 160  # longest side, pixels, of the copy the camera's motion is read on
 ZOOM_NOISE, ROLL_NOISE = 0.002, 0.002  # per frame: less zoom or roll (radians) than this is the fit's noise
 
 
@@ -185,7 +187,8 @@ def observe(frames: np.ndarray, expectation: Expectation) -> Observation:
     coloured = (hsv[..., 1] >= SAT_MIN) & (hsv[..., 2] >= VAL_MIN)  # (T, h, w)
     camera, views = camera_views(small, coloured & (_named_hue(hsv[..., 0]) >= 0))
     colours = [th.colour for th in expectation.objects if th.colour is not None]
-    found = {c: _chains_of(_colour_mask(hsv, coloured, c), small, hsv, camera, c) for c in dict.fromkeys(colours)}
+    edges = np.stack([_edges(frame) for frame in small])  # (T, h, w) outlines, shared by every search below
+    found = {c: _chains_of(_colour_mask(hsv, coloured, c), edges, hsv, camera, c) for c in dict.fromkeys(colours)}
     moving = None
     taken: list[Chain] = []  # chains already given to a colourless object
     tracks = []
@@ -196,13 +199,13 @@ def observe(frames: np.ndarray, expectation: Expectation) -> Observation:
             chosen, doubt = _identify(thing, chains, must_move, camera, (h, w))
         else:
             if moving is None:
-                moving = _chains_of(_moving_mask(small, camera), small, None, camera, None)
+                moving = _chains_of(_moving_mask(small, camera), edges, None, camera, None)
             labels, chains = moving
             chosen, doubt = _identify(thing, [c for c in chains if c not in taken], must_move, camera, (h, w))
             taken += chosen
             doubt = doubt or _colourless_doubt(expectation, thing, chains, camera)
         tracks.append(_track(thing, chosen, chains, labels, doubt, camera, (h, w), scale, must_move))
-    strangers = _strangers(small, hsv, coloured, colours, tracks, camera, scale)
+    strangers = _strangers(edges, hsv, coloured, colours, tracks, camera, scale)
     if views is not None:
         views = views.copy()
         views[:, :2, 2] /= scale  # the shift, in the video's pixels (scale and rotation do not change)
@@ -232,50 +235,54 @@ def _subject_moves(expectation: Expectation) -> bool:
     return bool(expectation.direction or expectation.falls or expectation.strikes or expectation.occluded)
 
 
-def _hue_gap(hue: np.ndarray, low: int, high: int) -> np.ndarray:
-    """Hue units from `hue` to the range [low, high) on the 180-unit circle (0 inside)."""
-    h = hue.astype(np.int16)
-    below = np.mod(low - h, 180)
-    above = np.mod(h - (high - 1), 180)
+def _gap_table(low: int, high: int) -> np.ndarray:
+    """(180,) hue units from each OpenCV hue to the range [low, high) on the hue circle (0 inside)."""
+    h = np.arange(180)
     inside = np.mod(h - low, 180) < (high - low)
-    return np.where(inside, 0, np.minimum(below, above))
+    return np.where(inside, 0, np.minimum(np.mod(low - h, 180), np.mod(h - (high - 1), 180))).astype(np.uint8)
+
+
+GAPS = {name: _gap_table(low, high) for name, (low, high) in HUE_RANGES.items()}  # looked up, not computed, per pixel
+NAMES = np.full(180, -1, np.int8)  # (180,) index into HUE_RANGES of each hue's name, -1 between names
+for _index, _name in enumerate(HUE_RANGES):
+    NAMES[GAPS[_name] == 0] = _index
+
+
+def _hue_gap(hue: np.ndarray, colour: str) -> np.ndarray:
+    """Hue units from each OpenCV hue (uint8, 0-179) to `colour`'s range (0 inside)."""
+    return GAPS[colour][hue]
 
 
 def _named_hue(hue: np.ndarray) -> np.ndarray:
     """(...) index into HUE_RANGES of each hue's name, -1 where the hue lies between names."""
-    out = np.full(hue.shape, -1, np.int8)
-    for index, (low, high) in enumerate(HUE_RANGES.values()):
-        out[_hue_gap(hue, low, high) == 0] = index
-    return out
+    return NAMES[hue]
 
 
 def _colour_mask(hsv: np.ndarray, coloured: np.ndarray, colour: str) -> np.ndarray:
     """(T, h, w) the extent of everything that may be `colour`: its hue range and a margin."""
-    low, high = HUE_RANGES[colour]
-    return coloured & (_hue_gap(hsv[..., 0], low, high) <= EDGE_MARGIN)
+    return coloured & (_hue_gap(hsv[..., 0], colour) <= EDGE_MARGIN)
 
 
-def _chains_of(mask: np.ndarray, frames: np.ndarray, hsv: np.ndarray | None, camera: np.ndarray, colour: str | None
-               ) -> tuple[np.ndarray, list[Chain]]:
+def _chains_of(mask: np.ndarray, edges: np.ndarray, hsv: np.ndarray | None, camera: np.ndarray, colour: str | None,
+               split: bool = True) -> tuple[np.ndarray, list[Chain]]:
     """(labels (T, h, w) int32, chains) of the mask's regions; with a colour, only regions that carry its name.
-    A region too big or too ragged to be an object (an object touching background of its hue) is cut along
-    the picture's edges, and the pieces that are object-like are kept."""
+    With `split`, a region too big or too ragged to be an object (an object touching background of its hue)
+    is cut along the picture's edges (T, h, w), and the pieces that are object-like are kept."""
     t, h, w = mask.shape
     floor = min_area(h, w)
     labels = np.zeros(mask.shape, np.int32)
     per_frame: list[list[Region]] = []
     for i in range(t):
         count, labels[i], stats, _ = cv2.connectedComponentsWithStats(mask[i].astype(np.uint8), connectivity=8)
-        edges = _edges(frames[i])
         regions = []
         for k in range(1, count):
             if stats[k, 4] < floor:
                 continue
-            region = _region(i, labels[i], k, stats[k], edges)
+            region = _region(i, labels[i], k, stats[k], edges[i])
             if _object_like(region, (h, w)):
                 regions.append(region)
-            elif region.area > floor:
-                regions += _split(i, labels[i], k, stats[k], edges, floor, (h, w))
+            elif split and region.area <= MAX_SPLIT_SHARE * h * w:
+                regions += _split(i, labels[i], k, stats[k], edges[i], floor, (h, w))
         if colour is not None and regions:
             named = _carries_name(hsv[i], labels[i], [r.label for r in regions], colour)
             regions = [r for r, ok in zip(regions, named) if ok]
@@ -315,9 +322,10 @@ def _object_like(region: Region, size: tuple[int, int]) -> bool:
 
 def _edges(frame: np.ndarray) -> np.ndarray:
     """(h, w) bool: where the picture changes sharply in any channel (an object's outline)."""
-    gx = np.abs(cv2.Sobel(frame, cv2.CV_16S, 1, 0, ksize=3)).max(axis=-1)
-    gy = np.abs(cv2.Sobel(frame, cv2.CV_16S, 0, 1, ksize=3)).max(axis=-1)
-    return (gx.astype(np.int32) + gy) > EDGE_CUT
+    gx = cv2.convertScaleAbs(cv2.Sobel(frame, cv2.CV_16S, 1, 0, ksize=3), alpha=0.5)  # halved: 0..255 fits
+    gy = cv2.convertScaleAbs(cv2.Sobel(frame, cv2.CV_16S, 0, 1, ksize=3), alpha=0.5)
+    r, g, b = cv2.split(cv2.add(gx, gy))  # |dx| + |dy| per channel, halved, saturating
+    return cv2.max(cv2.max(r, g), b) > EDGE_CUT // 2
 
 
 def _split(i: int, labels: np.ndarray, k: int, stat: np.ndarray, edges: np.ndarray, floor: float,
@@ -370,10 +378,11 @@ def _carries_name(hsv: np.ndarray, labels: np.ndarray, keep: list[int], colour: 
         pixels = order[start:end]
         offset = np.mod(hue[pixels] - centre + 90, 180) - 90  # hue relative to the range's centre, wrap-safe
         mean_hue = (centre + float(offset.mean())) % 180
-        lit = val[pixels] >= np.percentile(val[pixels], 50)
-        out.append(_hue_gap(np.array([round(mean_hue)]), low, high)[0] == 0
-                   and np.percentile(val[pixels], 90) >= NAME_VAL_MIN[colour]
-                   and np.percentile(sat[pixels][lit], 90) >= NAME_SAT_MIN)
+        values = np.sort(val[pixels])
+        lit = val[pixels] >= values[len(values) // 2]
+        out.append(_hue_gap(np.array([round(mean_hue) % 180]), colour)[0] == 0
+                   and values[int(0.9 * (len(values) - 1))] >= NAME_VAL_MIN[colour]
+                   and np.sort(sat[pixels][lit])[int(0.9 * (lit.sum() - 1))] >= NAME_SAT_MIN)
     return out
 
 
@@ -519,7 +528,7 @@ def _track(thing: Thing, chosen: list[Chain], chains: list[Chain], labels: np.nd
                  boxes, border, copies, fill, sag, doubt, masks)
 
 
-def _strangers(frames: np.ndarray, hsv: np.ndarray, coloured: np.ndarray, named: list[str], tracks: list[Track],
+def _strangers(edges: np.ndarray, hsv: np.ndarray, coloured: np.ndarray, named: list[str], tracks: list[Track],
                camera: np.ndarray, scale: float) -> np.ndarray:
     """(T,) object-like regions in grammar colours nobody named that appear after the first frame inside the
     view, are not a background thing revealed from behind a tracked object, and last."""
@@ -529,7 +538,7 @@ def _strangers(frames: np.ndarray, hsv: np.ndarray, coloured: np.ndarray, named:
     for colour in HUE_RANGES:
         if colour in named or colour not in PALETTE:
             continue
-        _, chains = _chains_of(_colour_mask(hsv, coloured, colour), frames, hsv, camera, colour)
+        _, chains = _chains_of(_colour_mask(hsv, coloured, colour), edges, hsv, camera, colour, split=False)
         for chain in chains:
             start = chain.regions[0]
             if start.frame == 0 or start.border or not _plausible(chain, (h, w)) or chain.median("area") < COPY_SHARE * reference:
@@ -558,9 +567,21 @@ def camera_views(frames: np.ndarray, objects: np.ndarray | None = None) -> tuple
     Dense optical flow (Farneback) over pixels with texture that are not objects. Its median is the
     shift; a similarity (shift, zoom, roll) fitted to it with RANSAC is kept where the zoom or roll
     is more than noise (a shaking, zooming camera), else the view is the shift alone. With no
-    texture (a plain background) there is no evidence of motion and the shift stays zero.
+    texture (a plain background) there is no evidence of motion and the shift stays zero. The flow is
+    read on a copy at most CAMERA_SIDE pixels long: a camera's motion is the same at any size.
     """
     t, h, w, _ = frames.shape
+    shrink = min(1.0, CAMERA_SIDE / max(h, w))
+    if shrink < 1.0:
+        size = (max(8, round(w * shrink)), max(8, round(h * shrink)))
+        small = np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
+        near = None if objects is None else np.stack(
+            [cv2.resize(o.astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0 for o in objects])
+        shifts, views = camera_views(small, near)
+        if views is not None:
+            views = views.copy()
+            views[:, :2, 2] /= shrink
+        return shifts / shrink, views
     grey = cv2.cvtColor(frames.reshape(t * h, w, 3), cv2.COLOR_RGB2GRAY).reshape(t, h, w)
     steps = np.tile(np.eye(3), (t, 1, 1))  # (T, 3, 3): frame i-1's points -> frame i's
     ys, xs = np.mgrid[:h, :w]
