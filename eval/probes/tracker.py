@@ -30,6 +30,7 @@ Everything here is weight-free OpenCV and numpy.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import cv2
@@ -279,7 +280,7 @@ def _chains_of(mask: np.ndarray, edges: np.ndarray, hsv: np.ndarray | None, came
             if stats[k, 4] < floor:
                 continue
             region = _region(i, labels[i], k, stats[k], edges[i])
-            if _object_like(region, (h, w)):
+            if _object_like(lambda name: getattr(region, name), (h, w)):
                 regions.append(region)
             elif split and region.area <= MAX_SPLIT_SHARE * h * w:
                 regions += _split(i, labels[i], k, stats[k], edges[i], floor, (h, w))
@@ -314,10 +315,13 @@ def _outline(piece: np.ndarray, edges: np.ndarray, labels: np.ndarray) -> float:
     return float(near[rim].mean()) if rim.any() else 1.0
 
 
-def _object_like(region: Region, size: tuple[int, int]) -> bool:
+def _object_like(measure: Callable[[str], float], size: tuple[int, int]) -> bool:
+    """Whether what `measure` reads (a region's fields, or a chain's medians of them) has an object's build:
+    not too large, sparse or long, convex, outlined."""
     h, w = size
-    return (region.area <= MAX_OBJECT_SHARE * h * w and region.fill >= MIN_FILL and region.aspect <= MAX_ASPECT
-            and region.concavity <= MAX_CONCAVITY and region.outline >= MIN_OUTLINE)
+    return (measure("area") <= MAX_OBJECT_SHARE * h * w and measure("fill") >= MIN_FILL
+            and measure("aspect") <= MAX_ASPECT and measure("concavity") <= MAX_CONCAVITY
+            and measure("outline") >= MIN_OUTLINE)
 
 
 def _edges(frame: np.ndarray) -> np.ndarray:
@@ -349,7 +353,7 @@ def _split(i: int, labels: np.ndarray, k: int, stat: np.ndarray, edges: np.ndarr
             continue
         labels[y:y + bh, x:x + bw][piece] = start + j
         region = _region(i, labels, start + j, stat, edges, piece)
-        if _object_like(region, size):
+        if _object_like(lambda name: getattr(region, name), size):
             out.append(region)
     return out
 
@@ -424,10 +428,7 @@ def _velocity(chain: Chain, camera: np.ndarray) -> np.ndarray:
 def _plausible(chain: Chain, size: tuple[int, int]) -> bool:
     """Whether a chain is the size and build of an object rather than a piece of background."""
     h, w = size
-    return (MIN_OBJECT_SHARE * h * w <= chain.median("area") <= MAX_OBJECT_SHARE * h * w
-            and chain.median("fill") >= MIN_FILL
-            and chain.median("aspect") <= MAX_ASPECT and chain.median("concavity") <= MAX_CONCAVITY
-            and chain.median("outline") >= MIN_OUTLINE)
+    return chain.median("area") >= MIN_OBJECT_SHARE * h * w and _object_like(chain.median, size)
 
 
 def _moves(chain: Chain, camera: np.ndarray) -> bool:
