@@ -4,7 +4,8 @@
     evaluate("flicker", [frames], ["a red ball falls"])           # -> MetricResult
     evaluate("fvd", videos, prompts, reference=world_clips)       # per evaluation run only
 
-`evaluate` loads the extractor the metric names from the local cache; when it is missing (or the
+`evaluate` loads the extractor the metric names from the local cache (downloading it on first use
+where the network is allowed, eval/metrics/extractors.py); when it is unavailable (or the
 set is too small, or there is no reference) the result has value None and `unavailable` says why,
 with the fetch command. It never returns a number from weights that are not there.
 """
@@ -57,18 +58,20 @@ class Scorer:
     def __init__(self, extractors: dict | None = None):
         self.loaded: dict[str, object] = dict(extractors or {})  # key -> Loaded, or the Unavailable reason
 
-    def extractor(self, key: str):
+    def extractor(self, key: str, progress=None):
+        """The Loaded extractor, or why it is unavailable. progress: told how a first-use download goes
+        (extractors.Report; None: a tqdm bar on stderr)."""
         if key not in self.loaded:
             try:
-                self.loaded[key] = EXTRACTORS[key].load()
+                self.loaded[key] = EXTRACTORS[key].load(progress)
             except Unavailable as why:
                 self.loaded[key] = str(why)
         return self.loaded[key]
 
     def score(self, name: str, videos: list[np.ndarray], prompts: list[str],
-              reference: list[np.ndarray] | None = None) -> MetricResult:
+              reference: list[np.ndarray] | None = None, progress=None) -> MetricResult:
         metric = METRICS[name]
-        loaded = self.extractor(metric.extractor) if metric.extractor else None
+        loaded = self.extractor(metric.extractor, progress) if metric.extractor else None
         if isinstance(loaded, str):
             return MetricResult(None, None, {"extractor": extractor_name(metric)}, loaded)
         return evaluate(name, videos, prompts, reference=reference, extractor=loaded)
