@@ -6,7 +6,7 @@
 Fills a fresh table (a temporary folder) with --rows generations over 4 models, 3 modes and 200
 runs, each with two metrics (flicker, motion_magnitude) and two probe verdicts, written straight
 through SQL (what the app writes, without generating 100,000 videos: every row points at one
-real clip). Then times, median of 5 after a warm-up:
+real clip). Then times, median of --repeats (5) after a warm-up:
     in-process   the page-load handlers (ui.links.open_link: filter choices and the first page, then
                  open_figures: the four figures) and a filter by model (ui.dashboard.refresh: rows and
                  figures), as the server runs them
@@ -93,13 +93,13 @@ def timed(function, repeats: int = 5) -> float:
     return statistics.median(times)
 
 
-def in_process(db: Path, outputs: Path, run_id: int) -> tuple[float, float]:
+def in_process(db: Path, outputs: Path, run_id: int, repeats: int = 5) -> tuple[float, float]:
     from ui import dashboard, links, shared
 
     shared.configure(outputs, db)
     link = SimpleNamespace(query_params={"run": str(run_id)})
-    load = timed(lambda: (links.open_link(0, link), links.open_figures(1, link)))  # the tab's first visit
-    narrow = timed(lambda: dashboard.refresh(["ltx-video"], [], "", "", "", "", "", "", "newest", 1, "flicker"))
+    load = timed(lambda: (links.open_link(0, link), links.open_figures(1, link)), repeats)  # the tab's first visit
+    narrow = timed(lambda: dashboard.refresh(["ltx-video"], [], "", "", "", "", "", "", "newest", 1, "flicker"), repeats)
     return load, narrow
 
 
@@ -201,26 +201,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--no-browser", action="store_true", help="time the handlers only")
+    parser.add_argument("--repeats", type=int, default=5, help="timed rounds after the warm-up (the median is printed)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="dashboard_speed-") as tmp:
         db, outputs = Path(tmp) / "t.db", Path(tmp) / "outputs"
         start = time.perf_counter()
         run_id = fill(db, outputs, args.rows)
         print(f"{args.rows:,} generations in 200 runs written in {time.perf_counter() - start:.1f} s")
-        load, narrow = in_process(db, outputs, run_id)
-        print(f"in-process page load (?run={run_id}: choices, first page, four figures), median of 5: {verdict(load)}")
-        print(f"in-process filter by model, median of 5: {verdict(narrow)}")
+        load, narrow = in_process(db, outputs, run_id, args.repeats)
+        print(f"in-process page load (?run={run_id}: choices, first page, four figures), median of {args.repeats}: {verdict(load)}")
+        print(f"in-process filter by model, median of {args.repeats}: {verdict(narrow)}")
         if not args.no_browser:
-            got = in_browser(db, outputs, run_id)
-            print(f"browser: first paint, the Dashboard tab clicked in a loaded page -> its rows, median of 5: {verdict(got['tab_rows'])}")
+            got = in_browser(db, outputs, run_id, args.repeats)
+            print(f"browser: first paint, the Dashboard tab clicked in a loaded page -> its rows, median of {args.repeats}: {verdict(got['tab_rows'])}")
             for where, what in (("same_tab", "in the open app's tab"), ("new_tab", "in a new tab")):
-                print(f"browser: ?run={run_id} opened {what} -> its rows, from navigation start, median of 5:"
+                print(f"browser: ?run={run_id} opened {what} -> its rows, from navigation start, median of {args.repeats}:"
                       f" {got[where + '_rows']:.3f} s ({got[where + '_wall']:.3f} s by playwright's clock); the page sent"
                       f" its load event at {got[where + '_sent']:.3f} s (Gradio's own start) and had the answer at"
                       f" {got[where + '_answered']:.3f} s")
-            print(f"browser: then the Figures tab clicked -> four plots drawn, median of 5: {got['figures']:.3f} s")
-            print(f"browser: Apply with a model filter -> the new count and rows, median of 5: {verdict(got['filter_rows'])}")
-            print(f"browser: Apply, then Figures -> the plots redrawn for that model, median of 5: {got['filter_plots']:.3f} s")
+            print(f"browser: then the Figures tab clicked -> four plots drawn, median of {args.repeats}: {got['figures']:.3f} s")
+            print(f"browser: Apply with a model filter -> the new count and rows, median of {args.repeats}: {verdict(got['filter_rows'])}")
+            print(f"browser: Apply, then Figures -> the plots redrawn for that model, median of {args.repeats}: {got['filter_plots']:.3f} s")
 
 if __name__ == "__main__":
     main()

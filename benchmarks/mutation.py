@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/mutation.py                        # every module below (hours on 2 cores)
     .venv/bin/python benchmarks/mutation.py --modules pipeline/request.py --report docs/mutation.md
     .venv/bin/python benchmarks/mutation.py --modules eval/fidelity.py --mutants 'eval.fidelity.x_main__mutmut_2' ...
+    .venv/bin/python benchmarks/mutation.py --check                # the set-up only, without mutmut (the test suite's smoke run)
 
 For each module, mutmut (https://github.com/boxed/mutmut) runs in a scratch copy of the tracked
 files, configured for that module alone and the test files that guard it (so a mutant runs only
@@ -93,6 +94,20 @@ def run_module(module: str, tests: list[str], children: int, only: list[str] = (
     return counts, survivors, (time.time() - start) / 60, folder
 
 
+def check(modules: list[str]) -> None:
+    """What a run would start from, without mutmut: each module's scratch copy holds the module and its
+    guarding tests, and its mutmut configuration names them (a moved file fails here, not hours in)."""
+    for module in modules:
+        folder = scratch_copy(module, MODULES[module])
+        try:
+            missing = [name for name in [module, *MODULES[module], *HARNESS] if not (folder / name).exists()]
+            if missing:
+                raise SystemExit(f"{module}: missing from the tracked files: {', '.join(missing)}")
+            print(f"{module}: guarded by {', '.join(MODULES[module])}; scratch copy and configuration ok")
+        finally:
+            shutil.rmtree(folder)
+
+
 def kill_rate(counts: Counter) -> float:
     """Of the mutants tested (a run with --mutants leaves the rest not run), the share caught."""
     return (counts["killed"] + counts["timeout"]) / max(sum(counts.values()) - counts["not run"], 1)
@@ -105,7 +120,12 @@ def main() -> None:
     parser.add_argument("--report", type=Path, help="also write the table and survivors here (markdown)")
     parser.add_argument("--mutants", nargs="+", default=[], metavar="NAME",
                         help="test only these mutants (a previous run's survivors, after new tests); the rest show as not run")
+    parser.add_argument("--check", action="store_true",
+                        help="only build each module's scratch copy and check its files exist (no mutmut needed)")
     args = parser.parse_args()
+    if args.check:
+        check(args.modules)
+        return
     if shutil.which("mutmut", path=str(Path(sys.executable).parent)) is None:
         raise SystemExit("mutmut is not installed: .venv/bin/pip install -r requirements-dev.txt")
     lines = ["| module | mutants | not run | killed | timed out | survived | no test | kill rate | minutes |",

@@ -56,7 +56,7 @@ def main() -> int:
     import torch
 
     if not torch.cuda.is_available():
-        print("cannot run here: no CUDA GPU (these models need one; tinyworld's speed is benchmarks/tinyworld_speed.py)")
+        print("cannot run here: no CUDA GPU (these models need one; tinyworld's speed is experiments/tinyworld/speed.py)")
         return 0
     from pipeline import load
     from pipeline.api import clear_cache

@@ -36,7 +36,7 @@ TIMING_FRAMES = 8  # given frames the model times: enough motion to place, and r
 # Eight given frames from late in an event are timed as frames 8-15, which would start the next
 # window at 12 and draw frames 16-27: times the model never saw, where an object at rest gets
 # smeared, one chained extension after another. An event that late looks the same at frame 6 as at 12, so a later
-# window is held at 6 (frames 6-21). Chosen with benchmarks/tinyworld_chains.py on eval.fidelity's
+# window is held at 6 (frames 6-21). Chosen with experiments/tinyworld/chains.py on eval.fidelity's
 # --seed 1 chains; weights trained with time_shift may take a later start.
 LATEST_WINDOW_START = 6
 

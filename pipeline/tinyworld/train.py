@@ -8,7 +8,7 @@
     echo '{"data_seed": 5}' > runs/more/seed.json    # a seed the shipped weights' lineage has not used (0-4 have been)
     python -m pipeline.tinyworld.train --minutes 120 --out runs/more --init pipeline/tinyworld/weights --config runs/more/seed.json
     # on a GPU, clips rendered in 15 processes: the fourth run's config (data seed 3, 20 minutes on one H100,
-    # ~9 steps/s of 256 clips, ~160x the 2-core CPU's clips/s); benchmarks/tinyworld_train_throughput.py picks batch_reuse
+    # ~9 steps/s of 256 clips, ~160x the 2-core CPU's clips/s); experiments/tinyworld/train_throughput.py picks batch_reuse
     mkdir -p runs/gpu && cp -r pipeline/tinyworld/weights/vae runs/gpu/vae
     echo '{"data_seed": 5, "batch_size": 256, "batch_reuse": 2, "lr": 4e-4, "warmup_steps": 500, "ema_decay": 0.9995,
            "checkpoint_minutes": 2, "device": "cuda", "data_workers": 15, "threads": 4}' > runs/gpu/seed.json

@@ -1,7 +1,7 @@
-"""Benchmark: does tinyworld place given frames at the right time on their event's timeline?
+"""Experiment: does tinyworld place given frames at the right time on their event's timeline?
 
-    .venv/bin/python benchmarks/tinyworld_timing.py                  # 24 clips of every event that moves
-    .venv/bin/python benchmarks/tinyworld_timing.py --n 8 --event fall
+    .venv/bin/python experiments/tinyworld/timing.py                  # 24 clips of every event that moves
+    .venv/bin/python experiments/tinyworld/timing.py --n 8 --event fall
 
 Extension times its new window from the given frames' estimated time
 (TinyWorldPipeline.estimate_time). Here the true time is known: 8 frames are cut from a
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pipeline import load  # noqa: E402
 from pipeline.tinyworld.backend import TIMING_FRAMES, frames_to_tensor  # noqa: E402

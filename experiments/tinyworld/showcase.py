@@ -2,7 +2,7 @@
 and Chinese) at seeds 0-7 with the card's settings, judged by presence. Prints, per prompt, how many
 seeds draw its scene; the bar (issue 48) is 7 of 8 for every prompt.
 
-    .venv/bin/python benchmarks/tinyworld_showcase.py [--weights runs/still3/weights] [--seeds 8] [--json]
+    .venv/bin/python experiments/tinyworld/showcase.py [--weights runs/still3/weights] [--seeds 8] [--json]
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from eval.probes import run_probes  # noqa: E402
 from eval.probes.verdict import PASS  # noqa: E402
@@ -22,7 +22,7 @@ from pipeline import load  # noqa: E402
 from pipeline.request import GenerationRequest  # noqa: E402
 from world import parse  # noqa: E402
 
-SHOWCASE = Path(__file__).resolve().parent.parent / "prompts" / "showcase.yaml"
+SHOWCASE = Path(__file__).resolve().parents[2] / "prompts" / "showcase.yaml"
 BAR = 7  # seeds of 8 that must pass presence
 
 

@@ -1,8 +1,8 @@
-"""Benchmark: tinyworld training throughput, to choose `data_workers` and `batch_reuse` for a machine.
+"""Experiment: tinyworld training throughput, to choose `data_workers` and `batch_reuse` for a machine.
 
-    .venv/bin/python benchmarks/tinyworld_train_throughput.py                                # this CPU: batch 16, rendering inline
-    python benchmarks/tinyworld_train_throughput.py --device cuda --batch 256 --workers 15   # a GPU machine with 16 cores
-    .venv/bin/python benchmarks/tinyworld_train_throughput.py --config '{"time_shift": 12, "pan_share": 0.4}'   # gpu_recipe.sh's data
+    .venv/bin/python experiments/tinyworld/train_throughput.py                                # this CPU: batch 16, rendering inline
+    python experiments/tinyworld/train_throughput.py --device cuda --batch 256 --workers 15   # a GPU machine with 16 cores
+    .venv/bin/python experiments/tinyworld/train_throughput.py --config '{"time_shift": 12, "pan_share": 0.4}'   # gpu_recipe.sh's data
 
 Prints how many clips/s the renderer delivers with `--workers` processes and how many
 transformer steps/s the trainer does on random latents (rendering left out), then the
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from pipeline.tinyworld.config import TrainConfig  # noqa: E402
 from pipeline.tinyworld.data import stream_batches  # noqa: E402

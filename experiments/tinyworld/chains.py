@@ -1,7 +1,7 @@
-"""Benchmark: three chained forward extensions, with forward windows held at different latest starts.
+"""Experiment: three chained forward extensions, with forward windows held at different latest starts.
 
-    .venv/bin/python benchmarks/tinyworld_chains.py --seed 1 --latest-start 6 12     # about 9 minutes a start here
-    .venv/bin/python benchmarks/tinyworld_chains.py --n 40 --latest-start 4 6 --weights runs/more/weights
+    .venv/bin/python experiments/tinyworld/chains.py --seed 1 --latest-start 6 12     # about 9 minutes a start here
+    .venv/bin/python experiments/tinyworld/chains.py --n 40 --latest-start 4 6 --weights runs/more/weights
 
 The chains are eval.fidelity's (its --seed S, --conditioning N prompts: every prompt whose subject the
 world keeps in view, chained from its detailed caption). A forward window is timed from its given
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from eval.fidelity import LOST, chain_drifts, held_out_prompts  # noqa: E402
 from pipeline import load  # noqa: E402

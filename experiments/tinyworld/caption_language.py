@@ -1,7 +1,7 @@
-"""Benchmark: is tinyworld's gap between English and Chinese prompts the language or the scenes?
+"""Experiment: is tinyworld's gap between English and Chinese prompts the language or the scenes?
 
-    .venv/bin/python benchmarks/tinyworld_caption_language.py            # eval.fidelity's first 100 held-out prompts
-    .venv/bin/python benchmarks/tinyworld_caption_language.py --n 200 --weights runs/more/weights
+    .venv/bin/python experiments/tinyworld/caption_language.py            # eval.fidelity's first 100 held-out prompts
+    .venv/bin/python experiments/tinyworld/caption_language.py --n 200 --weights runs/more/weights
 
 eval.fidelity gives its English and Chinese halves different scenes. Here every held-out
 prompt is parsed and generated twice, from its detailed caption in English and in Chinese, with
@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from eval.fidelity import held_out_prompts  # noqa: E402
 from eval.probes import presence  # noqa: E402

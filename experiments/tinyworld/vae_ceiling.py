@@ -1,9 +1,9 @@
-"""Benchmark: the probes' ceiling through tinyworld's autoencoder.
+"""Experiment: the probes' ceiling through tinyworld's autoencoder.
 
-    .venv/bin/python benchmarks/tinyworld_vae_ceiling.py                          # the shipped autoencoder, 80 clips
-    .venv/bin/python benchmarks/tinyworld_vae_ceiling.py --vae runs/more/vae --n 200
-    .venv/bin/python benchmarks/tinyworld_vae_ceiling.py --noise 0 0.1 0.2 0.3
-    .venv/bin/python benchmarks/tinyworld_vae_ceiling.py --n 200 --seeds 0 1 2     # eval.fidelity --seed 0, 1, 2
+    .venv/bin/python experiments/tinyworld/vae_ceiling.py                          # the shipped autoencoder, 80 clips
+    .venv/bin/python experiments/tinyworld/vae_ceiling.py --vae runs/more/vae --n 200
+    .venv/bin/python experiments/tinyworld/vae_ceiling.py --noise 0 0.1 0.2 0.3
+    .venv/bin/python experiments/tinyworld/vae_ceiling.py --n 200 --seeds 0 1 2     # eval.fidelity --seed 0, 1, 2
 
 Ground-truth clips for eval.fidelity's held-out prompts (those of its --seed S: same scenes, same
 clip seeds) go through the autoencoder (encode, then decode) and then through the probes.
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from eval.fidelity import held_out_prompts, pass_rates, psnr  # noqa: E402
 from eval.probes import run_probes  # noqa: E402

@@ -1,7 +1,7 @@
-"""Benchmark: do tinyworld's extensions continue an event that began before the given frames?
+"""Experiment: do tinyworld's extensions continue an event that began before the given frames?
 
-    .venv/bin/python benchmarks/tinyworld_extension_probes.py                         # 24 falls, the shipped weights
-    .venv/bin/python benchmarks/tinyworld_extension_probes.py --event hit --weights runs/more/weights
+    .venv/bin/python experiments/tinyworld/extension_probes.py                         # 24 falls, the shipped weights
+    .venv/bin/python experiments/tinyworld/extension_probes.py --event hit --weights runs/more/weights
 
 For n ground-truth clips of one event (16 frames, 8 fps), each is extended the way eval.fidelity
 does it, and the 16 frames that line up with the ground truth go through the probes:
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from eval.fidelity import pass_rates  # noqa: E402
 from eval.probes import run_probes  # noqa: E402

@@ -1,8 +1,8 @@
-"""Benchmark: how a model fails eval.fidelity's text-to-video probes, grouped by kind.
+"""Experiment: how a model fails eval.fidelity's text-to-video probes, grouped by kind.
 
-    .venv/bin/python benchmarks/tinyworld_failures.py                         # seeds 0 1 2, 200 prompts each
-    .venv/bin/python benchmarks/tinyworld_failures.py --probe presence --seeds 0 --weights runs/more/weights
-    .venv/bin/python benchmarks/tinyworld_failures.py --probe presence --seeds 0 --save outputs/failures   # and look
+    .venv/bin/python experiments/tinyworld/failures.py                         # seeds 0 1 2, 200 prompts each
+    .venv/bin/python experiments/tinyworld/failures.py --probe presence --seeds 0 --weights runs/more/weights
+    .venv/bin/python experiments/tinyworld/failures.py --probe presence --seeds 0 --save outputs/failures   # and look
 
 The same held-out prompts and seeds as `python -m eval.fidelity --seed S` (model clips only).
 For each failing verdict its reason is reduced to a kind (numbers, colours and shapes replaced by
@@ -22,7 +22,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402

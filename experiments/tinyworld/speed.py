@@ -1,8 +1,8 @@
-"""Benchmark: tinyworld's speed on this machine and its probe pass rates against step count and guidance.
+"""Experiment: tinyworld's speed on this machine and its probe pass rates against step count and guidance.
 
-    .venv/bin/python benchmarks/tinyworld_speed.py                          # speed, then 8/16/32 steps x guidance 3/6 on 40 prompts
-    .venv/bin/python benchmarks/tinyworld_speed.py --n 0                    # speed only
-    .venv/bin/python benchmarks/tinyworld_speed.py --steps 8 16 --guidance 3
+    .venv/bin/python experiments/tinyworld/speed.py                          # speed, then 8/16/32 steps x guidance 3/6 on 40 prompts
+    .venv/bin/python experiments/tinyworld/speed.py --n 0                    # speed only
+    .venv/bin/python experiments/tinyworld/speed.py --steps 8 16 --guidance 3
 
 Prints the one-off import of the libraries (torch, diffusers, transformers: paid once per
 process, whichever model is loaded), the weights' load time after it (target <= 2 s), the
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from eval.fidelity import evaluate  # noqa: E402
 from pipeline import load  # noqa: E402
