@@ -9,6 +9,8 @@
     python -m eval fetch clip i3d lpips
     python -m eval report --run 3 --out report.html
     python -m eval export --out table.csv [--run 3]
+    python -m eval physics-iq --data DIR --generated MODEL_DIR --fps 30 --json
+    python -m eval physics-iq --world --n 60 --model tinyworld
 
 `probe` prints {"verdicts": [{"probe", "status", "reason", "measured"}, ...]}, one entry per
 probe the expectation calls for. `run` is eval/run.py: generate, score, probe and record a suite
@@ -97,6 +99,16 @@ def export(args: argparse.Namespace) -> dict:
     return {"export": str(table.export(args.out, table.wide(args.run)))}
 
 
+def physics_iq(args: argparse.Namespace) -> dict:
+    from eval.physics_iq.cli import main as physics_iq_main, print_summary
+
+    result = physics_iq_main(args)
+    if not args.json and "process" not in result:
+        print(print_summary(result))
+        raise SystemExit(0)
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     from eval.metrics.extractors import EXTRACTORS
 
@@ -131,9 +143,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--prompt", help="a prompt in the world's grammar (English or Chinese)")
     p.add_argument("--expect", help="the expectation as JSON, or a .json/.yaml file holding it")
     p.add_argument("--overlay", help="also write the video with tracks, events and verdicts drawn on")
+    from eval.physics_iq.cli import add_arguments as physics_iq_arguments
+
+    physics_iq_arguments(commands.add_parser("physics-iq", help="Physics-IQ: continuations against what really "
+                                             "happened (the benchmark's videos, a folder, or the world)"))
     args = parser.parse_args(argv)
     try:
-        result = {"probe": probe, "run": run, "fetch": fetch, "report": report, "export": export}[args.command](args)
+        result = {"probe": probe, "run": run, "fetch": fetch, "report": report, "export": export,
+                  "physics-iq": physics_iq}[args.command](args)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
