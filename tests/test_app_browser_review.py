@@ -75,6 +75,10 @@ def test_compare_then_dashboard_then_a_run_link(server, browser):
     page.goto(server)
     page.get_by_role("tab", name="Compare").click()
     panel = visible_panel(page)
+    # Before any comparison the side-by-side table shows its real headers, not placeholders ("1", "2", "3").
+    headers = [h.strip() for h in panel.get_by_label("Side by side (one row per slot)").locator("th").all_inner_texts()]
+    assert headers[:2] == ["slot", "model"] and not {"1", "2", "3"} & set(headers), headers
+    screenshot(page, "compare-before")
     pick(panel, "Model", "ltx-video", index=1)  # slot 2: the tiny LTX-Video; slot 1 stays tinyworld
     panel.get_by_label("Frames (every slot)").fill("9")
     panel.get_by_label("Size WxH (every slot)").fill("64x64")
