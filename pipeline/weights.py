@@ -22,8 +22,11 @@ import hashlib
 import json
 import os
 import re
+import shutil
+import threading
 from pathlib import Path
 
+from pipeline.download import DownloadStopped, Progress, hub_endpoint, human_size, network_refusal
 from pipeline.errors import FetchError, WeightsMissingError
 from pipeline.registry import ModelCard, weights_env_var
 
@@ -168,29 +171,107 @@ def record_fetch(card: ModelCard, folder: Path, commit: str) -> dict:
     return entry
 
 
-def fetch(card: ModelCard, dest: str | os.PathLike | None = None) -> Path:
+def fetch(card: ModelCard, dest: str | os.PathLike | None = None, progress: Progress | None = None,
+          stop: threading.Event | None = None) -> Path:
     """Download card's weights (safetensors, configs, tokenizer) into the HF cache, or into dest.
 
     A card whose weights ship in the repository (tinyworld) has nothing to fetch: its folder is
-    checked and returned.
+    checked and returned. progress: told (bytes so far, total bytes or None) as files arrive;
+    stop: when set, the download ends at its next chunk with DownloadStopped (the Hub client keeps
+    the partial files and resumes them next time). Files are fetched from $HF_ENDPOINT as it is now.
 
-    Raises FetchError with the reason in one line when the Hub cannot be reached.
+    Raises FetchError with the reason in one line when the Hub cannot be reached or the disk is too
+    small for the download.
     """
     if not card.repo_id:  # nothing to download: say where they are, or that they are missing
         return locate(card, dest)
-    if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes", "on"):
-        raise FetchError(f"{card.name}: HF_HUB_OFFLINE is set, so the Hub cannot be reached; "
-                         f"unset it to fetch {card.repo_id}")
+    refusal = network_refusal(on_demand=False)
+    if refusal:
+        raise FetchError(f"{card.name}: {refusal}, so the Hub cannot be reached; unset it to fetch {card.repo_id}")
     from huggingface_hub import HfApi, snapshot_download
 
+    size = download_size(card)
+    check_disk_space(card, size, dest)
     try:
         # the revision (a branch or tag) resolved to its commit first, so what is downloaded is that commit
-        commit = HfApi().model_info(card.repo_id, revision=card.revision).sha
+        commit = HfApi(endpoint=hub_endpoint()).model_info(card.repo_id, revision=card.revision).sha
         folder = snapshot_download(card.repo_id, revision=commit, allow_patterns=list(card.fetch_patterns),
-                                   local_dir=dest)
+                                   local_dir=dest, endpoint=hub_endpoint(), tqdm_class=_reporting(size, progress, stop))
+        if dest is None and card.revision != commit:
+            # `locate` finds the cache by the card's revision (a branch, e.g. main): point it at this commit
+            ref = Path(folder).parent.parent / "refs" / card.revision  # <cache>/models--org--name/refs/main
+            ref.parent.mkdir(parents=True, exist_ok=True)
+            ref.write_text(commit)
+    except DownloadStopped:
+        raise
     except Exception as e:  # the Hub client's errors are many and deep; say which and why in one line
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise FetchError(f"{card.name}: could not fetch {card.repo_id}@{card.revision}: "
                          f"{type(e).__name__}: {reason[:300]}") from None
     record_fetch(card, Path(folder), commit)
     return locate(card, folder)
+
+
+_SIZES: dict[tuple[str | None, str, str], int] = {}  # (endpoint, repo, revision) -> bytes `fetch` downloads
+
+
+def download_size(card: ModelCard) -> int | None:
+    """Bytes `fetch` downloads for card: the sizes the Hub lists at its revision, for the files its
+    fetch_patterns take. None when it cannot be known here (no repo, offline, the Hub unreachable)."""
+    if not card.repo_id or network_refusal(on_demand=False):
+        return None
+    key = (hub_endpoint(), card.repo_id, card.revision)
+    if key not in _SIZES:
+        from huggingface_hub import HfApi
+        from huggingface_hub.hf_api import RepoFile
+        from huggingface_hub.utils import filter_repo_objects
+
+        try:
+            files = [f for f in HfApi(endpoint=hub_endpoint()).list_repo_tree(card.repo_id, revision=card.revision,
+                                                                            recursive=True) if isinstance(f, RepoFile)]
+        except Exception:  # noqa: BLE001 - unknown size is an answer, not an error
+            return None
+        taken = set(filter_repo_objects([f.path for f in files], allow_patterns=list(card.fetch_patterns) or None))
+        _SIZES[key] = sum(f.lfs.size if f.lfs else f.size for f in files if f.path in taken)
+    return _SIZES[key]
+
+
+def check_disk_space(card: ModelCard, size: int | None, dest: str | os.PathLike | None = None) -> None:
+    """FetchError when the disk that will hold the download has less room than it needs (plus 1%)."""
+    if size is None:
+        return
+    from huggingface_hub import constants
+
+    where = Path(dest) if dest is not None else Path(constants.HF_HUB_CACHE)
+    while not where.exists():  # the nearest folder that exists is on the same disk
+        where = where.parent
+    free = shutil.disk_usage(where).free
+    if free < size * 1.01:
+        raise FetchError(f"{card.name}: not enough disk space: its weights take {human_size(size)}, "
+                         f"{human_size(free)} free where they would go")
+
+
+def _reporting(size: int | None, progress: Progress | None, stop: threading.Event | None):
+    """A tqdm class for snapshot_download that tells progress the bytes written and stops on request."""
+    from huggingface_hub.utils import tqdm
+
+    class Reporting(tqdm):
+        done = 0  # bytes of this download, over every file (shared by the class's bars)
+        lock = threading.Lock()
+
+        def __init__(self, *args, **kwargs):
+            # the bar snapshot_download adds every file's bytes to (others count files or transfers)
+            self.counts_bytes = kwargs.get("name") == "huggingface_hub.snapshot_download"
+            super().__init__(*args, **kwargs)
+
+        def update(self, n=1):
+            if stop is not None and stop.is_set():
+                raise DownloadStopped(f"stopped after {human_size(Reporting.done)}; downloading again resumes")
+            if self.counts_bytes and n:
+                with Reporting.lock:
+                    Reporting.done += int(n)
+                if progress is not None:
+                    progress(Reporting.done, size)
+            return super().update(n)
+
+    return Reporting
