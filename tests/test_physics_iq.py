@@ -148,3 +148,15 @@ def test_breakdowns_are_the_formula_over_their_own_rows():
     assert out["by_category"]["Optics"]["score"] == aggregate(rows[:3])["score"]
     assert out["by_category"]["Magnetism"]["score"] < out["score"] < out["by_category"]["Optics"]["score"]
     assert set(out["by_view"]) == set(VIEWS) and out["by_view"][VIEWS[0]]["scenarios"] == 2
+
+
+def test_a_one_channel_mask_against_three_decoded_channels_counts_as_three_equal_channels():
+    rng = np.random.default_rng(0)
+    a = rng.random((5, 6, 7, 1)) > 0.5
+    b = rng.random((5, 6, 7, 1)) > 0.5
+    b3 = np.repeat(b, 3, axis=-1)
+    b3[2, 0, 0, 1] = ~b3[2, 0, 0, 1]  # the codec left one chroma-tinted pixel: channels differ there
+    a3 = np.repeat(a, 3, axis=-1)
+    assert np.allclose(spatiotemporal_iou(a, b3), spatiotemporal_iou(a3, b3))
+    assert spatial_iou(a, b3) == spatial_iou(a3, b3)
+    assert weighted_spatial_iou(a, b3) == pytest.approx(weighted_spatial_iou(a3, b3))

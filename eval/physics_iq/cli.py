@@ -44,7 +44,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenarios", help="comma-separated scenario names (default: all)")
     p.add_argument("--masks", choices=MASK_MODES, default="mp4v",
                    help="mp4v: the scorer's lossy round trip (leaderboard-comparable); memory: cleaner, not comparable")
-    p.add_argument("--world", action="store_true", help="the procedural world as a two-take, three-view set")
+    p.add_argument("--world", action="store_true",
+                   help="the procedural world as a two-take, three-view set (built in --data DIR if given, and kept)")
     p.add_argument("--n", type=int, default=60, help="--world: scenes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--steps", type=int, help="denoising steps (default: the card's)")
@@ -196,28 +197,30 @@ def world(args: argparse.Namespace) -> dict:
     sizes = WorldSet()
     clock = {}
     with tempfile.TemporaryDirectory(prefix="physics-iq-world-") as tmp:
+        folder = Path(args.data) if args.data else Path(tmp)  # --data keeps the set (and lets --resume find it)
         start = time.perf_counter()
-        build(tmp, args.n, args.seed, sizes)
+        if not (folder / "descriptions.csv").is_file():
+            build(folder, args.n, args.seed, sizes)
         clock["build_set"] = time.perf_counter() - start
-        layout = dataset.Layout(Path(tmp), sizes.fps)
+        layout = dataset.Layout(folder.resolve(), sizes.fps)
         scenarios = _scenarios(layout.data, None, None)
         world_args = argparse.Namespace(**{**vars(args), "model": args.model or "tinyworld", "fps": sizes.fps,
                                           "descriptions": None, "scenarios": None})
         start = time.perf_counter()
-        result = logged(world_args, data=layout.data, window=sizes.window, suite=WORLD_SUITE)
+        result = logged(world_args, resume=args.resume, data=layout.data, window=sizes.window, suite=WORLD_SUITE)
         clock["generate_and_score"] = time.perf_counter() - start
         if "process" in result:
             return result
         start = time.perf_counter()
         ceiling = score_folder(layout, scenarios, lambda s, v: layout.testing(s, v, "take-2"), sizes.window,
                                args.masks, progress=False)
-        still_dir = layout.data / "still"
+        still_dir = Path(tmp) / "still"
         still_dir.mkdir()
         still = score_folder(layout, scenarios, lambda s, v: _still(layout, s, v, sizes, still_dir), sizes.window,
                              args.masks, progress=False)
         clock["baselines"] = time.perf_counter() - start
     result.pop("per_scenario")
-    return {**result, "n": args.n, "ceiling_take2": report(ceiling)["score"], "still_baseline": report(still)["score"],
+    return {**result, "n": len(scenarios), "ceiling_take2": report(ceiling)["score"], "still_baseline": report(still)["score"],
             "stage_seconds": {k: round(v, 1) for k, v in clock.items()}, "window_note":
             f"{sizes.window} frames at {sizes.fps} fps after an {sizes.conditioning}-frame conditioning clip, "
             f"rendered at {sizes.size} px and compared at {sizes.size // 4} px (the benchmark: 5 s, 3840x2160 / 4)"}

@@ -50,7 +50,8 @@ def _iou(intersection: np.ndarray, union: np.ndarray) -> np.ndarray:
 def spatiotemporal_iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(T,) IoU of each pair of frames of bool masks a, b (T, ...); the longer clip is cut to the shorter."""
     t = min(len(a), len(b))
-    a, b = a[:t].reshape(t, -1), b[:t].reshape(t, -1)
+    a, b = np.broadcast_arrays(a[:t], b[:t])  # one channel against three: as if repeated, as the scorer's are
+    a, b = a.reshape(t, -1), b.reshape(t, -1)
     return _iou((a & b).sum(axis=1), (a | b).sum(axis=1))
 
 
@@ -66,7 +67,7 @@ def weighted_mask(masks: np.ndarray) -> np.ndarray:
 
 def weighted_spatial_iou(a: np.ndarray, b: np.ndarray) -> float:
     """sum(min) / sum(max) of the two clips' weighted masks; 1 when neither clip ever moves."""
-    wa, wb = weighted_mask(a), weighted_mask(b)
+    wa, wb = np.broadcast_arrays(weighted_mask(a), weighted_mask(b))  # (h, w, C)
     union = np.maximum(wa, wb).sum()
     return 1.0 if union == 0 else float(np.minimum(wa, wb).sum() / union)
 
