@@ -194,13 +194,20 @@ def world(args: argparse.Namespace) -> dict:
     ceiling (take 2 scored as a continuation) and a still baseline (the switch frame held)."""
     if args.n < 1:
         raise ValueError(f"--n: expected 1 or more scenes, got {args.n}")
+    from eval.run import _distributed, _is_main
+
     sizes = WorldSet()
     clock = {}
+    state = _distributed()
+    if state and not args.data:
+        raise ValueError("--data: under accelerate launch, --world needs a folder every process can read the set from")
     with tempfile.TemporaryDirectory(prefix="physics-iq-world-") as tmp:
         folder = Path(args.data) if args.data else Path(tmp)  # --data keeps the set (and lets --resume find it)
         start = time.perf_counter()
-        if not (folder / "descriptions.csv").is_file():
+        if _is_main(state) and not (folder / "descriptions.csv").is_file():
             build(folder, args.n, args.seed, sizes)
+        if state:
+            state.wait_for_everyone()
         clock["build_set"] = time.perf_counter() - start
         layout = dataset.Layout(folder.resolve(), sizes.fps)
         scenarios = _scenarios(layout.data, None, None)
