@@ -192,22 +192,30 @@ def run_pipeline(model: str, request: GenerationRequest, session: gr.Request | N
 
 
 def log_generation(result: GenerationResult, item: str | None = None, category: str | None = None,
-                   run_id: int | None = None) -> tuple[Path, str]:
-    """Write the video, then its row (no metrics yet). -> (video path, generation id)."""
+                   run_id: int | None = None, source_id: str | None = None) -> tuple[Path, str]:
+    """Write the video, then its row (no metrics yet). -> (video path, generation id).
+    source_id: the row an edit started from, when it was one of this app's results."""
     generation_id = new_generation_id()
     path = save_video(result.frames, result.fps, generation_id, SETTINGS.outputs, audio=result.audio)
-    table().record(result, path, generation_id=generation_id, item=item, category=category, run_id=run_id)
+    table().record(result, path, generation_id=generation_id, item=item, category=category, run_id=run_id,
+                   source_id=source_id)
     return path, generation_id
 
 
-def score_generation(generation_id: str, frames: np.ndarray, prompt: str) -> dict[str, MetricResult]:
-    """Every per-generation metric, each in the table as soon as it is known; failures become reasons."""
+def score_generation(generation_id: str, frames: np.ndarray, prompt: str,
+                     progress: Callable | None = None) -> dict[str, MetricResult]:
+    """Every per-generation metric, each in the table as soon as it is known; failures become reasons.
+    progress (gr.Progress): shows an extractor's first-use download ("Downloading CLIP ViT-B/32, 605 MB")."""
     results = {}
+    downloading = None
+    if progress is not None:
+        def downloading(done: int, total: int | None, what: str) -> None:
+            progress(done / total if total else None, desc=what)
     for name, metric in METRICS.items():
         if metric.level != GENERATION:
             continue
         try:
-            results[name] = _SCORER.score(name, [frames], [prompt])
+            results[name] = _SCORER.score(name, [frames], [prompt], progress=downloading)
         except Exception as error:  # noqa: BLE001 - a broken metric must not lose the row
             results[name] = MetricResult(None, None, {}, f"failed: {type(error).__name__}: {error}")
         table().add_metrics(generation_id, {name: results[name]})
@@ -257,19 +265,29 @@ def result_markdown(result: GenerationResult, generation_id: str) -> str:
 
 
 def generate_and_log(model: str, request: GenerationRequest, session: gr.Request | None,
-                     progress: Callable | None = None, extra: Callable[[GenerationResult], tuple] | None = None
-                     ) -> Iterator[tuple]:
-    """Yields (video path, generation id, seed, markdown, metrics frame, *extra(result)) twice:
-    with the video and row as soon as they are written, then with the metrics and verdicts."""
+                     progress: Callable | None = None, extra: Callable[[GenerationResult], tuple] | None = None,
+                     source_id: str | None = None) -> Iterator[tuple]:
+    """Yields (video, generation id, seed, markdown, metrics frame, image, *extra(result)) twice:
+    with the video and row as soon as they are written, then with the metrics and verdicts. A
+    one-frame result is an image (a PNG): the image shows and the video hides, and back for a clip."""
     result = run_pipeline(model, request, session, progress)
-    path, generation_id = log_generation(result)
+    path, generation_id = log_generation(result, source_id=source_id)
     _LAST[_session(session)] = str(path)
     more = extra(result) if extra else ()
+    video, image = shown_as(path)
     pending = pd.DataFrame([{"measure": "metrics", "value": "computing…", "detail": ""}])
-    yield str(path), generation_id, result.seed, result_markdown(result, generation_id), pending, *more
-    metrics = score_generation(generation_id, result.frames, request.prompt)
+    yield video, generation_id, result.seed, result_markdown(result, generation_id), pending, image, *more
+    metrics = score_generation(generation_id, result.frames, request.prompt, progress)
     verdicts, _ = probe_generation(generation_id, result.frames, expectation_of(request.prompt))
-    yield str(path), generation_id, result.seed, result_markdown(result, generation_id), metrics_frame(metrics, verdicts), *more
+    yield video, generation_id, result.seed, result_markdown(result, generation_id), metrics_frame(metrics, verdicts), image, *more
+
+
+def shown_as(path: Path) -> tuple:
+    """(the video output, the image output) for a result file: one of them shows it, the other hides.
+    The same objects are yielded twice, so the page does not reload the video with the metrics."""
+    if path.suffix == ".png":
+        return gr.update(value=None, visible=False), gr.update(value=str(path), visible=True)
+    return gr.update(value=str(path), visible=True), gr.update(value=None, visible=False)
 
 
 __all__ = ["SETTINGS", "Stopped", "configure", "generate_and_log", "stop", "table"]

@@ -14,7 +14,7 @@ import gradio as gr
 
 from pipeline.registry import get_card
 from pipeline.request import MAX_SEED, GenerationRequest
-from ui import shared, video_first
+from ui import shared, video_first, weights_button
 
 GENERATE_QUEUE = "generate"  # one concurrency group: every generating event shares the loaded model
 
@@ -35,8 +35,10 @@ class Advanced:
 
 def model_picker(mode: str) -> tuple[gr.Dropdown, gr.Markdown]:
     model = gr.Dropdown(shared.model_choices(), value=shared.SETTINGS.default_model, label="Model",
-                        info="models without weights on this machine say why, with the fetch command")
+                        info="models without weights on this machine say why, with the fetch command "
+                             "(or a Download weights button where there is internet)")
     note = gr.Markdown(shared.model_note(shared.SETTINGS.default_model, mode))
+    weights_button.attach(model, note, mode)  # where the network is allowed: "Download weights" (size, progress, Stop)
     return model, note
 
 
@@ -118,20 +120,29 @@ class ResultPanel:
     seed: gr.Textbox
     info: gr.Markdown
     metrics: gr.Dataframe
+    image: gr.Image  # a one-frame result is an image: shown here instead of the video
+    beside: gr.Video | None = None  # a second clip played beside the result (the Edit tab's source); not an output
 
     def outputs(self) -> list:
-        return [self.video, self.row, self.seed, self.info, self.metrics]
+        return [self.video, self.row, self.seed, self.info, self.metrics, self.image]
 
 
-def result_panel(label: str = "Result") -> ResultPanel:
-    video = gr.Video(label=label, autoplay=True, loop=True, interactive=False, height=320)
+def result_panel(label: str = "Result", beside: str | None = None) -> ResultPanel:
+    """beside: the label of a clip shown to the left of the result, in the same row."""
+    other = None
+    with gr.Row():
+        if beside:
+            other = gr.Video(label=beside, autoplay=True, loop=True, interactive=False, height=320)
+        video = gr.Video(label=label, autoplay=True, loop=True, interactive=False, height=320)
+    image = gr.Image(label=f"{label} (one frame: an image)", type="filepath", format="png", interactive=False,
+                     height=320, visible=False)
     with gr.Row():
         row = gr.Textbox(label="Row id in the evaluation table", interactive=False)
         seed = gr.Textbox(label="Seed used", interactive=False)
     info = gr.Markdown()
     metrics = gr.Dataframe(headers=["measure", "value", "detail"], label="Metrics and probe verdicts",
                            interactive=False, wrap=True, column_widths=["30%", "22%", "48%"])  # detail wraps, not cut
-    return ResultPanel(video, row, seed, info, metrics)
+    return ResultPanel(video, row, seed, info, metrics, image, other)
 
 
 def wire_generate(triggers: list, handler, inputs: list, panel: ResultPanel, api_name: str, more: list = ()) -> None:
