@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -55,7 +56,11 @@ def locate(card: ModelCard, weights: str | os.PathLike | None = None) -> Path:
     folder = folder.expanduser()
     missing = missing_files(card, folder)
     if not missing:
-        return folder
+        unloadable = tokenizer_problems(card, folder)  # every file there, but can each tokenizer load from them?
+        if not unloadable:
+            return folder
+        raise WeightsMissingError(f"{card.name}: {'; '.join(unloadable)} (in the weights folder {folder.name!r}, "
+                                  f"{origin}). Point --weights DIR or ${env} at a folder whose tokenizer loads.")
     if card.repo_id:
         remedy = f"Run `python -m pipeline fetch {card.name}` where there is internet"
     else:
@@ -105,6 +110,79 @@ def _missing_in_component(folder: Path, component: str, class_name: str) -> list
         hint = f" (found {', '.join(pickles)}: pickles are not loaded, safetensors only)" if pickles else ""
         missing.append(f"{component}/*.safetensors{hint}")
     return missing
+
+
+# SentencePiece models a "slow" tokenizer folder holds instead of tokenizer.json (T5's, Gemma's); transformers
+# converts them on load, which needs the sentencepiece and protobuf packages.
+SENTENCEPIECE_FILES = ("spiece.model", "tokenizer.model")
+PROBE_TEXT = "a red ball"  # plain words every real tokenizer knows; a folder with no vocabulary makes them <unk>
+_tokenizer_checks: dict[tuple, str | None] = {}  # (folder, class, files' names, sizes, mtimes) -> problem or None
+
+
+def tokenizer_problems(card: ModelCard, folder: Path) -> list[str]:
+    """Why each tokenizer in card's model_index.json cannot load from folder, one line each ('tokenizer/
+    (T5Tokenizer) cannot load: ...'); [] when all load. Each is loaded with its transformers class, as
+    from_pretrained will load it, and must encode PROBE_TEXT without unknown tokens; the answer is kept per folder
+    state in this process."""
+    index = folder / "model_index.json"
+    if card.backend != "diffusers" or not index.is_file():
+        return []
+    problems = []
+    for component, spec in json.loads(index.read_text()).items():
+        if component.startswith("_") or not isinstance(spec, list) or len(spec) != 2 or "Tokenizer" not in str(spec[1]):
+            continue
+        problem = _tokenizer_problem(folder / component, spec[1])
+        if problem:
+            problems.append(f"{component}/ ({spec[1]}) cannot load: {problem}")
+    return problems
+
+
+def _tokenizer_problem(sub: Path, class_name: str) -> str | None:
+    if not sub.is_dir():  # never a Hub id: from_pretrained would go looking online
+        return "no such folder"
+    files = sorted(p for p in sub.iterdir() if p.is_file())
+    key = (str(sub.resolve()), class_name, tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in files))
+    if key not in _tokenizer_checks:
+        _tokenizer_checks[key] = _load_problem(sub, class_name, [p.name for p in files])
+    return _tokenizer_checks[key]
+
+
+def _load_problem(sub: Path, class_name: str, names: list[str]) -> str | None:
+    import transformers
+
+    holds = f"the folder holds {', '.join(names) or 'nothing'}"
+    sentencepiece = [n for n in SENTENCEPIECE_FILES if n in names and "tokenizer.json" not in names]
+    try:
+        tokenizer = getattr(transformers, class_name, transformers.AutoTokenizer).from_pretrained(
+            sub, local_files_only=True)
+        ids = tokenizer(PROBE_TEXT, add_special_tokens=False)["input_ids"]
+    except Exception as e:  # transformers' loading errors are many; the cause is told from the files where it can be
+        needed = [package for package, module in (("sentencepiece", "sentencepiece"), ("protobuf", "google.protobuf"))
+                  if not _importable(module)]
+        if sentencepiece and needed:
+            return (f"{sentencepiece[0]} without tokenizer.json needs the {' and '.join(needed)} package"
+                    f"{'s' if len(needed) > 1 else ''} to be read (pip install -r requirements.txt)")
+        if sentencepiece:
+            return f"{sentencepiece[0]} is not a SentencePiece model that can be read ({holds})"
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return f"{type(e).__name__}: {_no_paths(reason)[:200]} ({holds})"
+    unknown = getattr(tokenizer, "unk_token_id", None)
+    if not ids or (unknown is not None and unknown in ids):
+        return (f"it has no vocabulary ({PROBE_TEXT!r} encodes to unknown tokens; {holds}; a tokenizer needs "
+                f"tokenizer.json, or {' / '.join(SENTENCEPIECE_FILES)} / vocab.json with its packages)")
+    return None
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # a parent package missing, or a module blocked in sys.modules
+        return False
+
+
+def _no_paths(text: str) -> str:
+    """text with every absolute path cut to its last part (messages may reach a public page)."""
+    return re.sub(r"(?<![\w:/])/[^\s'\"]+", lambda m: Path(m.group()).name, text)
 
 
 def _hub_cache_folder(card: ModelCard) -> Path:
