@@ -1,6 +1,7 @@
 """The Hugging Face Space front matter (README.md) and the Spacefile describe the app that is
-really here: the gradio pin, app.py, flags app.py accepts. Plus ui/gpu.py (ZeroGPU) and the
-default model from $SPACETIME_MODEL.
+really here: the gradio pin, app.py, flags app.py accepts, and the CLIP extractor preloaded at the
+revision eval/metrics/extractors.py pins. Plus ui/gpu.py (ZeroGPU) and the default model from
+$SPACETIME_MODEL.
 
     .venv/bin/python -m pytest -q tests/test_space_config.py
 """
@@ -21,6 +22,7 @@ import pytest
 import yaml
 
 import app
+from eval.metrics.extractors import CLIP_FILES, CLIP_OPTIONAL, CLIP_REPO, CLIP_REVISION
 from ui.gpu import gpu
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +63,7 @@ def space_config_problems(readme: str, spacefile: str, requirements: str, root: 
     app_file = meta.get("app_file")
     if not app_file or not (root / app_file).is_file():
         problems.append(f"README app_file: {app_file!r} is not a file in the repository")
+    problems += preload_problems(meta)
 
     space = yaml.safe_load(spacefile) or {}
     if space.get("v") != 0:
@@ -79,6 +82,29 @@ def space_config_problems(readme: str, spacefile: str, requirements: str, root: 
         problems.append(f"Spacefile run: {script} is not the README app_file {app_file!r}")
     else:
         problems += flag_problems(parser(), flags)
+    return problems
+
+
+def preload_problems(meta: dict) -> list[str]:
+    """How the front matter's preload_from_hub misses the CLIP extractor the metrics load: its repo,
+    at the pinned commit, with every file the extractor needs and only files it reads."""
+    lines = [str(line).split() for line in meta.get("preload_from_hub") or []]
+    clip = [words for words in lines if words and words[0] == CLIP_REPO]
+    if len(clip) != 1:
+        return [f"README preload_from_hub: {len(clip)} lines for {CLIP_REPO}, expected one"]
+    words = clip[0]
+    if len(words) != 3:
+        return [f"README preload_from_hub: {' '.join(words)!r} is not '{CLIP_REPO} <files> <commit>'"]
+    problems = []
+    if words[2] != CLIP_REVISION:
+        problems.append(f"README preload_from_hub: {CLIP_REPO} at {words[2]!r}, not the pinned revision {CLIP_REVISION}")
+    files = words[1].split(",")
+    missing = [f for f in CLIP_FILES if f not in files]
+    if missing:
+        problems.append(f"README preload_from_hub: {CLIP_REPO} lacks {', '.join(missing)}")
+    unread = [f for f in files if f not in CLIP_FILES + CLIP_OPTIONAL]
+    if unread:
+        problems.append(f"README preload_from_hub: {CLIP_REPO} lists {', '.join(unread)}, which the extractor does not read")
     return problems
 
 
@@ -115,6 +141,26 @@ def test_a_different_sdk_version_is_reported():
     assert any("sdk_version" in p for p in space_config_problems(readme, t["spacefile"], t["requirements"]))
     requirements = t["requirements"].replace("gradio==6.31.0", "gradio==6.32.0")
     assert any("sdk_version" in p for p in space_config_problems(t["readme"], t["spacefile"], requirements))
+
+
+def test_the_space_preloads_clip_at_the_pinned_revision():
+    meta = front_matter(texts()["readme"])
+    assert preload_problems(meta) == []
+    repo, files, revision = next(line.split() for line in meta["preload_from_hub"] if line.startswith(CLIP_REPO))
+    assert revision == CLIP_REVISION and "model.safetensors" in files.split(",")
+
+
+def test_a_preload_at_another_revision_or_without_a_file_is_reported():
+    t = texts()
+    other = t["readme"].replace(f" {CLIP_REVISION}\n", " main\n", 1)
+    assert other != t["readme"]
+    assert any("not the pinned revision" in p for p in space_config_problems(other, t["spacefile"], t["requirements"]))
+    lacking = t["readme"].replace("model.safetensors,", "", 1)
+    assert any("lacks model.safetensors" in p for p in space_config_problems(lacking, t["spacefile"], t["requirements"]))
+    none = t["readme"].replace(f"  - {CLIP_REPO} ", "  - openai/clip-vit-large-patch14 ", 1)
+    assert any("0 lines for" in p for p in space_config_problems(none, t["spacefile"], t["requirements"]))
+    extra = t["readme"].replace("model.safetensors,", "model.safetensors,pytorch_model.bin,", 1)
+    assert any("pytorch_model.bin" in p for p in space_config_problems(extra, t["spacefile"], t["requirements"]))
 
 
 def test_a_different_app_file_is_reported():
