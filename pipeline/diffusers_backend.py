@@ -14,17 +14,23 @@ How each mode maps (see registry.py for which card does what):
     t2v          LTXConditionPipeline or LTX2ConditionPipeline without a condition / WanPipeline /
                  CogVideoXPipeline / HunyuanVideo15Pipeline / WanVACEPipeline without a video
     i2v          LTXConditionPipeline with the image as a condition at frame 0 (LTX-2: latent frame 0),
-                 CogVideoXImageToVideoPipeline, WanImageToVideoPipeline (Wan2.2, expand_timesteps) or
+                 CogVideoXImageToVideoPipeline, WanImageToVideoPipeline (Wan2.2: TI2V-5B with expand_timesteps,
+                 I2V-A14B with the image's latent beside the noise) or
                  HunyuanVideo15ImageToVideoPipeline (image=), or VACE with the image as frame 0 and a
                  mask that is black (given) there, white elsewhere
     extend       several frames, never only the last one:
                  LTXConditionPipeline with the kept frames as one video condition, at frame 0
                  (forward; LTX-2 too) or at frames - keep (backward); VACE with the kept frames at the
                  start / end of the control video and masked as given.
-                 CogVideoX-5b-I2V, Wan2.2, HunyuanVideo 1.5: labelled last-frame chaining
+                 CogVideoX-5b-I2V, Wan2.2 TI2V-5B and I2V-A14B, HunyuanVideo 1.5: labelled last-frame chaining
                  (image-to-video from the last frame).
     interpolate  LTXConditionPipeline with one image condition per keyframe at its index;
                  VACE with the keyframes at their indices, masked as given.
+
+Wan2.2 A14B has two experts: WanPipeline / WanImageToVideoPipeline run `transformer` above the card's
+boundary_ratio and `transformer_2` below it, with guidance_scale and guidance_scale_2. What the card fixes over
+the checkpoint (that boundary, a scheduler class) is set once at load (apply_card_settings); card_arguments
+is the part of every call that needs no weights (`benchmarks/real_models_smoke.py --check-settings` prints it).
 
 LTX-2 makes sound with the video: generate returns it in info["audio"] (a Soundtrack at the
 vocoder's rate), and the mp4 writers mux it in as AAC.
@@ -32,6 +38,7 @@ vocoder's rate), and the mp4 writers mux it in as AAC.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import itertools
 from collections.abc import Callable
@@ -70,6 +77,7 @@ class DiffusersBackend:
             self.notes.append(f"dtype: float32 on {device} (the card's {card.dtype} is for GPUs)")
         cls = getattr(diffusers, card.load_class)
         base = cls.from_pretrained(folder, dtype=dtypes, use_safetensors=True, trust_remote_code=False)
+        apply_card_settings(card, base)
         self._offload = card.memory.cpu_offload and on_gpu
         if card.memory.cpu_offload and not on_gpu:
             self.notes.append(f"cpu offload: not used on {device}")
@@ -108,12 +116,8 @@ class DiffusersBackend:
         """The pipeline and arguments that make r (a resolved request)."""
         cap = self.card.capability(r.mode, r.direction)
         pipe = self.pipeline(cap.pipeline)
-        kwargs = dict(prompt=r.prompt, negative_prompt=r.negative_prompt, height=r.height, width=r.width,
-                      num_frames=r.frames, num_inference_steps=r.steps, guidance_scale=r.guidance,
-                      generator=generator, **self.card.call_kwargs)
+        kwargs = dict(card_arguments(self.card, r), generator=generator)
         name = type(pipe).__name__
-        if name.startswith("LTX"):
-            kwargs["frame_rate"] = r.fps  # LTX's positional coordinates are in seconds
         if name.startswith("CogVideoX"):  # the text length the transformer was built for (226 for real models)
             kwargs["max_sequence_length"] = pipe.transformer.config.max_text_seq_length
         if r.shift is not None:
@@ -174,6 +178,33 @@ class DiffusersBackend:
             info["notes"] = [f"sound: {sound.sample_rate} Hz, {sound.channels} channels, {sound.seconds:.2f} s, "
                              "muxed into the mp4 as AAC"]
         return frames, info
+
+
+def card_arguments(card: ModelCard, r: GenerationRequest) -> dict:
+    """The keyword arguments of r's pipeline call that follow from the card and the resolved request alone,
+    without weights: sizes, steps, both guidance scales, the negative prompt and the card's fixed arguments.
+    plan() adds the generator, the conditioning and what depends on the loaded model."""
+    kwargs = dict(prompt=r.prompt, negative_prompt=r.negative_prompt, height=r.height, width=r.width,
+                  num_frames=r.frames, num_inference_steps=r.steps, guidance_scale=r.guidance)
+    if card.defaults.guidance_2 is not None:  # the low-noise expert's scale (Wan2.2 A14B)
+        kwargs["guidance_scale_2"] = card.defaults.guidance_2
+    kwargs.update(copy.deepcopy(card.call_kwargs))  # a copy: a pipeline never changes the card's lists
+    if card.capability(r.mode, r.direction).pipeline.startswith("LTX"):
+        kwargs["frame_rate"] = r.fps  # LTX's positional coordinates are in seconds
+    return kwargs
+
+
+def apply_card_settings(card: ModelCard, pipe: diffusers.DiffusionPipeline) -> None:
+    """Set what the card fixes over the checkpoint's own files: pipeline settings (Wan2.2 A14B's boundary between
+    its experts) and a scheduler class built from the checkpoint's scheduler config (CogVideoX's trailing DDIM/DPM)."""
+    if card.pipeline_config:
+        if "boundary_ratio" in card.pipeline_config and getattr(pipe, "transformer_2", None) is None:
+            raise BackendError(f"{card.name}: the weights have no transformer_2 (the low-noise expert), which "
+                               f"{card.name} needs; is the folder another model's?")
+        pipe.register_to_config(**card.pipeline_config)
+    if card.scheduler:
+        scheduler_class = getattr(diffusers, card.scheduler)
+        pipe.scheduler = scheduler_class.from_config(pipe.scheduler.config, **card.scheduler_config)
 
 
 @contextmanager

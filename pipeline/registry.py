@@ -19,6 +19,7 @@ loading), or a folder in this repository. Any card can be pointed at a local fol
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -28,10 +29,10 @@ from pipeline.errors import UnknownModelError
 # Vocabulary
 # ----------------------------------------------------------------------------------------
 
-MODES = ("t2v", "i2v", "extend", "interpolate")
+MODES = ("t2v", "i2v", "extend", "interpolate", "edit")
 DIRECTIONS = ("forward", "backward")
 # A task is a mode, with extension split by direction: models differ in which way they extend.
-TASKS = ("t2v", "i2v", "extend-forward", "extend-backward", "interpolate")
+TASKS = ("t2v", "i2v", "extend-forward", "extend-backward", "interpolate", "edit")
 
 NATIVE = "native"  # the model does it itself, conditioning on every given frame
 CHAINED = "last-frame chaining"  # a labelled fallback: image-to-video from one frame (drifts)
@@ -59,7 +60,11 @@ class Defaults:
     height: int  # pixels
     fps: float  # playback rate written to the mp4 (LTX also conditions on it)
     keep: int  # extension: frames of the input kept as conditioning (capped by the input's length)
+    strength: float = 0.6  # edit: how much of the source is re-imagined, in (0, 1] (1: only its length and size kept)
     negative_prompt: str = ""  # used when a request gives none (None); "" in a request means none at all
+    # the second expert's guidance scale (Wan2.2 A14B: the low-noise transformer's; `guidance` is the
+    # high-noise one's); None: a one-transformer model. Fixed by the card: a request sets `guidance` only.
+    guidance_2: float | None = None
     # Flow-matching shift by resolution: ((shortest side at least, shift), ...), the last rule that holds wins;
     # () = the scheduler's own. A request's `shift` overrides it.
     shift_by_size: tuple[tuple[int, float], ...] = ()
@@ -122,6 +127,12 @@ class ModelCard:
     limits: Limits
     memory: Memory = field(default_factory=Memory)
     call_kwargs: dict = field(default_factory=dict)  # fixed extra arguments for every pipeline call
+    # A diffusers scheduler class used instead of the checkpoint's, built from the checkpoint's scheduler config
+    # with scheduler_config over it ("" keeps the checkpoint's own scheduler).
+    scheduler: str = ""
+    scheduler_config: dict = field(default_factory=dict)
+    # Pipeline settings fixed over the checkpoint's model_index.json (Wan2.2 A14B's boundary_ratio between its experts)
+    pipeline_config: dict = field(default_factory=dict)
     fetch_patterns: tuple[str, ...] = ()  # files `fetch` downloads (fnmatch patterns; see DIFFUSERS_FILES)
 
     def capability(self, mode: str, direction: str = "forward") -> Capability:
@@ -141,6 +152,19 @@ DIFFUSERS_FILES = ("model_index.json", "*/*.json", "*/*.safetensors", "tokenizer
 
 # Recommended negative prompts, as their makers give them.
 LTX_NEGATIVE = "worst quality, inconsistent motion, blurry, jittery, distorted"
+# LTX-2.0's, from Lightricks' constants of the 2.0 release (it names sound defects too; see docs/real_models.md).
+LTX2_NEGATIVE = (
+    "blurry, out of focus, overexposed, underexposed, low contrast, washed out colors, excessive noise, "
+    "grainy texture, poor lighting, flickering, motion blur, distorted proportions, unnatural skin tones, "
+    "deformed facial features, asymmetrical face, missing facial features, extra limbs, disfigured hands, "
+    "wrong hand count, artifacts around text, inconsistent perspective, camera shake, incorrect depth of "
+    "field, background too sharp, background clutter, distracting reflections, harsh shadows, inconsistent "
+    "lighting direction, color banding, cartoonish rendering, 3D CGI look, unrealistic materials, uncanny "
+    "valley effect, incorrect ethnicity, wrong gender, exaggerated expressions, wrong gaze direction, "
+    "mismatched lip sync, silent or muted audio, distorted voice, robotic voice, echo, background noise, "
+    "off-sync audio, incorrect dialogue, added dialogue, repetitive speech, jittery movement, awkward "
+    "pauses, incorrect timing, unnatural transitions, inconsistent framing, tilted camera, flat lighting, "
+    "inconsistent tone, cinematic oversaturation, stylized filters, or AI artifacts.")
 WAN_NEGATIVE = ("色调艳丽，过曝，静态，细节模糊不清，字幕，风格，作品，画作，画面，静止，整体发灰，最差质量，低质量，JPEG压缩残留，"
                 "丑陋的，残缺的，多余的手指，画得不好的手部，画得不好的脸部，畸形的，毁容的，形态畸形的肢体，手指融合，"
                 "静止不动的画面，杂乱的背景，三条腿，背景人很多，倒着走")
@@ -177,6 +201,7 @@ _register(ModelCard(
         "extend-forward": _native("", "the last `keep` frames given clean at the start"),
         "extend-backward": _native("", "the first `keep` frames given clean at the end"),
         "interpolate": _native("", "keyframes given clean at their indices; the rest filled in"),
+        "edit": _native("", "the source's latents noised to `strength`, then denoised with the new caption"),
     },
     # 8 steps: the step count that meets real time (factor >= 4); 16 and 32 gain a few points of presence (docs/tinyworld.md)
     defaults=Defaults(steps=8, guidance=3.0, frames=16, width=64, height=64, fps=8.0, keep=4),
@@ -235,10 +260,14 @@ _register(ModelCard(
         "interpolate": _unsupported("keyframes snap to latent frames 8 apart, not to the frames asked for; "
                                     "use ltx-video"),
     },
-    defaults=Defaults(steps=30, guidance=3.0, frames=121, width=768, height=512, fps=24.0, keep=17,
-                      negative_prompt=LTX_NEGATIVE,
-                      source="diffusers' LTX-2 examples: 768x512, 121 frames at 24 fps, 30 steps, guidance 3, "
-                             "the negative prompt"),
+    # LTX-2.0's own settings (Lightricks' PipelineParams for 2.0). diffusers' call defaults are LTX-2.3's
+    # (30 steps, STG on block 28, cross timestep on), which this card overrides.
+    defaults=Defaults(steps=40, guidance=3.0, frames=121, width=768, height=512, fps=24.0, keep=17,
+                      negative_prompt=LTX2_NEGATIVE,
+                      source="Lightricks' LTX-2.0 parameters (Lightricks/LTX-2 ltx_pipelines/utils/constants.py): "
+                             "768x512, 121 frames at 24 fps, 40 steps, video guidance 3 with STG 1 on block 29, "
+                             "rescale 0.7, modality 3, audio guidance 7; cross timestep off (diffusers: the 2.0 "
+                             "behaviour); the makers' negative prompt"),
     # 8k+1 frames, multiples of 32: its VAE (8x time, 32x space); up to 20 s at 24 fps (the pipeline's max_seconds)
     limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=481, size_multiple=32,
                   min_size=64, max_size=1920, keep_step=8),
@@ -246,16 +275,25 @@ _register(ModelCard(
                   gpu="bf16 weights: 19B transformer ~38 GB + Gemma 3 12B text encoder ~24 GB; with model CPU offload "
                       "(this card, as diffusers' examples) a GPU of 48 GB or more; a 24 GB GPU needs FP8 weights, "
                       "which this card does not load"),
+    call_kwargs={"stg_scale": 1.0, "spatio_temporal_guidance_blocks": [29], "guidance_rescale": 0.7,
+                 "modality_scale": 3.0, "audio_guidance_scale": 7.0, "audio_stg_scale": 1.0,
+                 "audio_guidance_rescale": 0.7, "audio_modality_scale": 3.0, "use_cross_timestep": False},
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
 # The 1.3B models are made for 480p: their makers support 832x480 and 480x832 (720p "less stable").
 _WAN_LIMITS = Limits(frame_step=4, frame_offset=1, min_frames=5, max_frames=81, size_multiple=16,
                      min_size=480, max_size=832, sizes=((832, 480), (480, 832)))
-_WAN_DEFAULTS = Defaults(steps=50, guidance=5.0, frames=81, width=832, height=480, fps=16.0, keep=17,
-                         negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 3.0), (720, 5.0)),
-                         source="negative prompt: Wan's own (Wan-Video/Wan2.1); shift 3.0 at 480p, 5.0 at 720p: "
-                                "diffusers' Wan docs; sizes: the makers' card")
+# Shift and guidance as the makers' scripts set them (Wan-Video/Wan2.1), not diffusers' examples (shift 3.0 at
+# 480p, which the makers use for image-to-video only): text-to-video 1.3B shift 8 (8-12) with guidance 6, VACE 16.
+_WAN_T2V_DEFAULTS = Defaults(steps=50, guidance=6.0, frames=81, width=832, height=480, fps=16.0, keep=17,
+                             negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 8.0),),
+                             source="Wan2.1's README for T2V-1.3B (Wan-Video/Wan2.1): 832x480, shift 8 (8-12), "
+                                    "guidance 6; generate.py: 50 steps, 81 frames; Wan's negative prompt")
+_WAN_VACE_DEFAULTS = Defaults(steps=50, guidance=5.0, frames=81, width=832, height=480, fps=16.0, keep=17,
+                              negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 16.0),),
+                              source="Wan2.1's generate.py for vace-1.3B (Wan-Video/Wan2.1): shift 16, guidance 5, "
+                                     "50 steps, 81 frames at 832x480; Wan's negative prompt")
 _WAN_GPU = "8.19 GB at 480p on an RTX 4090 with offloading (the makers' card); a 24 GB GPU runs it without"
 
 _register(ModelCard(
@@ -271,7 +309,7 @@ _register(ModelCard(
         "extend-backward": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
         "interpolate": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
     },
-    defaults=_WAN_DEFAULTS, limits=_WAN_LIMITS,
+    defaults=_WAN_T2V_DEFAULTS, limits=_WAN_LIMITS,
     memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True, gpu=_WAN_GPU),
     fetch_patterns=DIFFUSERS_FILES,
 ))
@@ -289,7 +327,7 @@ _register(ModelCard(
         "extend-backward": _native("WanVACEPipeline", "the first `keep` frames at the end, masked as given"),
         "interpolate": _native("WanVACEPipeline", "keyframes at their indices, masked as given"),
     },
-    defaults=_WAN_DEFAULTS, limits=_WAN_LIMITS,
+    defaults=_WAN_VACE_DEFAULTS, limits=_WAN_LIMITS,
     memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True,
                   gpu="not stated by its makers; its base, wan2.1-t2v-1.3b: " + _WAN_GPU),
     fetch_patterns=DIFFUSERS_FILES,
@@ -325,13 +363,74 @@ _register(ModelCard(
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
+# Wan2.2 A14B: two 14B experts (27B in all, 14B active per step), a high-noise transformer for the early steps and
+# a low-noise transformer_2 after the boundary (boundary_ratio x 1000 timesteps), each with its own guidance
+# scale. The Wan 2.1 VAE (8x space, 4x time). Settings: the makers' wan/configs (Wan-Video/Wan2.2).
+_WAN22_A14B_LIMITS = Limits(frame_step=4, frame_offset=1, min_frames=5, max_frames=81, size_multiple=16,
+                            min_size=480, max_size=1280, sizes=((1280, 720), (720, 1280), (832, 480), (480, 832)))
+_WAN22_A14B_GPU = ("two 14B experts ~28 GB each + UMT5-XXL ~11 GB in bf16; its makers run 720p on one GPU with at "
+                   "least 80 GB with their model offloading; this card offloads each model to the CPU while "
+                   "another runs, so one expert is on the GPU at a time")
+
+_register(ModelCard(
+    name="wan2.2-t2v-a14b",
+    backend="diffusers",
+    description="Wan 2.2 T2V A14B: text to 720p or 480p video by two 14B experts (high noise, then low noise)",
+    repo_id="Wan-AI/Wan2.2-T2V-A14B-Diffusers", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype="float32", load_class="WanPipeline",
+    capabilities={
+        "t2v": _native("WanPipeline", "transformer for the high-noise steps, transformer_2 after the boundary"),
+        "i2v": _unsupported("text-to-video only; use wan2.2-i2v-a14b"),
+        "extend-forward": _unsupported("no video conditioning; wan2.2-i2v-a14b chains from the last frame"),
+        "extend-backward": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
+        "interpolate": _unsupported("no keyframe conditioning; use wan2.1-vace-1.3b"),
+    },
+    defaults=Defaults(steps=40, guidance=4.0, guidance_2=3.0, frames=81, width=1280, height=720, fps=16.0, keep=1,
+                      negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 12.0),),
+                      source="Wan2.2's t2v-A14B config (Wan-Video/Wan2.2 wan/configs/wan_t2v_A14B.py): 40 steps, "
+                             "shift 12, boundary 0.875, guidance 4 high noise / 3 low noise; 81 frames at 16 fps "
+                             "and Wan's negative prompt (shared_config.py); 1280x720 (generate.py)"),
+    limits=_WAN22_A14B_LIMITS,
+    memory=Memory(cpu_offload=True, vae_tiling=True, vae_slicing=True, gpu=_WAN22_A14B_GPU),
+    pipeline_config={"boundary_ratio": 0.875},
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
+_register(ModelCard(
+    name="wan2.2-i2v-a14b",
+    backend="diffusers",
+    description="Wan 2.2 I2V A14B: an image to 720p or 480p video by two 14B experts (extension as labelled "
+                "last-frame chaining)",
+    repo_id="Wan-AI/Wan2.2-I2V-A14B-Diffusers", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype="float32", load_class="WanImageToVideoPipeline",
+    capabilities={
+        "t2v": _unsupported("image-to-video only (needs an image); use wan2.2-t2v-a14b"),
+        "i2v": _native("WanImageToVideoPipeline", "the image's latent and a mask beside the noise; no image encoder"),
+        "extend-forward": Capability(CHAINED, "WanImageToVideoPipeline",
+                                     "no video conditioning: image-to-video from the last frame only; "
+                                     "colour and motion drift"),
+        "extend-backward": _unsupported("image-to-video can only continue forward from a frame; use wan2.1-vace-1.3b"),
+        "interpolate": _unsupported("no keyframe conditioning; use wan2.1-vace-1.3b"),
+    },
+    defaults=Defaults(steps=40, guidance=3.5, guidance_2=3.5, frames=81, width=1280, height=720, fps=16.0, keep=1,
+                      negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 5.0),),
+                      source="Wan2.2's i2v-A14B config (Wan-Video/Wan2.2 wan/configs/wan_i2v_A14B.py): 40 steps, "
+                             "shift 5, boundary 0.9, guidance 3.5 for both experts; 81 frames at 16 fps and Wan's "
+                             "negative prompt (shared_config.py); 1280x720 (generate.py)"),
+    limits=dataclasses.replace(_WAN22_A14B_LIMITS, max_keep=1),
+    memory=Memory(cpu_offload=True, vae_tiling=True, vae_slicing=True, gpu=_WAN22_A14B_GPU),
+    pipeline_config={"boundary_ratio": 0.9},
+    fetch_patterns=DIFFUSERS_FILES,
+))
+
 # HunyuanVideo 1.5 (8.3B): text-to-video and image-to-video are two checkpoints (their transformers
 # differ), so two cards. 480p sizes are buckets of about 640x640 pixels by aspect ratio; image-to-video
 # picks the bucket from the image itself, so its sizes are the buckets that map to themselves.
 _HUNYUAN15_LIMITS = dict(frame_step=4, frame_offset=1, min_frames=5, max_frames=121, size_multiple=16,
                          min_size=480, max_size=848)
-_HUNYUAN15_SOURCE = ("HunyuanVideo 1.5's 480p settings (Tencent-Hunyuan/HunyuanVideo-1.5; the checkpoint's guider): "
-                     "848x480 at 16:9, 121 frames at 24 fps, 50 steps, guidance 6; shift from its scheduler")
+_HUNYUAN15_SOURCE = ("HunyuanVideo 1.5's 480p settings (Tencent-Hunyuan/HunyuanVideo-1.5 hyvideo/commons/__init__.py "
+                     "PIPELINE_CONFIGS and README): 848x480 at 16:9, 121 frames at 24 fps, 50 steps, guidance 6, "
+                     "flow shift 5 (its makers use 7 to 9 at 720p and for the step-distilled model)")
 _HUNYUAN15_GPU = ("8.3B transformer ~17 GB + Qwen2.5-VL 7B text encoder ~15 GB in bf16; its makers state 14 GB "
                   "at the least with model offloading, which this card uses")
 
@@ -349,7 +448,7 @@ _register(ModelCard(
         "interpolate": _unsupported("no keyframe conditioning; use wan2.1-vace-1.3b"),
     },
     defaults=Defaults(steps=50, guidance=6.0, frames=121, width=848, height=480, fps=24.0, keep=1,
-                      source=_HUNYUAN15_SOURCE),
+                      shift_by_size=((0, 5.0),), source=_HUNYUAN15_SOURCE),
     limits=Limits(sizes=((848, 480), (480, 848), (640, 640)), **_HUNYUAN15_LIMITS),
     memory=Memory(cpu_offload=True, vae_tiling=True, gpu=_HUNYUAN15_GPU),
     fetch_patterns=DIFFUSERS_FILES,
@@ -372,7 +471,7 @@ _register(ModelCard(
         "interpolate": _unsupported("no keyframe conditioning"),
     },
     defaults=Defaults(steps=50, guidance=6.0, frames=121, width=848, height=480, fps=24.0, keep=1,
-                      source=_HUNYUAN15_SOURCE),
+                      shift_by_size=((0, 5.0),), source=_HUNYUAN15_SOURCE),
     # 480x832, not 480x848: the pipeline buckets a 480x848 image to 480x832
     limits=Limits(sizes=((848, 480), (480, 832), (640, 640)), max_keep=1, **_HUNYUAN15_LIMITS),
     memory=Memory(cpu_offload=True, vae_tiling=True, gpu=_HUNYUAN15_GPU),
@@ -395,13 +494,17 @@ _register(ModelCard(
         "interpolate": _unsupported("text-to-video only"),
     },
     defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1,
-                      source="the makers' card: 720x480 only, 49 frames at 8 fps, 50 steps, guidance 6"),
-    # its makers: 720x480 and no other resolution
-    limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=49, size_multiple=16,
+                      source="the makers' card and cli_demo.py (zai-org/CogVideo): 720x480 only, 49 frames at "
+                             "8 fps, 50 steps, guidance 6; CogVideoXDDIMScheduler with trailing timesteps, no "
+                             "dynamic CFG (recommended for 2B)"),
+    # its makers: 720x480 and no other resolution, and 49 frames (6 s at 8 fps), the length it was trained on:
+    # the pipeline takes 9..49, but the makers give 49 only
+    limits=Limits(frame_step=8, frame_offset=1, min_frames=49, max_frames=49, size_multiple=16,
                   min_size=480, max_size=720, sizes=((720, 480),)),
     memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True,
                   gpu="about 19 GB to decode 49 frames at 720x480 without offloading (diffusers' docs); "
                       "from 4 GB with sequential CPU offload and VAE slicing and tiling (the makers' card)"),
+    scheduler="CogVideoXDDIMScheduler", scheduler_config={"timestep_spacing": "trailing"},
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
@@ -421,7 +524,9 @@ _register(ModelCard(
         "interpolate": _unsupported("no keyframe conditioning"),
     },
     defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1,
-                      source="the makers' card: 720x480 and 49 frames only, 8 fps, 50 steps, guidance 6"),
+                      source="the makers' card and cli_demo.py (zai-org/CogVideo): 720x480 and 49 frames only, "
+                             "8 fps, 50 steps, guidance 6; CogVideoXDPMScheduler with trailing timesteps and "
+                             "dynamic CFG (as diffusers' example)"),
     # Learned positional embeddings for 720x480 and 49 frames: at other frame counts diffusers swaps in
     # computed sin-cos ones and the video degrades without an error, so 49 is the only count.
     limits=Limits(frame_step=8, frame_offset=1, min_frames=49, max_frames=49, size_multiple=16,
@@ -429,7 +534,9 @@ _register(ModelCard(
     memory=Memory(cpu_offload=True, vae_tiling=True, vae_slicing=True,
                   gpu="from 5 GB in bf16 with sequential CPU offload and VAE slicing and tiling, about 3x that "
                       "without (the makers' card); this card uses model CPU offload"),
-    # No use_dynamic_cfg: its makers use that flag with the DPM scheduler only, and the repo ships DDIM.
+    # the checkpoint ships a DDIM scheduler; its makers run the 5B models with DPM and dynamic CFG
+    scheduler="CogVideoXDPMScheduler", scheduler_config={"timestep_spacing": "trailing"},
+    call_kwargs={"use_dynamic_cfg": True},
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
@@ -466,7 +573,8 @@ def describe(card: ModelCard) -> str:
     lines = [
         f"{card.name}  [{card.backend}]  {card.description}",
         f"  weights: {source}  (override: --weights DIR or {weights_env_var(card.name)})",
-        f"  defaults: {d.width}x{d.height}, {d.frames} frames @ {d.fps:g} fps, {d.steps} steps, guidance {d.guidance:g}",
+        f"  defaults: {d.width}x{d.height}, {d.frames} frames @ {d.fps:g} fps, {d.steps} steps, guidance {d.guidance:g}"
+        + (f" (transformer_2: {d.guidance_2:g})" if d.guidance_2 is not None else ""),
         f"  limits: frames {lim.frame_rule()} in {lim.min_frames}..{lim.max_frames} ({_frames_shown(lim)}); sizes {sizes}",
     ]
     if d.negative_prompt:
@@ -474,6 +582,11 @@ def describe(card: ModelCard) -> str:
     if d.shift_by_size:
         rules = ", ".join(f"{shift:g} from {side}p" if side else f"{shift:g}" for side, shift in d.shift_by_size)
         lines.append(f"  shift (default, by shortest side): {rules}")
+    fixed = [f"scheduler {card.scheduler}" + "".join(f", {k}={v!r}" for k, v in card.scheduler_config.items())
+             ] if card.scheduler else []
+    fixed += [f"{k}={v!r}" for k, v in {**card.pipeline_config, **card.call_kwargs}.items()]
+    if fixed:
+        lines.append(f"  fixed settings: {'; '.join(fixed)}")
     if d.source:
         lines.append(f"  defaults from: {d.source}")
     if card.memory.gpu:

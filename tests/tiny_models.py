@@ -5,7 +5,8 @@
 
 Each builder mirrors the toy configs of diffusers' own fast tests (tests/pipelines/ltx/test_ltx.py,
 tests/pipelines/ltx2/test_ltx2.py, tests/pipelines/wan/test_wan_vace.py,
-tests/pipelines/wan/test_wan_22_image_to_video.py, tests/pipelines/hunyuan_video1_5/test_hunyuan_1_5.py,
+tests/pipelines/wan/test_wan_22_image_to_video.py, tests/pipelines/wan/test_wan_22.py (two experts),
+tests/pipelines/hunyuan_video1_5/test_hunyuan_1_5.py,
 tests/pipelines/cogvideo/test_cogvideox_image2video.py):
 one or two layers, 8-to-32 channels, 2 denoising steps. Two differences on purpose:
 
@@ -51,6 +52,7 @@ from diffusers import (
     LTXConditionPipeline,
     LTXVideoTransformer3DModel,
     UniPCMultistepScheduler,
+    WanImageToVideoPipeline,
     WanPipeline,
     WanTransformer3DModel,
     WanVACEPipeline,
@@ -304,6 +306,38 @@ def tiny_wan22() -> WanPipeline:
                        tokenizer=tokenizer, expand_timesteps=True)
 
 
+def _tiny_experts(in_channels: int) -> tuple[WanTransformer3DModel, WanTransformer3DModel]:
+    """Wan2.2 A14B's two experts at toy size: the high-noise transformer and the low-noise transformer_2,
+    drawn from different seeds so that which one ran shows in the output."""
+    experts = []
+    for seed in (0, 1):
+        torch.manual_seed(seed)
+        experts.append(WanTransformer3DModel(num_layers=2, **{**_WAN_TRANSFORMER, "in_channels": in_channels}))
+    return experts[0], experts[1]
+
+
+def _a14b_scheduler(shift: float) -> UniPCMultistepScheduler:
+    return UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=shift)
+
+
+def tiny_wan22_a14b_t2v() -> WanPipeline:
+    """Wan2.2 T2V-A14B's layout: two experts switched at boundary_ratio 0.875, the Wan 2.1 VAE (8x / 4x)."""
+    high, low = _tiny_experts(16)
+    tokenizer = tiny_tokenizer()
+    return WanPipeline(transformer=high, transformer_2=low, vae=_tiny_wan_vae(), scheduler=_a14b_scheduler(12.0),
+                       text_encoder=tiny_umt5(len(tokenizer)), tokenizer=tokenizer, boundary_ratio=0.875)
+
+
+def tiny_wan22_a14b_i2v() -> WanImageToVideoPipeline:
+    """Wan2.2 I2V-A14B's layout: 36 input channels (16 noise + 4 mask + 16 image latents), no image encoder,
+    boundary_ratio 0.9."""
+    high, low = _tiny_experts(36)
+    tokenizer = tiny_tokenizer()
+    return WanImageToVideoPipeline(transformer=high, transformer_2=low, vae=_tiny_wan_vae(),
+                                   scheduler=_a14b_scheduler(5.0), text_encoder=tiny_umt5(len(tokenizer)),
+                                   tokenizer=tokenizer, boundary_ratio=0.9)
+
+
 # ----------------------------------------------------------------------------------------
 # HunyuanVideo 1.5: text-to-video and image-to-video (two checkpoints, as for the real model)
 # ----------------------------------------------------------------------------------------
@@ -390,6 +424,8 @@ BUILDERS = {
     "wan2.1-t2v-1.3b": tiny_wan,
     "wan2.1-vace-1.3b": tiny_wan_vace,
     "wan2.2-ti2v-5b": tiny_wan22,
+    "wan2.2-t2v-a14b": tiny_wan22_a14b_t2v,
+    "wan2.2-i2v-a14b": tiny_wan22_a14b_i2v,
     "hunyuanvideo-1.5-t2v": tiny_hunyuan15_t2v,
     "hunyuanvideo-1.5-i2v": tiny_hunyuan15_i2v,
     "cogvideox-2b": tiny_cogvideox,
