@@ -7,6 +7,7 @@ button do: its size first, the disk checked, progress, Stop, and the cache found
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections import namedtuple
@@ -80,3 +81,49 @@ def test_offline_fetches_nothing(hub, monkeypatch):
     with pytest.raises(FetchError, match="HF_HUB_OFFLINE is set"):
         fetch(get_card("ltx-video"))
     assert download_size(get_card("ltx-video")) is None and hub.requests() == []
+
+
+# ---------------------------------------------------------------- the app's "Download weights" handler
+
+
+def test_the_app_offers_the_size_downloads_with_progress_and_the_note_clears(hub):
+    from ui import weights_button
+
+    assert "weights can be downloaded" in weights_button.offer("ltx-video") and " kB**" in weights_button.offer("ltx-video")
+    assert weights_button.offer("tinyworld") is None  # its weights ship with the repository
+    hub.delay["diffusion_pytorch_model.safetensors"] = 0.05  # a few updates of the progress line
+    updates = list(weights_button.download("ltx-video", "t2v"))
+    lines = [status for status, _, _ in updates]
+    assert any(re.search(r"Downloading \*\*ltx-video\*\* weights, \d+ kB: \d+%", line) for line in lines[:-1]), lines
+    status, note, row = updates[-1]
+    assert "weights downloaded" in status and "⚠️" not in note and row["visible"] is False
+    assert weights_button.offer("ltx-video") is None  # nothing left to offer
+
+
+def test_the_app_stops_a_download_and_the_button_resumes_it(hub):
+    from ui import weights_button
+
+    hub.delay["diffusion_pytorch_model.safetensors"] = 0.2
+    updates = weights_button.download("ltx-video", "t2v")
+    next(updates)  # running
+    weights_button.stop(None)
+    status = list(updates)[-1][0]
+    assert status.startswith("⏹️ Stopped") and "picks up where it stopped" in status
+    hub.delay.clear()
+    assert "weights downloaded" in list(weights_button.download("ltx-video", "t2v"))[-1][0]
+
+
+def test_the_app_refuses_offline_and_a_full_disk_with_a_message(hub, monkeypatch):
+    import gradio as gr
+
+    from ui import weights_button
+
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**6, 10**6 - 1000, 1000))
+    with pytest.raises(gr.Error, match="not enough disk space"):
+        list(weights_button.download("ltx-video", "t2v"))
+    monkeypatch.setenv("SPACETIME_FETCH", "never")
+    assert weights_button.offer("ltx-video") is None
+    with pytest.raises(gr.Error, match=r"model: ltx-video's weights are not downloaded here \(SPACETIME_FETCH=never\)"):
+        list(weights_button.download("ltx-video", "t2v"))
+    assert not any("/resolve/" in path for _, path, _ in hub.requests())
