@@ -153,6 +153,10 @@ def logged(args: argparse.Namespace, resume: int | None = None, data: Path | Non
     layout = dataset.Layout(Path(settings["data"]), settings["fps"])
     scenarios = _scenarios(layout.data, settings["descriptions"], settings["scenarios"])
     card = get_card(model)
+    if args.no_progress:  # diffusers draws its own bar while loading components
+        from diffusers.utils import logging as diffusers_logging
+
+        diffusers_logging.disable_progress_bar()
     pipe = load(model, weights=settings["weights"])
     done = table.done_items(run_id)
     work = [(s, view) for s in scenarios for view in VIEWS]

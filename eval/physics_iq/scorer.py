@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from eval.physics_iq.dataset import Layout, Scenario
 from eval.physics_iq.masks import read_masks
-from eval.physics_iq.measures import compare
+from eval.physics_iq.measures import compare, counts
 from eval.physics_iq.score import VIEWS, ViewResult
 from eval.physics_iq.video import View, comparison_size, decode
 
@@ -38,7 +38,8 @@ class RealTakes:
         self.window, self.masks = window, masks
         self.take1 = self._real(layout, s, view, "take-1", self.take1_path)
         self.take2 = self._real(layout, s, view, "take-2", take2_path)
-        self.variance = compare(self.take1.frames, self.take1.masks, self.take2.frames, self.take2.masks)
+        self.take1_counts = counts(self.take1.masks)  # shared by the variance and every continuation
+        self.variance = compare(self.take1.frames, self.take1.masks, self.take2.frames, self.take2.masks, self.take1_counts)
 
     def _real(self, layout: Layout, s: Scenario, view: str, take: str, path: Path) -> View:
         given = layout.real_mask(s, view, take)
@@ -50,7 +51,7 @@ class RealTakes:
     def score(self, generated: str | Path) -> "tuple[View, object]":
         """Decode a continuation and compare it with take 1 -> (its View, its Measures)."""
         video = decode(generated, self.size, self.window, masks=self.masks)
-        return video, compare(self.take1.frames, self.take1.masks, video.frames, video.masks)
+        return video, compare(self.take1.frames, self.take1.masks, video.frames, video.masks, self.take1_counts)
 
 
 def score_view(layout: Layout, s: Scenario, view: str, generated: str | Path, window: int,
