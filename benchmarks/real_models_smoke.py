@@ -8,6 +8,13 @@ card's size rule, schedule and conditioning are exercised on real weights withou
 clip), and prints wall time, the pipeline's own denoise time and peak GPU memory
 (torch.cuda.max_memory_allocated). It says plainly what it cannot run: no GPU here, or a card's
 weights missing (with the fetch command), and exits 0 when there is nothing it could run.
+
+    python benchmarks/real_models_smoke.py --check-settings      # no GPU, no weights
+
+prints instead, for every card and task, the call the pipeline would receive at the card's defaults: the
+pipeline class, steps, both guidance scales, sizes and frames, the flow shift and scheduler, the settings the
+card fixes (STG blocks, cross timestep, dynamic CFG, the experts' boundary) and the negative prompt, so that
+a reviewer can read every card's settings in one place against docs/real_models.md.
 """
 
 from __future__ import annotations
@@ -47,11 +54,52 @@ def request_for(card: ModelCard, task: str, steps: int) -> GenerationRequest:
     return GenerationRequest(**fields)
 
 
+def default_request(card: ModelCard, task: str) -> GenerationRequest:
+    """The task with every field at the card's default, and a blank input of the default size where it needs one."""
+    d = card.defaults
+    mode, _, direction = task.partition("-")
+    clip = np.zeros((max(d.frames, 2), d.height, d.width, 3), np.uint8)  # (T, H, W, 3)
+    fields = dict(mode=mode, prompt=PROMPT, seed=0)
+    if mode == "i2v":
+        fields["image"] = clip[0]
+    elif mode == "extend":
+        fields.update(video=clip, direction=direction)
+    elif mode == "interpolate":
+        fields["video"] = clip[[0, -1]]
+    return GenerationRequest(**fields)
+
+
+def call_settings(card: ModelCard, task: str) -> str:
+    """One line: the pipeline call card makes for task at its defaults (what depends on no weights)."""
+    from pipeline.diffusers_backend import card_arguments
+
+    resolved, _ = default_request(card, task).resolve(card)
+    kwargs = card_arguments(card, resolved)
+    kwargs.pop("prompt")
+    negative = kwargs.pop("negative_prompt")
+    pipeline = card.capability(resolved.mode, resolved.direction).pipeline
+    if pipeline.startswith("HunyuanVideo15"):  # its guidance lives in the pipeline's guider
+        kwargs["guider.guidance_scale"] = kwargs.pop("guidance_scale")
+    scheduler = card.scheduler or "the checkpoint's scheduler"
+    scheduler += "".join(f" {k}={v!r}" for k, v in card.scheduler_config.items())
+    parts = [f"{k}={v!r}" for k, v in {**kwargs, **card.pipeline_config}.items()]
+    shift = f"shift={resolved.shift:g}" if resolved.shift is not None else "shift: the scheduler's own"
+    shown = f"{negative[:48]}... ({len(negative)} chars)" if len(negative) > 48 else repr(negative)
+    return f"{card.name:<22} {task:<15} {pipeline}({', '.join(parts)}); {scheduler}; {shift}; negative_prompt={shown}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=[n for n, c in MODELS.items() if c.backend == "diffusers"])
     parser.add_argument("--steps", type=int, default=8, help="denoising steps per clip (a smoke test, not a quality run)")
+    parser.add_argument("--check-settings", action="store_true",
+                        help="print the call each card would make at its defaults (no GPU, no weights) and exit")
     args = parser.parse_args()
+    if args.check_settings:
+        for name in args.models:
+            for task in MODELS[name].supported_tasks():
+                print(call_settings(MODELS[name], task))
+        return 0
 
     import torch
 

@@ -123,11 +123,8 @@ class DiffusersBackend:
         if r.shift is not None:
             set_shift(pipe, r.shift)
         if name.startswith("HunyuanVideo15"):
-            # guidance lives in the pipeline's guider, not in a call argument; image-to-video takes its
-            # size from the image (the request's image is already at the request's size)
+            # guidance lives in the pipeline's guider, not in a call argument
             set_guidance(pipe, kwargs.pop("guidance_scale"))
-            if name == "HunyuanVideo15ImageToVideoPipeline":
-                del kwargs["height"], kwargs["width"]
 
         if r.mode == "t2v":
             pass
@@ -189,8 +186,11 @@ def card_arguments(card: ModelCard, r: GenerationRequest) -> dict:
     if card.defaults.guidance_2 is not None:  # the low-noise expert's scale (Wan2.2 A14B)
         kwargs["guidance_scale_2"] = card.defaults.guidance_2
     kwargs.update(copy.deepcopy(card.call_kwargs))  # a copy: a pipeline never changes the card's lists
-    if card.capability(r.mode, r.direction).pipeline.startswith("LTX"):
+    pipeline = card.capability(r.mode, r.direction).pipeline
+    if pipeline.startswith("LTX"):
         kwargs["frame_rate"] = r.fps  # LTX's positional coordinates are in seconds
+    if pipeline == "HunyuanVideo15ImageToVideoPipeline":  # its size comes from the image (already the request's size)
+        del kwargs["height"], kwargs["width"]
     return kwargs
 
 
