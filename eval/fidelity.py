@@ -15,6 +15,8 @@ the parser fills in "medium" and "plain", and a model that follows its text woul
 contradict the frames it continues. Chains are run on the conditioning prompts whose subject the
 world itself keeps in view for all 52 frames (a subject that moves out of the frame has no colour
 left to compare); a chain that loses its subject scores the largest drift there is, 255.
+`--physics-iq N` adds the Physics-IQ score of N world scenes filmed twice from three views, beside
+the take-2 ceiling and a still baseline (eval/physics_iq/world_score.py).
 """
 
 from __future__ import annotations
@@ -124,8 +126,9 @@ def subject_colour(frames: np.ndarray, colour: str) -> np.ndarray | None:
 
 
 def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, conditioning: int = 20, weights: str | None = None,
-             guidance: float | None = None) -> dict:
-    """The report described in the module docstring; steps and guidance default to the model card's."""
+             guidance: float | None = None, physics_iq: int = 0) -> dict:
+    """The report described in the module docstring; steps and guidance default to the model card's.
+    physics_iq: world scenes scored by Physics-IQ (eval/physics_iq/world_score.py); 0 skips it."""
     pipe = load(model, weights=weights)
     sampling = {"steps": steps, "guidance": guidance}  # None: the card's default
     prompts = held_out_prompts(n, seed)
@@ -150,6 +153,10 @@ def evaluate(model: str, n: int, seed: int = 0, steps: int | None = None, condit
         k: (round(results["model"][k] / results["ground_truth"][k], 4) if results["ground_truth"][k] else None) for k in PROBES}
     if conditioning:
         results.update(conditioning_metrics(pipe, prompts[:conditioning], seed, sampling))
+    if physics_iq:
+        from eval.physics_iq.world_score import score_world
+
+        results["physics_iq"] = score_world(pipe, physics_iq, seed, steps)
     median = float(np.median(seconds))
     results["seconds_per_clip"] = round(median, 3)
     results["realtime_factor"] = round(len(out.frames) / out.fps / median, 2)
@@ -267,11 +274,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--guidance", type=float, help="classifier-free guidance scale (default: the model card's)")
     parser.add_argument("--conditioning", type=int, default=20, help="prompts used for i2v / extension / chaining checks")
     parser.add_argument("--weights", help="a local weights folder overriding the model card's")
+    parser.add_argument("--physics-iq", type=int, default=0,
+                        help="also score this many world scenes by Physics-IQ, beside the take-2 ceiling (0: skip)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     if args.n < 2:
         parser.error(f"--n: expected at least 2 prompts (one per language), got {args.n}")
-    report = evaluate(args.model, args.n, args.seed, args.steps, args.conditioning, args.weights, args.guidance)
+    extra = {"physics_iq": args.physics_iq} if args.physics_iq else {}
+    report = evaluate(args.model, args.n, args.seed, args.steps, args.conditioning, args.weights, args.guidance, **extra)
     if args.json:
         print(json.dumps(report, indent=1))
         return
@@ -285,6 +295,10 @@ def main(argv: list[str] | None = None) -> None:
                 "realtime_factor", "seconds_per_clip"):
         if key in report:  # --conditioning 0 measures no conditioning
             print(f"{key}: {report[key]}")
+    if "physics_iq" in report:
+        p = report["physics_iq"]
+        print(f"physics_iq: {p['score']} (take-2 ceiling {p['ceiling_take2']}, still baseline {p['still_baseline']}, "
+              f"{p['n']} scenes x 3 views, {p['mode']})")
 
 
 if __name__ == "__main__":

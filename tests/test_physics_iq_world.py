@@ -106,3 +106,22 @@ def test_accelerate_launch_splits_the_views_into_one_run(tmp_path):
     gens = Table(tmp_path / "t.db").generations()
     assert len(gens) == 3 and gens["item"].nunique() == 3 and gens["run_id"].nunique() == 1
     assert json.loads(out.stdout)["views"] == 3
+
+
+def test_score_world_is_what_fidelity_reports(monkeypatch, capsys):
+    from eval import fidelity
+    from eval.physics_iq.world_score import score_world
+    from eval.probes import PROBES
+    from pipeline import load
+
+    out = score_world(load("tinyworld"), n=1, steps=1)
+    assert out["ceiling_take2"] == 100.0 and 0 <= out["score"] <= 100 and out["n"] == 1
+    assert set(out["measures"]) == {"spatial_iou", "spatiotemporal_iou", "weighted_spatial_iou", "mse"}
+    calls = []
+    fake = {"model": dict.fromkeys(PROBES, 0.5), "ground_truth": dict.fromkeys(PROBES, 1.0),
+            "share_of_ground_truth": dict.fromkeys(PROBES, 0.5), "model_ci95": dict.fromkeys(PROBES, [0.2, 0.8]),
+            "physics_iq": out}
+    monkeypatch.setattr(fidelity, "evaluate", lambda *args, **kwargs: calls.append(kwargs) or fake)
+    fidelity.main(["--physics-iq", "1"])
+    assert calls == [{"physics_iq": 1}]
+    assert f"physics_iq: {out['score']} (take-2 ceiling 100.0, still baseline {out['still_baseline']}" in capsys.readouterr().out
