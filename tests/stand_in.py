@@ -39,7 +39,7 @@ class StandIn:
         self.files: dict[str, Path] = {}  # "/host/path" -> file
         self.log: list[tuple[str, str, str]] = []  # (method, path, Range header) of every request, in order
         self.cut_after: dict[str, int] = {}  # file name -> bytes sent before the connection drops (once)
-        self.delay: dict[str, float] = {}  # file name -> seconds slept per 16 kB sent
+        self.delay: dict[str, float] = {}  # file name -> seconds slept per 16 kB sent (16 kB chunks; else 256 kB)
         self.replace: dict[str, bytes] = {}  # file name -> other bytes served under its name (tampering)
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -163,9 +163,9 @@ class StandIn:
                     return
                 cut = stand_in.cut_after.pop(file.name, None) if start == 0 else None
                 delay = stand_in.delay.get(file.name, 0.0)
-                sent = start
+                sent, size = start, (1 << 14) if delay else (1 << 18)
                 while sent < len(data):
-                    chunk = data[sent:sent + (1 << 14)]
+                    chunk = data[sent:sent + size]
                     if cut is not None and sent + len(chunk) > cut:
                         self.wfile.write(data[sent:cut])
                         self.wfile.flush()

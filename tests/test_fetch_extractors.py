@@ -30,6 +30,7 @@ from stand_in import StandIn
 ROOT = Path(__file__).resolve().parent.parent
 ALEX_HOST_PATH = "download.pytorch.org/models/" + ex.ALEXNET_FILE
 I3D_HOST_PATH = "www.dropbox.com/s/ge9e5ujwgetktms/i3d_torchscript.pt"
+CLIP_BYTES: list[int] = []  # the served CLIP repo's size, set by the `served` fixture
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,7 @@ def served(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("served")
     clip = tiny_extractors.save_tiny_clip(root / "clip")
     (clip / ex.SUMS).unlink()  # not a Hub file
+    CLIP_BYTES[:] = [sum(f.stat().st_size for f in clip.iterdir())]
     i3d = tiny_extractors.save_tiny_i3d(root / "i3d") / "i3d_torchscript.pt"
     torch.manual_seed(0)
     alex = root / "lpips" / ex.ALEXNET_FILE
@@ -98,8 +100,7 @@ def test_first_use_downloads_each_file_once_and_the_next_row_has_the_values(onli
     assert file_sha256(online / "lpips-alex" / ex.ALEXNET_FILE) == file_sha256(served["lpips"])
     assert not list(online.rglob("*.part"))
     whats = {what for _, _, what in reports}
-    clip_bytes = sum(f.stat().st_size for f in served["clip"].iterdir())
-    assert f"Downloading CLIP ViT-B/32, {ex.human_size(clip_bytes)}" in whats, whats
+    assert f"Downloading CLIP ViT-B/32, {ex.human_size(CLIP_BYTES[0])}" in whats, whats
     assert any(w.startswith("Downloading LPIPS AlexNet, ") and "MB" in w for w in whats), whats
     assert reports[-1][0] > 0 and all(done <= total for done, total, _ in reports if total)
 
@@ -112,14 +113,15 @@ def test_first_use_downloads_each_file_once_and_the_next_row_has_the_values(onli
 def test_a_tampered_file_is_refused_with_a_message_and_leaves_nothing(online, server):
     server.replace["i3d_torchscript.pt"] = b"not the I3D file" * 100
     server.replace["model.safetensors"] = b"\0" * 4096  # the Hub's headers still name the real digest
-    row = a_row(Scorer())
+    row = a_row(Scorer({"lpips": "not served in this test"}))  # AlexNet's 122 MB: the first test fetches it
     for name in ("fvd", "clip_score"):
         assert row[name].value is None and "refused and removed" in row[name].unavailable, row[name]
         assert "sha256" in row[name].unavailable and str(online) not in row[name].unavailable
     assert not (online / "i3d" / "i3d_torchscript.pt").exists()
     assert not (online / "clip-vit-base-patch32" / "model.safetensors").exists()
     assert not list(online.rglob("*.part"))
-    assert row["lpips_temporal"].value is not None  # the untampered one still came
+    assert (online / "clip-vit-base-patch32" / "config.json").is_file()  # the untampered files stay, checked
+    assert a_row(Scorer({"lpips": "not served"}))["clip_score"].unavailable == row["clip_score"].unavailable  # still refused
 
 
 def test_an_interrupted_download_resumes_where_it_stopped(online, server, served):
@@ -174,3 +176,22 @@ def test_the_cli_fetch_shows_a_tqdm_bar_and_records_the_digests(server, served, 
     assert "Downloading I3D (StyleGAN-V FVD)" in done.stderr and "100%" in done.stderr
     sums = (tmp_path / "cache" / "i3d" / ex.SUMS).read_text()
     assert sums == f"{file_sha256(served['i3d'])} i3d_torchscript.pt\n"
+
+
+def test_the_app_shows_the_download_on_the_metrics_progress(online, monkeypatch):
+    """ui.shared.score_generation turns a first-use download into gr.Progress calls: the fraction
+    and "Downloading CLIP ViT-B/32, <size>"."""
+    from ui import shared
+
+    class Table:
+        def add_metrics(self, generation_id, metrics):
+            pass
+
+    calls = []
+    monkeypatch.setattr(shared, "_SCORER", Scorer({"lpips": "not served in this test"}))
+    monkeypatch.setattr(shared, "table", Table)
+    results = shared.score_generation("row", np.zeros((8, 32, 32, 3), np.uint8), "a red ball",
+                                      progress=lambda fraction, desc: calls.append((fraction, desc)))
+    assert results["clip_score"].value is not None
+    assert {desc for _, desc in calls} == {f"Downloading CLIP ViT-B/32, {ex.human_size(CLIP_BYTES[0])}"}
+    assert all(0 <= f <= 1 for f, _ in calls) and calls[-1][0] == 1
