@@ -103,7 +103,7 @@ def test_wan_shift_range():
     for bad in (0.0, -1.0, 21.0, float("nan"), "3"):
         with pytest.raises(RequestError, match=r"^shift: .* is not a number"):
             dataclasses.replace(request, shift=bad).resolve(wan)
-    assert request.resolve(wan)[0].shift == 3.0 and dataclasses.replace(request, shift=20.0).resolve(wan)[0].shift == 20.0
+    assert request.resolve(wan)[0].shift == 8.0 and dataclasses.replace(request, shift=20.0).resolve(wan)[0].shift == 20.0
 
 
 def test_the_good_base_request_resolves_for_every_mode():
@@ -188,12 +188,15 @@ def test_tinyworld_card_limits():
 
 def test_registry_names_sources_and_capabilities():
     assert list(MODELS) == ["tinyworld", "ltx-video", "ltx-2", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "wan2.2-ti2v-5b",
-                            "hunyuanvideo-1.5-t2v", "hunyuanvideo-1.5-i2v", "cogvideox-2b", "cogvideox-5b-i2v"]
+                            "wan2.2-t2v-a14b", "wan2.2-i2v-a14b", "hunyuanvideo-1.5-t2v", "hunyuanvideo-1.5-i2v",
+                            "cogvideox-2b", "cogvideox-5b-i2v"]
     repos = {name: card.repo_id for name, card in MODELS.items()}
     assert repos == {"tinyworld": None, "ltx-video": "Lightricks/LTX-Video-0.9.5", "ltx-2": "Lightricks/LTX-2",
                      "wan2.1-t2v-1.3b": "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
                      "wan2.1-vace-1.3b": "Wan-AI/Wan2.1-VACE-1.3B-diffusers",
                      "wan2.2-ti2v-5b": "Wan-AI/Wan2.2-TI2V-5B-Diffusers",
+                     "wan2.2-t2v-a14b": "Wan-AI/Wan2.2-T2V-A14B-Diffusers",
+                     "wan2.2-i2v-a14b": "Wan-AI/Wan2.2-I2V-A14B-Diffusers",
                      "hunyuanvideo-1.5-t2v": "hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_t2v",
                      "hunyuanvideo-1.5-i2v": "hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_i2v",
                      "cogvideox-2b": "THUDM/CogVideoX-2b", "cogvideox-5b-i2v": "THUDM/CogVideoX-5b-I2V"}
