@@ -290,7 +290,7 @@ def fetch(card: ModelCard, dest: str | os.PathLike | None = None, progress: Prog
     return locate(card, folder)
 
 
-_SIZES: dict[tuple[str | None, str, str], int] = {}  # (endpoint, repo, revision) -> bytes `fetch` downloads
+_SIZES: dict[tuple[str | None, str, str], int | None] = {}  # (endpoint, repo, revision) -> bytes `fetch` takes
 
 
 def download_size(card: ModelCard) -> int | None:
@@ -307,10 +307,10 @@ def download_size(card: ModelCard) -> int | None:
         try:
             files = [f for f in HfApi(endpoint=hub_endpoint()).list_repo_tree(card.repo_id, revision=card.revision,
                                                                             recursive=True) if isinstance(f, RepoFile)]
-        except Exception:  # noqa: BLE001 - unknown size is an answer, not an error
-            return None
-        taken = set(filter_repo_objects([f.path for f in files], allow_patterns=list(card.fetch_patterns) or None))
-        _SIZES[key] = sum(f.lfs.size if f.lfs else f.size for f in files if f.path in taken)
+            taken = set(filter_repo_objects([f.path for f in files], allow_patterns=list(card.fetch_patterns) or None))
+            _SIZES[key] = sum(f.lfs.size if f.lfs else f.size for f in files if f.path in taken)
+        except Exception:  # noqa: BLE001 - unknown size is an answer, not an error; asked once (the Hub may hang)
+            _SIZES[key] = None
     return _SIZES[key]
 
 
