@@ -34,7 +34,7 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
     os.environ.setdefault("GRADIO_TEMP_DIR", str(outputs / "uploads"))
     import gradio as gr
 
-    from ui import compare, dashboard, extend, image_to_video, links, probes, shared, text_to_video
+    from ui import compare, dashboard, edit, extend, image_to_video, links, probes, shared, text_to_video
     from ui.guard import GuardedBlocks
 
     shared.configure(outputs, db, model)
@@ -47,6 +47,8 @@ def build_demo(outputs: str | Path = "outputs", db: str | Path | None = None, mo
                 image_to_video.create_tab()
             with gr.Tab("Extend & fill in", id="extend"):
                 extend.create_tab()
+            with gr.Tab("Edit", id="edit"):
+                edit.create_tab()
             with gr.Tab("Failure probes", id="probes"):
                 probes.create_tab()
             with gr.Tab("Compare", id="compare"):

@@ -165,9 +165,11 @@ class Table:
 
     def record(self, result, video_path: str | os.PathLike, *, generation_id: str | None = None,
                metrics: dict[str, MetricResult] | None = None, verdicts: Iterable[Verdict] = (),
-               run_id: int | None = None, item: str | None = None, category: str | None = None) -> str:
+               run_id: int | None = None, item: str | None = None, category: str | None = None,
+               source_id: str | None = None) -> str:
         """One generation (a pipeline GenerationResult whose video is already on disk) with its
-        metrics and verdicts, in one transaction. Returns the generation id."""
+        metrics and verdicts, in one transaction. Returns the generation id. source_id: the generation
+        an edit started from, kept in the row's request as "source_generation"."""
         if not Path(video_path).is_file():
             raise FileNotFoundError(f"video_path: {video_path} does not exist; write the video before its row")
         generation_id = generation_id or new_generation_id()
@@ -177,9 +179,10 @@ class Table:
                 "INSERT INTO generations (id, run_id, created_at, model, weights_hash, mode, prompt, seed, steps, guidance,"
                 " frames, width, height, fps, caption, video_path, request, timings, peak_memory_bytes, notes, item, category)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (generation_id, run_id, time.time(), result.model, result.weights_hash, r.mode, r.prompt, result.seed,
+                (generation_id, run_id, time.time(), result.model, result.weights_hash, logged_mode(r, result.frames), r.prompt, result.seed,
                  r.steps, r.guidance, int(result.frames.shape[0]), int(result.frames.shape[2]),
-                 int(result.frames.shape[1]), result.fps, result.caption, str(video_path), _json(r.summary()),
+                 int(result.frames.shape[1]), result.fps, result.caption, str(video_path),
+                 _json({**r.summary(), **({"source_generation": source_id} if source_id else {})}),
                  _json(result.timings), result.peak_memory_bytes, _json(result.notes), item, category))
             for name, metric in (metrics or {}).items():
                 self._insert_metric(generation_id, run_id, name, metric)
@@ -314,13 +317,23 @@ class _Transaction:
 def save_video(frames: np.ndarray, fps: float, generation_id: str, outputs: str | os.PathLike | None = None,
                audio=None) -> Path:
     """Write outputs/<generation_id>.mp4 atomically (temporary name, then rename): a file with the
-    final name is always whole. audio: the model's Soundtrack (muxed as AAC), or None."""
-    from pipeline.video_io import write_mp4
+    final name is always whole. audio: the model's Soundtrack (muxed as AAC), or None. One frame is
+    an image: outputs/<generation_id>.png."""
+    from pipeline.video_io import write_mp4, write_png_strip
 
     folder = Path(outputs) if outputs else default_outputs()
     folder.mkdir(parents=True, exist_ok=True)
-    final = folder / f"{generation_id}.mp4"
-    partial = folder / f".{generation_id}.partial.mp4"
-    write_mp4(partial, frames, fps=fps, audio=audio)
+    suffix = ".png" if len(frames) == 1 else ".mp4"
+    final = folder / f"{generation_id}{suffix}"
+    partial = folder / f".{generation_id}.partial{suffix}"
+    if suffix == ".png":
+        write_png_strip(partial, frames)
+    else:
+        write_mp4(partial, frames, fps=fps, audio=audio)
     os.replace(partial, final)
     return final
+
+
+def logged_mode(request, frames: np.ndarray) -> str:
+    """The mode a row is logged with: a one-frame text-to-video request made an image, `t2i`."""
+    return "t2i" if request.mode == "t2v" and len(frames) == 1 else request.mode

@@ -5,10 +5,13 @@
     python -m pipeline generate --model ltx-video --mode i2v --image first.png --prompt "..." --out clip.mp4
     python -m pipeline generate --model ltx-video --mode extend --video clip.mp4 --direction backward --keep 17 --out before.mp4
     python -m pipeline generate --model wan2.1-vace-1.3b --mode interpolate --image a.png --image b.png --out fill.mp4
+    python -m pipeline generate --model tinyworld --mode edit --video src.mp4 --prompt "a blue ball falls" --strength 0.6 --out edit.mp4
+    python -m pipeline generate --model tinyworld --prompt "a red ball" --frames 1 --out ball.png           # an image
     python -m pipeline generate --model ltx-video --weights /data/ltx --frames 20 --round ...   # 20 -> 17, with a note
     python -m pipeline fetch ltx-video                                                          # needs internet
 
-`generate` writes the video (.mp4, .gif or a .png strip) and a JSON sidecar beside it (same name,
+`generate` writes the video (.mp4, .gif or a .png strip; one frame is always a .png image) and a JSON
+sidecar beside it (same name,
 .json): the resolved request, seed, timings, peak memory, weights hash and notes. A tqdm bar shows
 the denoising steps. Errors (a bad value, missing weights, an unreadable file) print one line to
 stderr and exit with status 2 (SPACETIME_DEBUG=1 shows the traceback instead).
@@ -67,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--size", type=parse_size, help="WIDTHxHEIGHT")
     gen.add_argument("--fps", type=float)
     gen.add_argument("--image", action="append", default=[], help="i2v: the first frame; interpolate: repeat for each keyframe")
-    gen.add_argument("--video", help="extend: the clip; interpolate: the keyframes as a clip")
+    gen.add_argument("--video", help="extend: the clip; interpolate: the keyframes as a clip; edit: the clip to edit")
+    gen.add_argument("--strength", type=float, help="edit: how much of the clip is re-imagined, in (0, 1] (default: the card's)")
     gen.add_argument("--direction", default="forward", choices=DIRECTIONS)
     gen.add_argument("--keep", type=int, help="extend: input frames kept as conditioning")
     gen.add_argument("--keyframes", type=parse_indices, help="interpolate: output index of each keyframe, e.g. 0,8,16")
@@ -90,7 +94,9 @@ def _inputs(args) -> tuple[np.ndarray | None, np.ndarray | None, list[str]]:
     image = video = None
     notes: list[str] = []
     if args.video:
-        video, _ = read_video(args.video)  # (T, H, W, 3)
+        video, fps = read_video(args.video)  # (T, H, W, 3)
+        if args.mode == "edit" and args.fps is None:
+            args.fps = fps  # an edit keeps its source's frame rate
     if args.mode == "interpolate" and args.image:
         if args.video:
             raise PipelineError("image: give keyframes either as --video or as --image ..., not both")
@@ -144,7 +150,7 @@ def generate(args) -> None:
         mode=args.mode, prompt=args.prompt, negative_prompt=args.negative_prompt, seed=args.seed,
         steps=args.steps, guidance=args.guidance, frames=args.frames, width=width, height=height, fps=args.fps,
         image=image, video=video, direction=args.direction, keep=args.keep, keyframes=args.keyframes,
-        shift=args.shift)
+        shift=args.shift, strength=args.strength)
     pipe = load(args.model, weights=args.weights, device=args.device)
     bars = []  # made at the first step, so that a request refused by validation prints only its error
 
@@ -159,6 +165,9 @@ def generate(args) -> None:
         for bar in bars:
             bar.close()
     frames = result.joined() if args.join else result.frames
+    if len(frames) == 1 and out.suffix.lower() != ".png":
+        out = out.with_suffix(".png")
+        notes.append(f"one frame: written as an image, {out.name}")
     audio = result.audio if out.suffix.lower() == ".mp4" and not args.join else None
     if result.audio is not None and audio is None:
         notes.append(f"sound: not written ({'it was made for the new frames only' if args.join else out.suffix + ' holds no sound'})")

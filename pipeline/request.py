@@ -25,6 +25,10 @@ Modes and the fields they use:
                  (default: evenly spaced from the first to the last frame); the rest is filled in.
                  Or fill-in: video is a full clip of `frames` frames and keyframes the indices of
                  the frames to keep (resolve cuts the clip down to them).
+    edit         prompt (the wanted result), video (T, H, W, 3): the source, strength in (0, 1]: how
+                 much of it is re-imagined. The result keeps the source's length (frames left unset;
+                 a source longer than the card makes is cut to its first frames, with a note).
+A request for one frame (mode t2v, frames 1) is an image: the table logs it as mode `t2i`.
 """
 
 from __future__ import annotations
@@ -54,7 +58,7 @@ MAX_SHIFT = 20.0  # a generous bound: Wan's makers use 3 and 5
 
 @dataclass(frozen=True)
 class GenerationRequest:
-    mode: str  # "t2v" | "i2v" | "extend" | "interpolate"
+    mode: str  # "t2v" | "i2v" | "extend" | "interpolate" | "edit"
     prompt: str
     negative_prompt: str | None = None  # None: the card's recommended one; "" for none at all
     seed: int | None = None  # None: drawn at random by resolve(), and reported
@@ -65,11 +69,12 @@ class GenerationRequest:
     height: int | None = None
     fps: float | None = None
     image: np.ndarray | None = field(default=None, repr=False, compare=False)  # uint8 (H, W, 3), i2v
-    video: np.ndarray | None = field(default=None, repr=False, compare=False)  # uint8 (T, H, W, 3), extend / interpolate
+    video: np.ndarray | None = field(default=None, repr=False, compare=False)  # uint8 (T, H, W, 3), extend / interpolate / edit
     direction: str = "forward"  # extend: "forward" (continue after) or "backward" (lead up to)
     keep: int | None = None  # extend: frames of the input kept as conditioning
     keyframes: tuple[int, ...] | None = None  # interpolate: output index of each frame of `video`
     shift: float | None = None  # flow-matching shift; None: the card's rule for the size (cards without one: the scheduler's)
+    strength: float | None = None  # edit: share of the denoising redone from the source, in (0, 1]; None: the card's
 
     def resolve(self, card: ModelCard, *, round_to_allowed: bool = False) -> tuple[GenerationRequest, list[str]]:
         """Fill unset fields from card.defaults and check every field against the card.
@@ -87,16 +92,18 @@ class GenerationRequest:
         guidance = _check_float("guidance", _default(self.guidance, d.guidance), 0.0, MAX_GUIDANCE)
         fps = _check_float("fps", _default(self.fps, d.fps), 0.0, MAX_FPS, low_open=True)
         width, height = _check_size(card, _default(self.width, d.width), _default(self.height, d.height), fix, notes)
-        frames = _check_frames(card, _default(self.frames, d.frames), fix, notes)
+        frames = (_edit_frames(self, card, notes) if self.mode == "edit"
+                  else _check_frames(card, _default(self.frames, d.frames), fix, notes))
         shift = _check_shift(card, self.shift, width, height)
         image = _check_image(self, width, height, notes)
-        video = _check_video(self, width, height, notes)
+        video = _check_video(self, width, height, notes, frames)
+        strength = _check_strength(self, d.strength, steps)
         keep = _check_keep(self, card, frames, video)
         keyframes, video = _check_keyframes(self, frames, video, notes)
         resolved = dataclasses.replace(
             self, prompt=prompt, negative_prompt=negative, seed=seed, steps=steps, guidance=guidance,
             frames=frames, width=width, height=height, fps=fps, image=image, video=video, keep=keep,
-            keyframes=keyframes, shift=shift)
+            keyframes=keyframes, shift=shift, strength=strength)
         return resolved, notes
 
     def summary(self) -> dict:
@@ -283,19 +290,52 @@ def _check_image(r: GenerationRequest, width: int, height: int, notes: list[str]
     return fitted[0]
 
 
-def _check_video(r: GenerationRequest, width: int, height: int, notes: list[str]) -> np.ndarray | None:
-    if r.mode not in ("extend", "interpolate"):
+def _check_video(r: GenerationRequest, width: int, height: int, notes: list[str], frames: int) -> np.ndarray | None:
+    if r.mode not in ("extend", "interpolate", "edit"):
         if r.video is not None:
             raise RequestError(f"video: given, but mode {r.mode!r} takes no video")
         return None
     if r.video is None:
-        what = "the clip to extend" if r.mode == "extend" else "the keyframes"
+        what = {"extend": "the clip to extend", "interpolate": "the keyframes", "edit": "the clip to edit"}[r.mode]
         raise RequestError(f"video: None; mode {r.mode!r} needs {what} as uint8 (T, H, W, 3)")
     video = _check_array("video", r.video, 4, "(T, H, W, 3)")
+    if r.mode == "edit":
+        video = video[:frames]  # _edit_frames chose the length (and noted a cut)
     fitted, note = fit_frames(video, width, height)
     if note:
         notes.append(f"video: {note}")
     return fitted
+
+
+def _edit_frames(r: GenerationRequest, card: ModelCard, notes: list[str]) -> int:
+    """An edit keeps its source's length: the longest length the card makes that is no longer than the
+    source (frames must be left unset, or be that length)."""
+    if r.video is None:
+        raise RequestError("video: None; mode 'edit' needs the clip to edit as uint8 (T, H, W, 3)")
+    count = len(_check_array("video", r.video, 4, "(T, H, W, 3)"))
+    fitting = [n for n in card.limits.allowed_frames() if n <= count]
+    if not fitting:
+        raise RequestError(f"video: {count} frames is too short for {card.name} to edit; it makes "
+                           f"{card.limits.frame_rule()} frames from {card.limits.min_frames}")
+    frames = fitting[-1]
+    if r.frames is not None and r.frames != frames:
+        raise RequestError(f"frames: {r.frames!r}; an edit keeps its source's length ({frames} frames here); leave frames unset")
+    if frames < count:
+        notes.append(f"video: the first {frames} of its {count} frames edited ({card.name} makes "
+                     f"{card.limits.frame_rule()} frames, at most {card.limits.max_frames})")
+    return frames
+
+
+def _check_strength(r: GenerationRequest, default: float, steps: int) -> float | None:
+    if r.mode != "edit":
+        if r.strength is not None:
+            raise RequestError(f"strength: {r.strength!r} applies only to mode 'edit'; this request is {r.mode!r}")
+        return None
+    strength = _check_float("strength", _default(r.strength, default), 0.0, 1.0, low_open=True)
+    if int(strength * steps) < 1:  # the model redoes int(strength * steps) of the steps, as diffusers' video-to-video does
+        raise RequestError(f"strength: {strength:g} with {steps} steps redoes no step; allowed "
+                           f"{1 / steps:g} to 1 at {steps} steps (or more steps)")
+    return strength
 
 
 def _check_keep(r: GenerationRequest, card: ModelCard, frames: int, video: np.ndarray | None) -> int | None:

@@ -62,8 +62,8 @@ def world_mp4(path: Path, frames: int = 8, prompt: str = "a red ball falls and b
 
 def test_text_to_video_yields_the_video_and_row_then_the_metrics(app):
     first, last = run(text_to_video.t2v, "a red ball passes behind a wall 🎈", "", "tinyworld", *advanced(frames=8))
-    video, row, seed, info, metrics = last
-    assert first[:3] == last[:3] and Path(video).is_file() and seed == 0
+    video, row, seed, info, metrics, image = last
+    assert first[:3] == last[:3] and Path(video).is_file() and seed == 0 and image is None  # a clip, not an image
     assert "computing" in first[4]["value"].iloc[0]
     assert "'🎈'" in info and "was given no direction" in info  # said, not refused
     table = shared.table()
@@ -79,7 +79,7 @@ def test_a_model_that_makes_sound_plays_it_in_the_app(app, tiny_weights, monkeyp
     from pipeline.video_io import read_audio
 
     monkeypatch.setenv(weights_env_var("ltx-2"), str(tiny_weights["ltx-2"]))
-    *_, (video, row, _seed, info, _metrics) = run(text_to_video.t2v, "a red ball falls", "", "ltx-2",
+    *_, (video, row, _seed, info, _metrics, _image) = run(text_to_video.t2v, "a red ball falls", "", "ltx-2",
                                                   *advanced(frames=17, size="64x64", fps=24))
     sound = read_audio(video)  # the file the gr.Video plays, and the table's copy, is one mp4 with AAC in it
     assert sound is not None and sound.sample_rate == 16000 and sound.channels == 2
@@ -88,7 +88,7 @@ def test_a_model_that_makes_sound_plays_it_in_the_app(app, tiny_weights, monkeyp
 
 
 def test_randomize_draws_a_seed_and_shows_it(app):
-    *_, (video, row, seed, info, _) = run(text_to_video.t2v, "a blue box falls", "", "tinyworld", *advanced(randomize=True))
+    *_, (video, row, seed, info, _, _image) = run(text_to_video.t2v, "a blue box falls", "", "tinyworld", *advanced(randomize=True))
     assert isinstance(seed, int) and f"seed `{seed}`" in info
     assert shared.table().generations().set_index("id").loc[row, "seed"] == seed
 
@@ -109,7 +109,7 @@ def test_extend_forward_and_backward_give_the_new_part_and_the_joined_clip(app):
     for direction in ("forward", "backward"):
         *_, last = run(extend.extend, clip, "a red ball falls and bounces", direction, 2, "", "tinyworld",
                        *advanced(frames=6))
-        new, row, _seed, _info, _metrics, joined = last
+        new, row, _seed, _info, _metrics, _image, joined = last
         from pipeline.video_io import read_video
 
         assert read_video(new)[0].shape[0] == 6 and read_video(joined)[0].shape[0] == 8 + 6 - 2
@@ -132,7 +132,7 @@ def test_fill_in_from_two_keyframes_and_from_a_clip(app):
                               *advanced(frames=5))
     assert Path(video).is_file()
     clip = world_mp4(app / "clip.mp4", frames=8)
-    *_, (video, row, _seed, info, _m) = run(extend.interpolate, None, None, clip, "2-5", "a red ball falls and bounces",
+    *_, (video, row, _seed, info, _m, _image) = run(extend.interpolate, None, None, clip, "2-5", "a red ball falls and bounces",
                                             "", "tinyworld", *advanced())
     assert "frames 0, 1, 6, 7 of the 8-frame clip kept" in info
     with pytest.raises(gr.Error, match="frames to regenerate: '9-12' is outside 0-7"):

@@ -40,7 +40,8 @@ def ok(mode: str = "t2v", **fields) -> GenerationRequest:
 
 # Every field of GenerationRequest, each with bad values and the start of the error it must raise.
 BAD = {
-    "mode": [(ok(mode="x2v"), r"mode: 'x2v' is not a mode; allowed t2v, i2v, extend, interpolate")],
+    "mode": [(ok(mode="x2v"), r"mode: 'x2v' is not a mode; allowed t2v, i2v, extend, interpolate, edit"),
+             (ok(mode="edit", video=VIDEO), r"mode: 'edit': ltx-video cannot do edit")],
     "prompt": [(ok(prompt=""), r"prompt: '' is empty"), (ok(prompt=None), r"prompt: None is not a string"),
                (ok(prompt="a" * 2001), r"prompt: 2001 characters is too long; allowed up to 2000")],
     "negative_prompt": [(ok(negative_prompt=3), r"negative_prompt: 3 is not a string")],
@@ -81,6 +82,8 @@ BAD = {
                   (ok(mode="interpolate", keyframes="0,8"), r"keyframes: '0,8' is not a tuple of frame indices"),
                   (ok(mode="interpolate", video=VIDEO[:1]), r"keyframes: None with 1 keyframe image"),
                   (ok(keyframes=(0,)), r"keyframes: \(0,\) applies only to mode 'interpolate'")],
+    # edit's own checks need a card that edits: tests/test_edit.py
+    "strength": [(ok(strength=0.5), r"strength: 0\.5 applies only to mode 'edit'; this request is 't2v'")],
 }
 
 
@@ -202,8 +205,8 @@ def test_registry_names_sources_and_capabilities():
                      "cogvideox-2b": "THUDM/CogVideoX-2b", "cogvideox-5b-i2v": "THUDM/CogVideoX-5b-I2V"}
     assert TINY.folder == "pipeline/tinyworld/weights"
     ltx = {t: c.pipeline for t, c in LTX.capabilities.items()}
-    assert set(ltx) == set(TASKS) and set(ltx.values()) == {"LTXConditionPipeline"}  # 0.9.5's schedule for all
-    assert get_card("wan2.1-vace-1.3b").supported_tasks() == list(TASKS)
+    assert set(ltx) == set(TASKS) - {"edit"} and set(ltx.values()) == {"LTXConditionPipeline"}  # 0.9.5's schedule for all
+    assert get_card("wan2.1-vace-1.3b").supported_tasks() == [t for t in TASKS if t != "edit"]
     assert get_card("cogvideox-5b-i2v").supported_tasks() == ["i2v", "extend-forward"]
     assert get_card("cogvideox-2b").supported_tasks() == ["t2v"]
     assert get_card("ltx-2").supported_tasks() == ["t2v", "i2v", "extend-forward"]
@@ -221,10 +224,11 @@ def test_each_card_resolves_its_own_defaults_for_every_task_it_claims(name):
     d = card.defaults
     for task in TASKS:
         mode, _, direction = task.partition("-")
+        source = np.zeros((d.frames, d.height, d.width, 3), np.uint8)  # an edit keeps its source's length
         inputs = {"i2v": dict(image=IMAGE), "extend": dict(video=VIDEO, direction=direction),
-                  "interpolate": dict(video=VIDEO[:2])}.get(mode, {})
+                  "interpolate": dict(video=VIDEO[:2]), "edit": dict(video=source)}.get(mode, {})
         request = GenerationRequest(mode, "a red ball falls", **inputs)
-        if card.capabilities[task].support == UNSUPPORTED:
+        if card.capability(mode, direction or "forward").support == UNSUPPORTED:
             with pytest.raises(RequestError):
                 request.resolve(card)
             continue
@@ -352,7 +356,7 @@ def test_a_request_summary_is_every_field_with_arrays_as_shapes():
         "mode": "interpolate", "prompt": "a red ball falls", "negative_prompt": LTX.defaults.negative_prompt,
         "seed": 0, "steps": LTX.defaults.steps, "guidance": LTX.defaults.guidance, "frames": 17, "width": 64,
         "height": 64, "fps": LTX.defaults.fps, "image": None, "video": {"shape": [3, 64, 64, 3], "dtype": "uint8"},
-        "direction": "forward", "keep": None, "keyframes": [0, 8, 16], "shift": None}
+        "direction": "forward", "keep": None, "keyframes": [0, 8, 16], "shift": None, "strength": None}
     assert json.loads(json.dumps(summary)) == summary  # JSON-able as it is
     image = ok("i2v").resolve(LTX)[0].summary()
     assert image["image"] == {"shape": [64, 64, 3], "dtype": "uint8"} and image["video"] is None and image["keyframes"] is None

@@ -169,7 +169,7 @@ def as_message(error: BaseException) -> gr.Error:
 def run_pipeline(model: str, request: GenerationRequest, session: gr.Request | None,
                  progress: Callable | None = None) -> GenerationResult:
     """Generate, with progress and Stop. Every user-fixable problem becomes a gr.Error."""
-    problem = weights_problem(model) or task_problem(model, request.mode, request.direction)
+    problem = task_problem(model, request.mode, request.direction) or weights_problem(model)  # what it cannot do at all, first
     if problem:
         raise gr.Error(problem if problem.startswith("model:") else f"model: {problem}", duration=None)
     flag = _STOPS.setdefault(_session(session), threading.Event())
@@ -269,7 +269,7 @@ def generate_and_log(model: str, request: GenerationRequest, session: gr.Request
                      source_id: str | None = None) -> Iterator[tuple]:
     """Yields (video, generation id, seed, markdown, metrics frame, image, *extra(result)) twice:
     with the video and row as soon as they are written, then with the metrics and verdicts. A
-    one-frame result is an image (a PNG): the image shows and the video hides, and back for a clip."""
+    one-frame result is an image (a PNG), given as the image and not as the video."""
     result = run_pipeline(model, request, session, progress)
     path, generation_id = log_generation(result, source_id=source_id)
     _LAST[_session(session)] = str(path)
@@ -282,12 +282,10 @@ def generate_and_log(model: str, request: GenerationRequest, session: gr.Request
     yield video, generation_id, result.seed, result_markdown(result, generation_id), metrics_frame(metrics, verdicts), image, *more
 
 
-def shown_as(path: Path) -> tuple:
-    """(the video output, the image output) for a result file: one of them shows it, the other hides.
-    The same objects are yielded twice, so the page does not reload the video with the metrics."""
-    if path.suffix == ".png":
-        return gr.update(value=None, visible=False), gr.update(value=str(path), visible=True)
-    return gr.update(value=str(path), visible=True), gr.update(value=None, visible=False)
+def shown_as(path: Path) -> tuple[str | None, str | None]:
+    """(the video output, the image output) for a result file: a one-frame result is a PNG, shown as
+    an image (widgets.result_panel shows whichever of the two holds something)."""
+    return (None, str(path)) if path.suffix == ".png" else (str(path), None)
 
 
 __all__ = ["SETTINGS", "Stopped", "configure", "generate_and_log", "stop", "table"]

@@ -27,15 +27,16 @@ WAIT_MS = 3000  # a page that cannot show the video (a hidden tab, no codec) sti
 MAX_WAITING = 32  # handlers whose page never came back (a closed tab) are finished beyond this many
 
 # In the page, before the chained event: resolves with the row id once a <video> showing that row's
-# file (the file is named by its row id) has a frame to show. It listens for the video's
+# file (the file is named by its row id) has a frame to show, or an <img> of a one-frame result has loaded. It listens for the video's
 # 'loadeddata' (caught on the way down: it does not bubble) rather than polling, so it takes no
 # turns from the page while the browser readies the video.
 WAIT_FOR_VIDEO_JS = """(row) => new Promise(resolve => {
-  const shown = () => [...document.querySelectorAll('video')].some(v => v.currentSrc.includes(row) && v.readyState >= 2);
+  const shown = () => [...document.querySelectorAll('video')].some(v => v.currentSrc.includes(row) && v.readyState >= 2)
+    || [...document.querySelectorAll('img')].some(i => i.currentSrc.includes(row) && i.complete);  // a one-frame result
   if (!row || shown()) return resolve(row);
-  const done = () => { document.removeEventListener('loadeddata', loaded, true); clearTimeout(timer); resolve(row); };
+  const done = () => { ['loadeddata', 'load'].forEach(e => document.removeEventListener(e, loaded, true)); clearTimeout(timer); resolve(row); };
   const loaded = event => { if ((event.target.currentSrc || '').includes(row)) done(); };
-  document.addEventListener('loadeddata', loaded, true);
+  ['loadeddata', 'load'].forEach(e => document.addEventListener(e, loaded, true));  // a video's first frame, an image's pixels
   const timer = setTimeout(done, %d);
 })""" % WAIT_MS
 

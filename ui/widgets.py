@@ -150,6 +150,9 @@ def wire_generate(triggers: list, handler, inputs: list, panel: ResultPanel, api
     (ui/video_first.py). more: outputs after the panel's, as the handler returns them."""
     video_first.wire(triggers, handler, inputs, [*panel.outputs(), *more], panel.row, api_name, busy=panel.metrics,
                      concurrency_id=GENERATE_QUEUE)
+    # One of video and image holds the result: a one-frame result shows as an image, a clip as a video.
+    panel.image.change(lambda image: (gr.update(visible=image is not None), gr.update(visible=image is None)),
+                       panel.image, [panel.image, panel.video], api_name=False, queue=False)
 
 
 def buttons() -> tuple[gr.Button, gr.Button]:

@@ -17,6 +17,6 @@ def video_flicker(video: np.ndarray) -> float:
 
 def compute(videos: list[np.ndarray], prompts: list[str], *, extractor=None, reference=None) -> MetricResult:
     if any(len(v) < 2 for v in videos):
-        raise Unavailable("flicker needs at least 2 frames a video")
+        raise Unavailable("not applicable to an image: flicker compares adjacent frames (it needs 2 or more)")
     per_video = [video_flicker(v) for v in videos]
     return MetricResult(float(np.mean(per_video)), per_video, {"extractor": "none (pixels)", "unit": "0..255"})

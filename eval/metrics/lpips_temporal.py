@@ -21,7 +21,7 @@ def video_lpips(model, video: np.ndarray) -> float:
 
 def compute(videos: list[np.ndarray], prompts: list[str], *, extractor=None, reference=None) -> MetricResult:
     if any(len(v) < 2 for v in videos):
-        raise Unavailable("temporal LPIPS needs at least 2 frames a video")
+        raise Unavailable("not applicable to an image: temporal LPIPS compares adjacent frames (it needs 2 or more)")
     per_video = [video_lpips(extractor.model, v) for v in videos]
     meta = {"extractor": extractor.name, "weights_sha256": extractor.sha256, "pairs": "adjacent frames"}
     return MetricResult(float(np.mean(per_video)), per_video, meta)

@@ -25,7 +25,7 @@ def video_motion(video: np.ndarray) -> float:
 
 def compute(videos: list[np.ndarray], prompts: list[str], *, extractor=None, reference=None) -> MetricResult:
     if any(len(v) < 2 for v in videos):
-        raise Unavailable("motion magnitude needs at least 2 frames a video")
+        raise Unavailable("not applicable to an image: motion magnitude measures flow between frames (it needs 2 or more)")
     per_video = [video_motion(v) for v in videos]
     return MetricResult(float(np.mean(per_video)), per_video,
                         {"extractor": "none (OpenCV Farneback flow)", "unit": "pixels per frame"})

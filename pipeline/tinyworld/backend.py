@@ -9,6 +9,7 @@ Every mode is one call of the same weights with different kept frames:
                backward: its first `keep` frames as the window's last frames. Several frames
                condition, not one. The window is returned; GenerationResult.joined() adds the rest.
   interpolate  keyframes kept where `keyframes` puts them (default: first and last frame)
+  edit         nothing kept: the source is re-noised to `strength` and denoised with the new caption
 An extension's window keeps its place in time. The model learned time from clips that start as
 their event starts, so a window timed from 0 wherever it sits restarts the event (given a fall
 mid-drop, it drops again). The model first estimates where the given frames next to the window
@@ -80,6 +81,8 @@ class TinyWorldBackend:
             video=None if given is None else frames_to_tensor(given),
             keep=keep,
             first_frame_time=first_frame_time,
+            source=frames_to_tensor(request.video) if request.mode == "edit" else None,
+            strength=request.strength if request.mode == "edit" else 1.0,
             generator=generator,
             callback_on_step_end=callback,
         )
@@ -90,7 +93,7 @@ class TinyWorldBackend:
         first frame on its event's timeline (0: the event starts with the window), and the time the
         given frames alone would give it (later, when held at latest_window_start)."""
         t = request.frames
-        if request.mode == "t2v":
+        if request.mode in ("t2v", "edit"):  # an edit's source is not kept: it is re-noised (see pipeline.py)
             return None, None, 0, 0
         if request.mode == "i2v":
             return request.image[None], [0], 0, 0

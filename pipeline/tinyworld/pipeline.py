@@ -5,7 +5,10 @@
 check inputs -> encode prompt -> prepare latents (noise, with kept frames written in) ->
 numbered Euler steps of rectified flow with classifier-free guidance and a step callback ->
 decode. Kept frames are re-written clean before every step, so they come out as given (up to
-the autoencoder's round trip). The prompt is taken as is: prompt expansion (short prompt ->
+the autoencoder's round trip). Editing (`source`, `strength`) is video-to-video as rectified flow
+does it: the source's latents are carried to the noise level of the last int(strength * steps)
+steps (x = sigma * noise + (1 - sigma) * source) and only those steps run, with the new caption;
+the same generator replays the same edit. The prompt is taken as is: prompt expansion (short prompt ->
 detailed caption) happens in backend.py, which uses world's parser.
 """
 
@@ -76,6 +79,15 @@ class TinyWorldPipeline(DiffusionPipeline):
             if len(set(keep)) != len(keep) or not all(0 <= k < num_frames for k in keep):
                 raise ValueError(f"keep: expected distinct frame indices in 0..{num_frames - 1}, got {keep}")
 
+    def check_edit(self, source: torch.Tensor | None, strength: float, num_frames: int, height: int, width: int,
+                   steps: int) -> None:
+        if source is None:
+            return
+        if source.ndim != 4 or tuple(source.shape) != (num_frames, 3, height, width):
+            raise ValueError(f"source: expected ({num_frames}, 3, {height}, {width}) frames in [-1, 1], got {tuple(source.shape)}")
+        if not 0 < strength <= 1 or int(strength * steps) < 1:
+            raise ValueError(f"strength: expected a value in (0, 1] that redoes at least one of {steps} steps, got {strength}")
+
     def encode_prompt(self, prompt: str, guidance_scale: float) -> tuple[torch.Tensor, torch.Tensor]:
         """-> text states (1 or 2, L, Dt) and mask; with guidance the empty caption comes first."""
         texts = ["", prompt] if guidance_scale > 1 else [prompt]
@@ -133,6 +145,8 @@ class TinyWorldPipeline(DiffusionPipeline):
         video: torch.Tensor | None = None,  # (K, 3, H, W) in [-1, 1]: frames to keep
         keep: list[int] | None = None,  # where each of `video`'s frames goes in the output
         first_frame_time: int = 0,  # the output's first frame on its event's timeline (0: the event starts with it)
+        source: torch.Tensor | None = None,  # (T, 3, H, W) in [-1, 1]: a clip to edit (T = num_frames)
+        strength: float = 1.0,  # edit: share of the steps redone from the source, in (0, 1]
         generator: torch.Generator | None = None,
         latents: torch.Tensor | None = None,
         output_type: str = "np",
@@ -141,6 +155,7 @@ class TinyWorldPipeline(DiffusionPipeline):
     ) -> TinyWorldPipelineOutput:
         # 1. check inputs
         self.check_inputs(prompt, num_frames, height, width, video, keep, first_frame_time)
+        self.check_edit(source, strength, num_frames, height, width, num_inference_steps)
         autocast = torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16_is_fast(self.device, bf16))
         # 2. encode prompt
         with autocast:
@@ -156,11 +171,19 @@ class TinyWorldPipeline(DiffusionPipeline):
             kept[:, keep] = True
         kept_5d = kept[:, None, :, None, None]
         latents = torch.where(kept_5d, clean, latents)
-        # 4. denoise: Euler steps of rectified flow
+        # 4. denoise: Euler steps of rectified flow (an edit starts from its source, partway down)
         self.scheduler.set_timesteps(num_inference_steps, device=self.device)
+        timesteps = self.scheduler.timesteps
+        if source is not None:
+            start = num_inference_steps - int(strength * num_inference_steps)
+            timesteps = timesteps[start:]
+            self.scheduler.set_begin_index(start)
+            with autocast:
+                source_latents = self.vae.encode(source.to(self.device).permute(1, 0, 2, 3)[None]).float()  # (1, C, T, h, w)
+            latents = self.scheduler.scale_noise(source_latents, timesteps[:1], latents)
         batch = text.shape[0]
         first_frame = torch.full((batch,), first_frame_time, dtype=torch.long)  # the window's place on the timeline
-        for i, t in enumerate(self.progress_bar(self.scheduler.timesteps)):
+        for i, t in enumerate(self.progress_bar(timesteps)):
             flow_time = (t / self.scheduler.config.num_train_timesteps).expand(batch)
             with autocast:
                 velocity = self.transformer(latents.expand(batch, -1, -1, -1, -1), kept.expand(batch, -1),
@@ -171,7 +194,7 @@ class TinyWorldPipeline(DiffusionPipeline):
             latents = self.scheduler.step(velocity, t, latents, return_dict=False)[0]
             latents = torch.where(kept_5d, clean, latents)
             if callback_on_step_end is not None:
-                callback_on_step_end(i + 1, num_inference_steps)
+                callback_on_step_end(i + 1, len(timesteps))
         # 5. decode
         if output_type == "latent":
             return TinyWorldPipelineOutput(frames=latents)

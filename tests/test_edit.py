@@ -1,0 +1,165 @@
+"""Editing a video with words (mode `edit`) and making an image (one frame, logged as `t2i`), on tinyworld:
+the request's checks, the same seed replaying the same edit, the app's Edit tab and the CLI.
+
+    .venv/bin/python -m pytest -q tests/test_edit.py
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import gradio as gr
+import numpy as np
+import pytest
+
+from pipeline import load
+from pipeline.errors import RequestError
+from pipeline.registry import get_card
+from pipeline.request import GenerationRequest
+from pipeline.video_io import read_video, write_mp4
+from ui import edit, shared, text_to_video
+from world import parse
+from world.render import make_clip
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = get_card("tinyworld")
+SOURCE_PROMPT, EDITED_PROMPT = "a red ball falls and bounces", "a blue ball falls and bounces"
+
+
+def world_clip(frames: int = 8, prompt: str = SOURCE_PROMPT) -> np.ndarray:
+    return make_clip(parse(prompt).spec, seed=0, frames=frames, width=64, height=64).frames  # (T, 64, 64, 3)
+
+
+def edit_request(**changes) -> GenerationRequest:
+    return GenerationRequest(**{"mode": "edit", "prompt": EDITED_PROMPT, "video": world_clip(), "seed": 0,
+                                "steps": 4, **changes})
+
+
+# ---------------------------------------------------------------- the request
+
+
+@pytest.mark.parametrize("changes, message", [
+    (dict(video=None), r"video: None; mode 'edit' needs the clip to edit"),
+    (dict(strength=0.0), r"strength: 0\.0 is not a number in \(0, 1\]"),
+    (dict(strength=1.5), r"strength: 1\.5 is not a number in \(0, 1\]"),
+    (dict(strength=float("nan")), r"strength: nan is not a number"),
+    (dict(strength=0.2), r"strength: 0\.2 with 4 steps redoes no step; allowed 0\.25 to 1 at 4 steps"),
+    (dict(frames=4), r"frames: 4; an edit keeps its source's length \(8 frames here\)"),
+    (dict(video=world_clip()[0]), r"video: shape \(64, 64, 3\) is not \(T, H, W, 3\)"),
+])
+def test_bad_edit_requests_name_the_field(changes, message):
+    with pytest.raises(RequestError, match="^" + message):
+        edit_request(**changes).resolve(TINY)
+
+
+def test_an_edit_keeps_its_sources_length_and_a_longer_source_is_cut_with_a_note():
+    resolved, notes = edit_request().resolve(TINY)
+    assert (resolved.frames, resolved.strength) == (8, TINY.defaults.strength) and notes == []
+    resolved, notes = edit_request(video=world_clip(frames=20)).resolve(TINY)
+    assert resolved.frames == 16 and resolved.video.shape == (16, 64, 64, 3)
+    assert notes == ["video: the first 16 of its 20 frames edited (tinyworld makes any count frames, at most 16)"]
+
+
+def test_a_card_that_cannot_edit_says_so():
+    with pytest.raises(RequestError, match=r"^mode: 'edit': ltx-video cannot do edit; it can do t2v"):
+        edit_request().resolve(get_card("ltx-video"))
+
+
+# ---------------------------------------------------------------- the model
+
+
+def test_the_same_seed_replays_the_same_edit_and_strength_changes_it():
+    pipe = load("tinyworld")
+    first = pipe.generate(edit_request(strength=0.5))
+    again = pipe.generate(edit_request(strength=0.5))
+    stronger = pipe.generate(edit_request(strength=1.0))
+    assert first.frames.shape == (8, 64, 64, 3) and np.array_equal(first.frames, again.frames)
+    assert not np.array_equal(first.frames, stronger.frames)
+    # a weak edit stays nearer its source than a full one (which keeps only the length)
+    source = world_clip().astype(float)
+    assert np.abs(first.frames - source).mean() < np.abs(stronger.frames - source).mean()
+
+
+def test_the_edit_steps_are_the_strength_share_of_the_steps():
+    steps = []
+    load("tinyworld").generate(edit_request(strength=0.5, steps=8), progress=lambda step, total: steps.append(total))
+    assert set(steps) == {4}
+
+
+# ---------------------------------------------------------------- the app
+
+
+@pytest.fixture()
+def app(tmp_path):
+    shared.configure(tmp_path / "outputs", tmp_path / "t.db")
+    return tmp_path
+
+
+ADVANCED = ["0", False, 4, 3.0, None, "64x64", 8]  # seed, randomize, steps, guidance, frames (unused), size, fps
+
+
+def test_the_edit_tab_edits_the_last_result_and_logs_its_source(app):
+    session = SimpleNamespace(session_hash="edit-test")
+    *_, (source, source_row, *_rest) = text_to_video.t2v(SOURCE_PROMPT, "", "tinyworld", *ADVANCED[:4], 8,
+                                                         *ADVANCED[5:], request=session, progress=None)
+    clip = shared.last_result(session)
+    answers = list(edit.edit(clip, EDITED_PROMPT, 0.6, "", "tinyworld", *ADVANCED, request=session, progress=None))
+    video, row, seed, info, metrics, image, shown_source = answers[-1]
+    assert Path(video).is_file() and image is None and read_video(video)[0].shape[0] == 8
+    assert read_video(shown_source)[0].shape == (8, 64, 64, 3)  # the source as the model saw it, beside the edit
+    generations = shared.table().generations().set_index("id")
+    assert generations.loc[row, "mode"] == "edit"
+    assert json.loads(generations.loc[row, "request"])["source_generation"] == source_row
+    assert "probe: presence" in set(metrics["measure"])  # judged against the new prompt
+
+
+def test_the_edit_tab_refuses_bad_input_naming_the_field(app):
+    clip = str(write_mp4(app / "clip.mp4", world_clip(), fps=8))
+    with pytest.raises(gr.Error, match="clip: no clip"):
+        list(edit.edit(None, EDITED_PROMPT, 0.6, "", "tinyworld", *ADVANCED, progress=None))
+    for strength, message in ((0, r"strength: 0\.0 is not a number in \(0, 1\]"), (1.5, r"strength: 1\.5 is not"),
+                              ("much", r"strength: 'much' is not a number")):
+        with pytest.raises(gr.Error, match=message):
+            list(edit.edit(clip, EDITED_PROMPT, strength, "", "tinyworld", *ADVANCED, progress=None))
+    with pytest.raises(gr.Error, match="ltx-video cannot do edit"):
+        list(edit.edit(clip, EDITED_PROMPT, 0.6, "", "ltx-video", *ADVANCED, progress=None))
+    assert shared.table().generations().empty  # nothing half-logged
+
+
+def test_one_frame_is_an_image_logged_as_t2i_with_motion_metrics_not_applicable(app):
+    *_, (video, row, _seed, _info, metrics, image) = text_to_video.t2v(
+        SOURCE_PROMPT, "", "tinyworld", "0", False, 4, 3.0, 1, "64x64", 8, progress=None)
+    assert video is None and image.endswith(".png") and read_video(image)[0].shape == (1, 64, 64, 3)
+    table = shared.table()
+    assert table.generations().set_index("id").loc[row, "mode"] == "t2i"
+    flicker = table.metrics().set_index("metric").loc["flicker"]
+    assert flicker["value"] is None and flicker["unavailable"].startswith("not applicable to an image")  # not 0
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def cli(*arguments: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_DISABLE_TELEMETRY": "1"}
+    return subprocess.run([sys.executable, "-m", "pipeline", "generate", "--model", "tinyworld", *arguments], cwd=ROOT,
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_cli_edits_a_clip_and_writes_one_frame_as_a_png(tmp_path):
+    source = write_mp4(tmp_path / "src.mp4", world_clip(), fps=8)
+    done = cli("--mode", "edit", "--video", str(source), "--prompt", EDITED_PROMPT, "--strength", "0.6", "--seed", "0",
+               "--steps", "4", "--out", str(tmp_path / "edited.mp4"))
+    assert done.returncode == 0, done.stderr
+    frames, fps = read_video(tmp_path / "edited.mp4")
+    assert frames.shape == (8, 64, 64, 3) and fps == 8
+    assert json.loads((tmp_path / "edited.json").read_text())["request"]["strength"] == 0.6
+    bad = cli("--mode", "edit", "--video", str(source), "--prompt", EDITED_PROMPT, "--strength", "1.5",
+              "--out", str(tmp_path / "bad.mp4"))
+    assert bad.returncode == 2 and bad.stderr.strip().splitlines()[-1].startswith("error: strength: 1.5 is not a number")
+    image = cli("--prompt", SOURCE_PROMPT, "--frames", "1", "--seed", "0", "--steps", "4", "--out", str(tmp_path / "one.mp4"))
+    assert image.returncode == 0, image.stderr
+    assert read_video(tmp_path / "one.png")[0].shape == (1, 64, 64, 3) and not (tmp_path / "one.mp4").exists()
+    assert "one frame: written as an image" in image.stderr
