@@ -12,7 +12,9 @@ Where a card's weights are looked for, first match wins:
     4. the Hugging Face cache (HF_HOME), where `fetch` puts the card's repo_id at its revision
 
 Loading never downloads: a missing or incomplete folder is one WeightsMissingError naming the
-missing files, the folder, and the command that fetches them.
+missing files, the folder, and the command that fetches them. `fetch` is also what the app's
+"Download weights" button runs (ui/weights_button.py): the size first (`download_size`), the disk
+checked, progress and Stop.
 """
 
 from __future__ import annotations
