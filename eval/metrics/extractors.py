@@ -101,16 +101,17 @@ class Extractor:
 
     def _checked(self, folder: Path, sums: dict[str, str]) -> Loaded:
         """Loaded from folder once every pinned file and the weights match their digests."""
+        digests = {}
         for name in sorted({*self.pins, self.weights}):
             expected = self.pins.get(name) or sums.get(name) or _hub_blob_digest(folder / name)
             if expected is None:
                 raise Unavailable(f"{self.name}: {self.folder}/{name} has no recorded sha256 ({SUMS}); "
                                   f"run `python -m eval fetch {self.key}` to download and record it")
-            digest = file_sha256(folder / name)  # the content itself, also in the Hugging Face cache
-            if not digest.startswith(expected):
-                raise Unavailable(f"{self.name}: {name} sha256 {digest[:16]}... does not match {expected[:16]}...; "
+            digests[name] = file_sha256(folder / name)  # the content itself, also in the Hugging Face cache
+            if not digests[name].startswith(expected):
+                raise Unavailable(f"{self.name}: {name} sha256 {digests[name][:16]}... does not match {expected[:16]}...; "
                                   f"not the published weights: run `python -m eval fetch {self.key}` again")
-        digest = file_sha256(folder / self.weights)
+        digest = digests[self.weights]
         return Loaded(self.name, digest, _load_cached(self.loader, str(folder), digest))
 
     def preloaded(self) -> Path | None:
