@@ -2,6 +2,7 @@
 
     python -m eval.fidelity --model tinyworld --n 200 --json
     python -m eval.fidelity --model tinyworld --n 40 --steps 8
+    python -m eval.fidelity --edits 60                       # the edit check instead (eval/edits.py)
 
 Prompts: subject combinations (colour, shape, event) that tinyworld never saw in training
 (pipeline/tinyworld/config.HELD_OUT), as short prompts and parser-accepted paraphrases, half in
@@ -276,8 +277,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--weights", help="a local weights folder overriding the model card's")
     parser.add_argument("--physics-iq", type=int, default=0,
                         help="also score this many world scenes by Physics-IQ, beside the take-2 ceiling (0: skip)")
+    parser.add_argument("--edits", type=int, default=0,
+                        help="instead: the edit check on this many world scenes at strengths 0.4, 0.6, 0.8 (eval/edits.py)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.edits:
+        from eval.edits import evaluate_edits, print_report
+
+        edits = evaluate_edits(load(args.model, weights=args.weights), args.edits, args.seed, steps=args.steps)
+        print(json.dumps(edits, indent=1) if args.json else print_report(edits))
+        return
     if args.n < 2:
         parser.error(f"--n: expected at least 2 prompts (one per language), got {args.n}")
     extra = {"physics_iq": args.physics_iq} if args.physics_iq else {}

@@ -163,3 +163,38 @@ def test_the_cli_edits_a_clip_and_writes_one_frame_as_a_png(tmp_path):
     assert image.returncode == 0, image.stderr
     assert read_video(tmp_path / "one.png")[0].shape == (1, 64, 64, 3) and not (tmp_path / "one.mp4").exists()
     assert "one frame: written as an image" in image.stderr
+
+
+# ---------------------------------------------------------------- the world's edit check
+
+
+def test_the_edit_check_knows_a_perfect_edit_and_an_edit_that_did_nothing():
+    from eval.edits import KINDS, edit_cases, edit_took, path_kept
+
+    cases = edit_cases(9, seed=0)
+    assert [c.kind for c in cases] == list(KINDS) * 3
+    for case in cases:
+        assert case.edited.objects[1:] == case.source.objects[1:] and case.edited.subject != case.source.subject
+        source = make_clip(case.source, seed=case.seed, frames=16).frames
+        truth = make_clip(case.edited, seed=case.seed, frames=16).frames
+        if not presence_passes(truth, case):
+            continue  # the world's own clip hides its subject (behind an occluder): nothing to judge by
+        assert edit_took(truth, truth, source, case) and path_kept(truth, truth, case), case  # the true edit
+        assert not edit_took(source, truth, source, case), case  # the source, unedited
+
+
+def presence_passes(clip, case) -> bool:
+    from eval.probes.presence import check
+    from world import expectation_for
+
+    return check(clip, expectation_for(case.edited)).status == "pass"
+
+
+def test_the_edit_check_reports_every_kind_and_strength():
+    from eval.edits import evaluate_edits
+
+    report = evaluate_edits(load("tinyworld"), 3, seed=0, strengths=(0.5, 1.0), steps=4)
+    assert report["cases"] == 3 and set(report["by_kind"]) == {"colour", "shape", "size"}
+    for rates in report["by_strength"].values():
+        assert rates["n"] == 3 and 0 <= rates["took_and_kept"] <= min(rates["took"], rates["kept"]) <= 1
+        assert 0 < rates["psnr_truth"] < 99
