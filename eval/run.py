@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from eval.metrics import GENERATION, METRICS, RUN, MetricResult, Scorer
 from eval.probes import run_probes
-from eval.suites import load_probe_suite
+from eval.suites import is_edit_suite, load_edit_suite, load_probe_suite
 from eval.table import Table, new_generation_id, save_video
 from pipeline import load
 from pipeline.request import GenerationRequest
@@ -41,13 +41,17 @@ class Item:
     prompt: str
     expectation: Expectation | None  # what the probes check; None: no probe applies
     world: bool  # the prompt is in the world's grammar: it has ground-truth clips
+    source: str | None = None  # an edit: the world prompt whose clip (at the run's seed) is edited to `prompt`
+    strength: float | None = None  # an edit's strength
 
 
 def load_items(path: str | Path) -> list[Item]:
-    """A probe suite (YAML under prompts/) or a text file of prompts, one a line (# comments)."""
+    """A probe or edit suite (YAML under prompts/) or a text file of prompts, one a line (# comments)."""
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"--suite: {path} is not a file; give a YAML suite from prompts/ or a text file of prompts")
+    if path.suffix in (".yaml", ".yml") and is_edit_suite(path):
+        return [Item(e.id, e.prompt, e.expectation, True, e.source, e.strength) for e in load_edit_suite(path)]
     if path.suffix in (".yaml", ".yml"):
         return [Item(p.id, p.prompt, p.expectation, p.kind == "world") for p in load_probe_suite(path)]
     items = []
@@ -80,6 +84,11 @@ def generate_item(pipe, table: Table, scorer: Scorer, item: Item, seed: int, set
     request = GenerationRequest("t2v", item.prompt, seed=seed, steps=settings.get("steps"),
                                 guidance=settings.get("guidance"), frames=settings.get("frames"),
                                 width=settings.get("width"), height=settings.get("height"))
+    if item.source is not None:  # an edit of the world's own clip of the source prompt, at this seed
+        d = pipe.card.defaults
+        frames, width, height = (settings.get(k) or getattr(d, k) for k in ("frames", "width", "height"))
+        source = make_clip(parse(item.source).spec, seed=seed, frames=frames, width=width, height=height).frames
+        request = replace(request, mode="edit", video=source, strength=item.strength, frames=None)
     result = clock("generate", pipe.generate, request)
     generation_id = new_generation_id()
     path = clock("video", save_video, result.frames, result.fps, generation_id, outputs)

@@ -6,6 +6,9 @@ A probe suite lists entries {id, kind, prompt, expect}. `world` entries are prom
 world's grammar; their written-out expectation must agree with what the parser derives (so the
 file documents the outcome and a grammar change cannot silently alter it). `natural` entries
 are for real models: free text, with the expectation given explicitly.
+
+An edit suite (prompts/edits/) lists edits {id, source, prompt, strength}: `source` and `prompt` are
+world prompts; the world renders the source at each seed, and the model edits it to `prompt`.
 """
 
 from __future__ import annotations
@@ -60,3 +63,47 @@ def load_probe_suite(path: str | Path) -> list[ProbePrompt]:
 def probe_suites() -> dict[str, list[ProbePrompt]]:
     """Every suite under prompts/probes/, by file stem."""
     return {p.stem: load_probe_suite(p) for p in sorted(PROBE_SUITES.glob("*.yaml"))}
+
+
+EDIT_KEYS = {"id", "source", "prompt", "strength"}
+
+
+@dataclass(frozen=True)
+class EditPrompt:
+    id: str
+    source: str  # a world prompt: the clip to edit is the world's own, at the run's seed
+    prompt: str  # the wanted result, a world prompt (its expectation is what the probes check)
+    strength: float
+    expectation: Expectation
+
+
+def is_edit_suite(path: str | Path) -> bool:
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return isinstance(data, dict) and "edits" in data
+
+
+def load_edit_suite(path: str | Path) -> list[EditPrompt]:
+    """Read and check an edit suite; every problem names the file and the entry."""
+    path = Path(path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get("edits"), list):
+        raise ValueError(f"{path}: expected a mapping with an 'edits' list")
+    out: list[EditPrompt] = []
+    for index, entry in enumerate(data["edits"]):
+        where = f"{path}: edit {entry.get('id', index) if isinstance(entry, dict) else index}"
+        if not isinstance(entry, dict) or set(entry) != EDIT_KEYS:
+            keys = sorted(entry) if isinstance(entry, dict) else entry
+            raise ValueError(f"{where}: expected keys {sorted(EDIT_KEYS)}, got {keys}")
+        strength = entry["strength"]
+        if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 < strength <= 1:
+            raise ValueError(f"{where}: strength must be a number in (0, 1], got {strength!r}")
+        try:
+            parse(entry["source"])
+            expectation = parse(entry["prompt"]).expectation
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        if any(p.id == entry["id"] for p in out):
+            raise ValueError(f"{where}: duplicate id")
+        out.append(EditPrompt(entry["id"], entry["source"], entry["prompt"], float(strength), expectation))
+    return out
+

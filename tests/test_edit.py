@@ -198,3 +198,19 @@ def test_the_edit_check_reports_every_kind_and_strength():
     for rates in report["by_strength"].values():
         assert rates["n"] == 3 and 0 <= rates["took_and_kept"] <= min(rates["took"], rates["kept"]) <= 1
         assert 0 < rates["psnr_truth"] < 99
+
+
+def test_an_edit_suite_runs_through_eval_run(tmp_path):
+    from eval.run import execute
+    from eval.table import Table
+
+    suite = tmp_path / "edits.yaml"
+    suite.write_text("edits:\n  - id: recolour\n    source: a red ball falls and bounces\n"
+                     "    prompt: a blue ball falls and bounces\n    strength: 0.5\n", encoding="utf-8")
+    result = execute(str(suite), "tinyworld", 1, {"steps": 4}, db=str(tmp_path / "t.db"), outputs=str(tmp_path / "out"))
+    rows = Table(tmp_path / "t.db").generations()
+    assert len(rows) == 1 and rows["mode"].iloc[0] == "edit" and rows["frames"].iloc[0] == 16
+    assert json.loads(rows["request"].iloc[0])["strength"] == 0.5 and "presence" in result["probes"]
+    suite.write_text("edits:\n  - id: bad\n    source: a red ball falls\n    prompt: a blue ball falls\n    strength: 1.5\n")
+    with pytest.raises(ValueError, match=r"edits\.yaml: edit bad: strength must be a number in \(0, 1\], got 1\.5"):
+        execute(str(suite), "tinyworld", 1, {}, db=str(tmp_path / "t.db"))
