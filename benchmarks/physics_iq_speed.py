@@ -14,7 +14,8 @@ setup and is not timed. Then, per view, as eval.physics_iq scores it:
 - masks: the continuation's motion masks made at full size, written with mp4v and read back (the
   time of decoding it with masks, less the time of decoding it without);
 - score: the four measures of the continuation against take 1 in the three views, and the score with
-  its breakdowns (median of --repeats);
+  its breakdowns (median of --repeats; wall and CPU seconds, with the load average, since a shared
+  machine's other jobs stretch wall time);
 - physical variance: the same measures of take 2 against take 1, timed apart: they depend only on the
   real videos, so they are made once per scenario and shared by every model scored on it.
 """
@@ -22,6 +23,7 @@ setup and is not timed. Then, per view, as eval.physics_iq scores it:
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -118,19 +120,21 @@ def main() -> None:
             return report([ViewResult("synthetic", view, "Solid Mechanics", compare(f1, m1, fg, mg, shared[view][0]),
                                       shared[view][1]) for view, (f1, m1, _, _, fg, mg) in views.items()])
 
-        variance_times, times = [], []
+        variance_times, times, cpu = [], [], []
         for _ in range(args.repeats):
             start = time.perf_counter()
             shared = variance()
             variance_times.append(time.perf_counter() - start)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             out = score(shared)
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
     print(f"one scenario: 3 views x {n} frames at {w}x{h}, compared at {size[0]}x{size[1]}")
     print(f"  decode (3 videos + 2 real mask videos per view, resized): {seconds['decode']:.2f} s")
     print(f"  masks (the continuation's, made at {w}x{h}, mp4v round trip): {seconds['masks']:.2f} s")
     print(f"  score (4 measures against take 1, 3 views, the score and its breakdowns; median of {args.repeats}):"
-          f" {np.median(times):.3f} s")
+          f" {np.median(times):.3f} s ({np.median(cpu):.3f} CPU s)")
+    print(f"  load average while it ran: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"  physical variance (take 2 against take 1, 3 views; once per scenario for every model): "
           f"{np.median(variance_times):.3f} s")
     print(f"  score {out['score']}, spatiotemporal IoU {out['measures']['spatiotemporal_iou']:.4f}")

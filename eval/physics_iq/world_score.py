@@ -21,6 +21,9 @@ from pipeline.video_io import read_video, write_mp4
 
 def score_world(pipe, n: int, seed: int = 0, steps: int | None = None, mode: str = "v2v", masks: str = "mp4v") -> dict:
     """-> {"score", "ceiling_take2", "still_baseline", "measures", "physical_variance", "n"}."""
+    from eval.physics_iq.cli import one_thread_for_tiny
+
+    one_thread_for_tiny(pipe.card)
     sizes = WorldSet()
     with tempfile.TemporaryDirectory(prefix="physics-iq-world-") as tmp:
         folder = build(Path(tmp) / "set", n, seed, sizes)
