@@ -207,3 +207,14 @@ def test_missing_or_misnamed_files_get_one_message_naming_the_file(bench, tmp_pa
     assert "does not exist" in out.stderr and str(data) not in out.stderr
     out = cli("--data", tmp_path, "--generated", model, "--fps", FPS)
     assert out.returncode == 2 and "descriptions.csv: not found" in out.stderr
+
+
+def test_another_window_is_scored_and_labelled_not_the_benchmarks(bench):
+    data, model = bench
+    out = cli("--data", data, "--generated", model, "--fps", FPS, "--seconds", 2, "--scenarios", "world-000-move",
+              "--json", "--no-progress")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["window"] == 16 and "a 16-frame window, not the benchmark's 5 s" in result["protocol"]
+    out = cli("--data", data, "--generated", model, "--fps", FPS, "--seconds", 0)
+    assert out.returncode == 2 and "--seconds: expected a window of 2 frames or more" in out.stderr

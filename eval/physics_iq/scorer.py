@@ -24,8 +24,9 @@ SECONDS = 5  # the evaluation window: the first 5 s after the switch frame
 MASK_MODES = ("mp4v", "memory")  # mp4v: leaderboard-comparable; memory: cleaner, not comparable
 
 
-def window_frames(fps: int) -> int:
-    return int(fps) * SECONDS
+def window_frames(fps: int, seconds: float = SECONDS) -> int:
+    """Frames compared: the scorer's `fps * 5`; other lengths are for other sets, not the leaderboard."""
+    return int(round(fps * seconds))
 
 
 class RealTakes:
