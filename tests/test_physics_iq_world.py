@@ -91,6 +91,12 @@ def test_world_run_logs_every_generation_scores_beside_the_ceiling_and_resumes(t
     assert resumed["ceiling_take2"] == 100.0 and 0 <= resumed["score"] <= 100
     assert resumed["still_baseline"] < resumed["ceiling_take2"]
     assert all(Path(p).is_file() for p in gens["video_path"]) and set(gens["frames"]) == {12}
+    # the dashboard charts the run: its history of runs and metric-by-model figures read these rows
+    from eval.dashboard import metric_by_model, run_history
+
+    history = run_history(table, "physics_iq_spatiotemporal_iou")
+    assert list(history.data[0].x) == [run_id] and 0 <= history.data[0].y[0] <= 1
+    assert len(metric_by_model(table.wide(run_id), "physics_iq_mse").data[0].y) == 3
     # a fresh run of the same set without the interruption gives the same score: resuming loses nothing
     assert eval_main(common) == 0
     assert json.loads(capsys.readouterr().out)["score"] == resumed["score"]

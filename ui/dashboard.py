@@ -28,7 +28,10 @@ COLUMN_WIDTHS = {"id": "120px", "created_at": "150px", "model": "110px", "mode":
                  "run_id": "70px", "prompt": "220px", "seed": "60px", "steps": "60px", "frames": "70px",
                  "seconds": "80px", "flicker": "80px", "motion_magnitude": "150px", "clip_score": "100px",
                  "verdicts": "200px"}
-FIGURE_METRICS = ("flicker", "motion_magnitude", "clip_score", "lpips_temporal")
+FIGURE_METRICS = ("flicker", "motion_magnitude", "clip_score", "lpips_temporal",
+                  # Physics-IQ runs (python -m eval physics-iq): each generation's measures against what really happened
+                  "physics_iq_spatiotemporal_iou", "physics_iq_spatial_iou", "physics_iq_weighted_spatial_iou",
+                  "physics_iq_mse")
 EXPORT_TTL_S = 600  # a download's file is kept this long for the browser to fetch it
 MAX_PAGE = 10**9  # a page number past this would overflow SQLite's OFFSET; the last page is shown instead
 SQLITE_MAX_INTEGER = 2**63 - 1
