@@ -2,7 +2,9 @@
 
 Extend: the clip's last (forward) or first (backward) `keep` frames condition the new window;
 the tab shows the new window and the joined clip. Fill in: two keyframe images, or a clip with
-the frames to regenerate named, and the model draws the frames in between.
+the frames to regenerate named, and the model draws the frames in between. Score against what
+really happened: a clip cut in two, the model continues the first part, and its continuation is
+measured against the second as Physics-IQ measures it (eval/physics_iq/reality.py).
 """
 
 from __future__ import annotations
@@ -11,7 +13,12 @@ import secrets
 
 import gradio as gr
 import numpy as np
+import pandas as pd
+from PIL import Image
 
+from eval.physics_iq.generate import continuation
+from eval.physics_iq.reality import against_reality
+from pipeline.request import GenerationRequest
 from pipeline.video_io import fit_frames, write_mp4
 from ui import shared, widgets
 from ui.uploads import UploadImage, load_clip, load_image
@@ -79,6 +86,30 @@ def interpolate(first_keyframe: str | None, last_keyframe: str | None, clip: str
     yield from shared.generate_and_log(model, req, request, progress)
 
 
+def score_against_reality(clip: str | None, cut, prompt: str, model: str, seed, request: gr.Request = None,
+                          progress=gr.Progress()):
+    """The model continues the clip's frames before `cut`; its new frames are compared with the clip's own
+    frames from `cut` on. -> (continuation video, row id, the four measures, the two clips' motion)."""
+    video = load_clip(clip, "clip")
+    cut = widgets.whole_number(cut, "cut")
+    if cut is None or not 1 <= cut <= len(video) - 2:
+        raise gr.Error(f"cut: {cut} must leave at least 1 frame before it and 2 after it "
+                       f"(the clip has {len(video)} frames: 1 to {len(video) - 2})", duration=None)
+    req = GenerationRequest("extend", prompt or "", video=video[:cut], seed=widgets.seed_value(seed))
+    result = shared.run_pipeline(model, req, request, progress)
+    path, generation_id = shared.log_generation(result, category="physics-iq")
+    try:
+        compared = against_reality(video[cut:], continuation(result, len(video) - cut))
+    except ValueError as error:
+        raise gr.Error(str(error), duration=None) from None
+    shared.table().add_metrics(generation_id, compared.metrics())
+    picture = shared.SETTINGS.outputs / f"motion-{generation_id}.png"
+    Image.fromarray(compared.picture).save(picture)
+    rows = [{"measure": k, "value": round(v, 4)} for k, v in compared.measures.summary().items()]
+    rows.append({"measure": "frames compared", "value": compared.frames})
+    return str(path), generation_id, pd.DataFrame(rows), str(picture)
+
+
 def take_last(request: gr.Request = None) -> str:
     return shared.last_result(request)
 
@@ -127,3 +158,25 @@ def create_tab() -> None:
     widgets.wire_generate([fill_go.click], interpolate, [first, last, fill_clip, regenerate, fill_prompt, fill_negative,
                                                        fill_model, *fill_adv.inputs()], fill_panel, "interpolate")
     widgets.wire_stop(fill_halt)
+
+    gr.Markdown("### Score against what really happened\n"
+                "Upload a clip and pick the cut: the model continues the part before it, and its continuation is "
+                "measured against what the clip shows after it, with Physics-IQ's four measures (one take, so no "
+                "score: these are not leaderboard figures; `python -m eval physics-iq` runs the benchmark).")
+    with gr.Row():
+        with gr.Column(scale=1):
+            real_clip = gr.Video(label="Clip", sources=["upload"], format=None, include_audio=False, height=180)
+            cut = gr.Number(label="Cut", value=8, precision=0, info="the first frame after the cut (0 is the first)")
+            real_prompt = gr.Textbox(label="Prompt", lines=2, placeholder="what the clip shows")
+            real_model, real_note = widgets.model_picker("extend")
+            real_seed = widgets.seed_box()
+            score_go = gr.Button("Continue and score", variant="primary")
+        with gr.Column(scale=1):
+            made = gr.Video(label="Continuation", autoplay=True, loop=True, interactive=False, height=180)
+            made_row = gr.Textbox(label="Row", interactive=False)
+            measures = gr.Dataframe(label="Against what really happened", interactive=False)
+            motion = gr.Image(label="How often each pixel moved: what really happened (left), the continuation (right)",
+                              interactive=False, height=180)
+    real_model.change(lambda name: shared.model_note(name, "extend"), real_model, real_note, api_name=False, queue=False)
+    score_go.click(score_against_reality, [real_clip, cut, real_prompt, real_model, real_seed],
+                   [made, made_row, measures, motion], api_name="physics_iq", concurrency_id=widgets.GENERATE_QUEUE)
