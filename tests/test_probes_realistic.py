@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import cv2
 import numpy as np
 import pytest
 
 from eval.probes import run_probes
 from eval.probes import corruptions as c
-from eval.probes.verdict import FAIL, PASS
+from eval.probes.verdict import FAIL, INCONCLUSIVE, PASS
 from pipeline.video_io import read_video, write_mp4
 from world import Expectation, Thing, parse
 from world.look import sample_look
@@ -124,3 +125,38 @@ def test_the_realistic_look_keeps_its_truth():
     gone = replace(clip.scene.bodies[0], present=np.zeros(12, bool))
     assert not render(clip.scene.with_bodies((gone,) + clip.scene.bodies[1:]), clip.look).masks[:, 0].any()
     assert sample_look(clip.scene, np.random.default_rng(0)) == sample_look(clip.scene, np.random.default_rng(0))
+
+
+def box_beside_a_rectangle(subject: str | None) -> np.ndarray:
+    """12 frames of 96x96 on a textured background: a green rectangle prop (30 x 20, a towel's build) and, with
+    `subject`, a still green 'box' (14 x 14) or 'ball' (radius 7) below it."""
+    rng = np.random.default_rng(0)
+    ground = (rng.normal(0, 1, (24, 24, 3)) * 18 + 120).clip(0, 255).astype(np.uint8)
+    frames = np.repeat(cv2.resize(ground, (96, 96), interpolation=cv2.INTER_CUBIC)[None], 12, axis=0)
+    frames[:, 14:34, 20:50] = (40, 170, 60)
+    yy, xx = np.mgrid[:96, :96]
+    if subject == "box":
+        frames[:, 60:74, 60:74] = (45, 175, 55)
+    elif subject == "ball":
+        frames[:, (xx - 67) ** 2 + (yy - 67) ** 2 <= 49] = (45, 175, 55)
+    return frames
+
+
+@pytest.mark.parametrize("subject, allowed", [("box", {PASS}), ("ball", {FAIL}), (None, {FAIL, INCONCLUSIVE})])
+def test_a_still_box_is_told_from_a_rectangular_prop_of_its_colour(subject, allowed):
+    """'A green box stays still' beside a larger green rectangle (a towel): the square region is the box. With a
+    ball in its place, or nothing, the rectangle is not taken for the box (both passed: the larger region was
+    taken, and a full rectangle was called a box)."""
+    verdict = verdicts(box_beside_a_rectangle(subject), parse("a green box stays still").expectation)["presence"]
+    assert verdict.status in allowed, verdict
+
+
+def test_a_missing_mover_on_a_colourful_panned_background_is_not_present():
+    """A colourful background under a pan, the moving subject removed: a background patch of its hue is still
+    in the world (the camera's pan is read from the background, not taken for the patch's motion), so it is
+    not the subject (it passed: the pan read as zero on a background whose every pixel has a named hue)."""
+    parsed = parse("a green ball moves left, the camera pans left")
+    clip = make_clip(parsed.spec, seed=11, frames=16, width=160, height=96, fps=8, style="real")
+    clip = render(clip.scene, replace(clip.look, background="colourful", props=()))
+    frames = c.removed(clip, np.random.default_rng(11))
+    assert verdicts(frames, parsed.expectation)["presence"].status != PASS

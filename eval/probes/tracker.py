@@ -68,6 +68,7 @@ SIMILAR = 2.0  # area ratio under which two regions are the same size
 START = 2  # frames: chains that begin this close to the first frame were there from the start
 STILL_SHARE = 0.5  # of the clip: a chain seen this long without moving is still (background); a shorter one may
 # be a moving object seen briefly (coming out from behind a wall)
+FIT_ASPECT = 1.3  # long / short side: a region longer than this has no world shape's build (a towel, a strip)
 CAMERA_SIDE = 160  # longest side, pixels, of the copy the camera's motion is read on
 ZOOM_NOISE, ROLL_NOISE = 0.002, 0.002  # per frame: less zoom or roll (radians) than this is the fit's noise
 
@@ -86,6 +87,9 @@ class Track:
     fill: np.ndarray  # (T,) area / bounding-box area: about 0.79 ball, 1.0 box, 0.5 triangle
     sag: np.ndarray  # (T,) centroid height within the box, 0 top .. 1 bottom: 0.5 ball/box, ~0.65 upward triangle
     doubt: str | None = None  # why the region taken for this object may be another one; None: no doubt
+    # The prompt sets this object moving but its region never moves in the world: it may be a still thing of its
+    # colour in the background (a towel) rather than the object, or the object failing to move.
+    still: bool = False
     masks: np.ndarray | None = field(default=None, repr=False)  # (T, h, w) bool at the working size
 
     @property
@@ -157,6 +161,11 @@ class Region:
     def radius(self) -> float:
         return float(np.sqrt(self.area / np.pi))
 
+    @property
+    def sag(self) -> float:
+        """Centroid height within the box, 0 top .. 1 bottom (0.5 ball and box, ~0.6 upward triangle)."""
+        return float((self.centre[1] - self.box[1]) / max(self.box[3] - self.box[1], 1))
+
 
 @dataclass
 class Chain:
@@ -186,7 +195,7 @@ def observe(frames: np.ndarray, expectation: Expectation) -> Observation:
     _, h, w, _ = small.shape
     hsv = cv2.cvtColor(small.reshape(t * h, w, 3), cv2.COLOR_RGB2HSV).reshape(t, h, w, 3)
     coloured = (hsv[..., 1] >= SAT_MIN) & (hsv[..., 2] >= VAL_MIN)  # (T, h, w)
-    camera, views = camera_views(small, coloured & (_named_hue(hsv[..., 0]) >= 0))
+    camera, views = camera_views(small, _object_sized(coloured & (_named_hue(hsv[..., 0]) >= 0)))
     colours = [th.colour for th in expectation.objects if th.colour is not None]
     edges = np.stack([_edges(frame) for frame in small])  # (T, h, w) outlines, shared by every search below
     found = {c: _chains_of(_colour_mask(hsv, coloured, c), edges, hsv, camera, c) for c in dict.fromkeys(colours)}
@@ -231,6 +240,18 @@ def _resized(frames: np.ndarray, scale: float) -> np.ndarray:
     return np.stack([cv2.resize(f, size, interpolation=cv2.INTER_AREA) for f in frames])
 
 
+def _object_sized(mask: np.ndarray) -> np.ndarray:
+    """(T, h, w) the mask's regions no larger than an object. On a colourful background most pixels have a
+    named hue; leaving all of them out of the camera's flow left nothing to read the pan from (it read 0)."""
+    t, h, w = mask.shape
+    if mask.sum(axis=(1, 2)).max() <= MAX_OBJECT_SHARE * h * w:
+        return mask  # no frame holds more than one object's worth: every region is object-sized
+    labels, stats, _ = _components(mask)
+    small = stats[:, cv2.CC_STAT_AREA] <= MAX_OBJECT_SHARE * h * w
+    small[0] = False  # the label of everything outside the mask
+    return small[labels]
+
+
 def _subject_moves(expectation: Expectation) -> bool:
     """Whether the prompt has the subject move in the world (so a region that never moves is not it)."""
     return bool(expectation.direction or expectation.falls or expectation.strikes or expectation.occluded)
@@ -271,14 +292,13 @@ def _chains_of(mask: np.ndarray, edges: np.ndarray, hsv: np.ndarray | None, came
     is cut along the picture's edges (T, h, w), and the pieces that are object-like are kept."""
     t, h, w = mask.shape
     floor = min_area(h, w)
-    labels = np.zeros(mask.shape, np.int32)
+    labels, stats, frame_of = _components(mask)
     per_frame: list[list[Region]] = []
+    big = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] >= floor)
+    big = big[big > 0]
     for i in range(t):
-        count, labels[i], stats, _ = cv2.connectedComponentsWithStats(mask[i].astype(np.uint8), connectivity=8)
         regions = []
-        for k in range(1, count):
-            if stats[k, 4] < floor:
-                continue
+        for k in big[frame_of[big] == i]:
             region = _region(i, labels[i], k, stats[k], edges[i])
             if _object_like(lambda name: getattr(region, name), (h, w)):
                 regions.append(region)
@@ -289,6 +309,19 @@ def _chains_of(mask: np.ndarray, edges: np.ndarray, hsv: np.ndarray | None, came
             regions = [r for r, ok in zip(regions, named) if ok]
         per_frame.append(regions)
     return labels, _link(per_frame, camera)
+
+
+def _components(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(labels (T, h, w) int32, stats (n, 5) with y inside each frame, frame of each label (n,)) of the mask's
+    8-connected regions. The frames are labelled in one call, stacked with a blank row between them (one
+    call per frame cost more than the labelling itself on small clips); a label is unique in the clip."""
+    t, h, w = mask.shape
+    stacked = np.zeros((t, h + 1, w), np.uint8)
+    stacked[:, :h] = mask
+    _, flat, stats, _ = cv2.connectedComponentsWithStats(stacked.reshape(t * (h + 1), w), connectivity=8)
+    frame_of = stats[:, cv2.CC_STAT_TOP] // (h + 1)
+    stats[:, cv2.CC_STAT_TOP] -= frame_of * (h + 1)
+    return np.ascontiguousarray(flat.reshape(t, h + 1, w)[:, :h]), stats, frame_of
 
 
 def _region(i: int, labels: np.ndarray, k: int, stat, edges: np.ndarray, piece: np.ndarray | None = None) -> Region:
@@ -443,22 +476,49 @@ def _background_still(chain: Chain, camera: np.ndarray) -> bool:
     return len(chain.regions) >= max(3, STILL_SHARE * len(camera)) and not _moves(chain, camera)
 
 
+def _build_rank(chain: Chain, shape: str) -> int:
+    """0 when the chain's build (medians over the frames it is wholly in view) could be this world shape, 1 when
+    it is near-square as every world shape is (their boxes are 1.0 and 1.15 long per wide) but of another
+    shape, 2 otherwise. A ball fills about 0.79 of its box, a box all of it, an upward triangle about half with
+    a low centroid. Generous bands: this ranks candidates; presence judges the shape."""
+    inside = [r for r in chain.regions if not r.border] or chain.regions
+    fill, aspect, sag = (float(np.median([getattr(r, a) for r in inside])) for a in ("fill", "aspect", "sag"))
+    if aspect > FIT_ASPECT:
+        return 2
+    if shape == "ball":
+        fits = 0.62 <= fill <= 0.9 and sag < 0.58
+    elif shape == "box":
+        fits = fill >= 0.84
+    else:
+        fits = fill <= 0.72 or sag >= 0.56
+    return 0 if fits else 1
+
+
 def _identify(thing: Thing, chains: list[Chain], must_move: bool, camera: np.ndarray, size: tuple[int, int]
               ) -> tuple[list[Chain], str | None]:
     """The chains taken for `thing` (one, or several in turn when it is hidden and comes back) and a doubt."""
     candidates = [c for c in chains if _plausible(c, size)]
     if not candidates:
         return [], None
+    leaders = candidates  # the chains the object may start as
     if must_move and any(_moves(c, camera) for c in candidates):
+        # Something of its colour moves: the subject is one of the movers (a patch of background seen for a
+        # while, even one that is not seen long enough to call still, is not), and comes back as any non-still one.
         candidates = [c for c in candidates if not _background_still(c, camera)]
+        leaders = [c for c in candidates if _moves(c, camera)]
     elif must_move:
-        # Nothing of its colour moves: take the object-like region, which may be the subject failing to move.
-        candidates = sorted(candidates, key=lambda c: -len(c.regions))[:1]
+        # Nothing of its colour moves: take the object-like region, which may be the subject failing to move
+        # (the track says it never moves; presence does not take it for the subject then).
+        candidates = leaders = sorted(candidates, key=lambda c: -len(c.regions))[:1]
+    if thing.shape:  # a rectangular towel is not the ball: the chains of the shape's build first, then near-square ones
+        best = min(_build_rank(c, thing.shape) for c in leaders)
+        leaders = [c for c in leaders if _build_rank(c, thing.shape) == best]
     # The object is what is there from the moment one of its candidates first shows; later ones are copies,
     # pieces, or the object again after an occluder.
     candidates.sort(key=lambda c: (-len(c.regions), -c.median("area")))
-    earliest = min(c.frames[0] for c in candidates)
-    early = [c for c in candidates if c.frames[0] <= earliest + START]
+    leaders = [c for c in candidates if c in leaders]
+    earliest = min(c.frames[0] for c in leaders)
+    early = [c for c in leaders if c.frames[0] <= earliest + START]
     first = early[0]
     lasting = 0.5 * len(camera)  # frames: specks of noise come and go, and are no object to mistake it for
     rivals = [c for c in early[1:] if min(len(c.regions), len(first.regions)) >= lasting
@@ -525,8 +585,10 @@ def _track(thing: Thing, chosen: list[Chain], chains: list[Chain], labels: np.nd
     # Into the video's pixels (a box's inclusive far edge scales from its far side).
     to_video = 1.0 / scale
     boxes = np.where(present[:, None], np.column_stack([boxes[:, :2] * to_video, (boxes[:, 2:] + 1) * to_video - 1]), 0)
+    regions = sorted((r for chain in chosen for r in chain.regions), key=lambda r: r.frame)
+    still = must_move and bool(regions) and not _moves(Chain(regions), camera)
     return Track(thing, present, (centres + 0.5) * to_video - 0.5 if scale < 1 else centres, areas * to_video**2,
-                 boxes, border, copies, fill, sag, doubt, masks)
+                 boxes, border, copies, fill, sag, doubt, still, masks)
 
 
 def _strangers(edges: np.ndarray, hsv: np.ndarray, coloured: np.ndarray, named: list[str], tracks: list[Track],
@@ -539,7 +601,10 @@ def _strangers(edges: np.ndarray, hsv: np.ndarray, coloured: np.ndarray, named: 
     for colour in HUE_RANGES:
         if colour in named or colour not in PALETTE:
             continue
-        _, chains = _chains_of(_colour_mask(hsv, coloured, colour), edges, hsv, camera, colour, split=False)
+        mask = _colour_mask(hsv, coloured, colour)
+        if mask.sum() < min_area(h, w):
+            continue  # none of this colour (the world's own clips hold only the named colours)
+        _, chains = _chains_of(mask, edges, hsv, camera, colour, split=False)
         for chain in chains:
             start = chain.regions[0]
             if start.frame == 0 or start.border or not _plausible(chain, (h, w)) or chain.median("area") < COPY_SHARE * reference:

@@ -37,7 +37,7 @@ from eval.probes import corruptions as c
 from eval.probes.tracker import observe
 from eval.probes.verdict import FAIL, INCONCLUSIVE, PASS
 from pipeline.video_io import read_video, write_mp4
-from world import expectation_for, sample_spec
+from world import expectation_for, sample_spec, short_prompt
 from world.render import STYLES, make_clip
 
 
@@ -74,7 +74,10 @@ class Trial:
     iou: float | None = None  # realistic style: the subject's identified mask against its true mask
 
 
-def trials(probe: str, n: int, seed: int, mp4: bool = False, style: str = "world") -> list[Trial]:
+def trials(probe: str, n: int, seed: int, mp4: bool = False, style: str = "world", dump: Path | None = None
+           ) -> list[Trial]:
+    """n ground-truth clips for `probe` with their twins (and, realistic, the absent-subject negative), judged.
+    With `dump`, each wrong verdict's clip is written there as a PNG strip with the evidence drawn on."""
     plan = PLANS[probe]
     check = PROBES[probe]
     real = style == "real"
@@ -92,23 +95,50 @@ def trials(probe: str, n: int, seed: int, mp4: bool = False, style: str = "world
         expectation = expectation_for(spec)
         corrupt = plan.corruptions[i % len(plan.corruptions)]
         truth, twin = prepare(clip.frames), prepare(corrupt(clip, rng))
-        seen = observe(truth, expectation)
+        seen, seen_twin = observe(truth, expectation), observe(twin, expectation)
+        judged = {"truth": check(truth, expectation, seen), "twin": check(twin, expectation, seen_twin)}
         negative = None
         if real and probe == "presence":
             absent = prepare(c.absent_beside_same_hue(clip, rng))
-            negative = check(absent, expectation, observe(absent, expectation)).status
+            seen_absent = observe(absent, expectation)
+            judged["negative"] = check(absent, expectation, seen_absent)
+            negative = judged["negative"].status
+        if dump is not None:
+            views = {"truth": (truth, seen), "twin": (twin, seen_twin)}
+            if negative is not None:
+                views["negative"] = (absent, seen_absent)
+            for role, verdict in judged.items():
+                if verdict.status != (PASS if role == "truth" else FAIL):
+                    name = f"{probe}-{i:03d}-{role}-{corrupt.__name__ if role == 'twin' else role}-{verdict.status}"
+                    _dump_strip(dump / f"{name}.png", *views[role], verdict, short_prompt(spec))
         out.append(
             Trial(
                 pan=pan,
                 square=width == height,
                 corruption=corrupt.__name__,
-                truth=check(truth, expectation, seen).status,
-                twin=check(twin, expectation, observe(twin, expectation)).status,
+                truth=judged["truth"].status,
+                twin=judged["twin"].status,
                 negative=negative,
                 iou=identification_iou(seen, clip.masks[:, 0]) if clip.masks is not None else None,
             )
         )
     return out
+
+
+def _dump_strip(path: Path, frames: np.ndarray, observation, verdict, prompt: str, shown: int = 8) -> None:
+    """Write up to `shown` evenly spaced frames side by side, the tracks drawn on, with the prompt and verdict
+    under them, as one PNG (for looking at why a clip was judged wrong)."""
+    from eval.probes.overlay import draw, verdict_panel
+
+    picks = np.unique(np.linspace(0, len(frames) - 1, shown).round().astype(int))
+    drawn = draw(frames, observation, [verdict], panel=False)
+    strip = np.concatenate([np.pad(drawn[i], ((0, 0), (0, 2), (0, 0))) for i in picks], axis=1)
+    strip = cv2.resize(strip, (min(strip.shape[1], 2400), round(strip.shape[0] * min(1, 2400 / strip.shape[1]))))
+    text = verdict_panel([verdict], strip.shape[1])
+    cv2.putText(text, prompt, (4, text.shape[0] - 2), cv2.FONT_HERSHEY_SIMPLEX, 0.33, (220, 220, 220), 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    out = np.concatenate([strip, np.pad(text, ((0, 10), (0, 0), (0, 0)), constant_values=24)], axis=0)
+    cv2.imwrite(str(path), cv2.cvtColor(out, cv2.COLOR_RGB2BGR))
 
 
 def identification_iou(observation, truth_masks: np.ndarray) -> float | None:
@@ -204,11 +234,13 @@ def summarise(rows: list[Trial]) -> dict:
     return out
 
 
-def validate(n: int, seed: int, mp4: bool = False, style: str = "world") -> dict:
-    report = {probe: summarise(trials(probe, n, seed, mp4, style)) for probe in PLANS}
+def validate(n: int, seed: int, mp4: bool = False, style: str = "world", dump: Path | None = None,
+             probes: tuple[str, ...] | None = None) -> dict:
+    report = {probe: summarise(trials(probe, n, seed, mp4, style, dump)) for probe in (probes or PLANS)}
     if style == "world":  # the edge twins sit at a rule's threshold in the world's own clips
         for probe in c.EDGES:
-            report[probe]["edges"] = summarise_edges(*edge_trials(probe, n, seed, mp4))
+            if probe in report:
+                report[probe]["edges"] = summarise_edges(*edge_trials(probe, n, seed, mp4))
     return report
 
 
@@ -247,10 +279,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mp4", action="store_true", help="judge every clip after an H.264 round trip")
     parser.add_argument("--style", choices=STYLES, default="world",
                         help="world: the world's flat colours; real: realistic renders (always via H.264)")
+    parser.add_argument("--dump", type=Path, default=None,
+                        help="folder (e.g. under runs/) for a PNG strip of every clip judged wrongly, with the reason")
+    parser.add_argument("--probe", choices=list(PLANS), action="append", default=None,
+                        help="validate only this probe (repeatable); every probe when left out")
     args = parser.parse_args(argv)
     if args.n < 1:
         parser.error(f"--n: expected a positive number of clips, got {args.n}")
-    report = validate(args.n, args.seed, args.mp4, args.style)
+    report = validate(args.n, args.seed, args.mp4, args.style, args.dump, tuple(args.probe) if args.probe else None)
     print(json.dumps(report, indent=2) if args.json else _table(report))
 
 
