@@ -155,7 +155,10 @@ def logged(args: argparse.Namespace, resume: int | None = None, data: Path | Non
         settings = {"data": str(data or Path(args.data).resolve()), "descriptions": args.descriptions, "mode": args.mode,
                     "fps": args.fps, "window": window or window_frames(args.fps, args.seconds), "masks": args.masks,
                     "scenarios": args.scenarios, "seed": args.seed, "steps": args.steps, "weights": args.weights}
-        get_card(model)  # an unknown name fails before a run is opened
+        try:
+            get_card(model)  # an unknown name fails before a run is opened
+        except LookupError as error:
+            raise ValueError(str(error).strip("'\"")) from None
         run_id = _broadcast(state, table.start_run(suite, model, settings) if _is_main(state) else None)
     layout = dataset.Layout(Path(settings["data"]), settings["fps"])
     scenarios = _scenarios(layout.data, settings["descriptions"], settings["scenarios"])
@@ -165,7 +168,10 @@ def logged(args: argparse.Namespace, resume: int | None = None, data: Path | Non
         from diffusers.utils import logging as diffusers_logging
 
         diffusers_logging.disable_progress_bar()
-    pipe = load(model, weights=settings["weights"])
+    try:
+        pipe = load(model, weights=settings["weights"])
+    except FileNotFoundError as error:  # a card whose weights are not on this machine: the fetch command
+        raise ValueError(str(error)) from None
     done = table.done_items(run_id)
     work = [(s, view) for s in scenarios for view in VIEWS]
     rank, size = (state.process_index, state.num_processes) if state else (0, 1)
