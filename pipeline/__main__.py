@@ -201,7 +201,11 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "generate":
             generate(args)
         elif args.command == "fetch":
+            from huggingface_hub.utils import logging as hub_logging
+
             from pipeline.weights import FETCH_RECORD, fetch
+
+            hub_logging.set_verbosity_error()  # its retry warnings; an unreachable Hub is one line below
 
             folder = fetch(get_card(args.name), args.dest)
             print(f"{args.name}: weights in {folder}" + (f" (commit and weights hash in {FETCH_RECORD})"

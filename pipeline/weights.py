@@ -270,9 +270,9 @@ def fetch(card: ModelCard, dest: str | os.PathLike | None = None, progress: Prog
         raise FetchError(f"{card.name}: {refusal}, so the Hub cannot be reached; unset it to fetch {card.repo_id}")
     from huggingface_hub import HfApi, snapshot_download
 
-    size = download_size(card)
-    check_disk_space(card, size, dest)
     try:
+        size = _listed_size(card)  # an unreachable Hub fails here, once, with the reason below
+        check_disk_space(card, size, dest)
         # the revision (a branch or tag) resolved to its commit first, so what is downloaded is that commit
         commit = HfApi(endpoint=hub_endpoint()).model_info(card.repo_id, revision=card.revision).sha
         folder = snapshot_download(card.repo_id, revision=commit, allow_patterns=list(card.fetch_patterns),
@@ -282,7 +282,7 @@ def fetch(card: ModelCard, dest: str | os.PathLike | None = None, progress: Prog
             ref = Path(folder).parent.parent / "refs" / card.revision  # <cache>/models--org--name/refs/main
             ref.parent.mkdir(parents=True, exist_ok=True)
             ref.write_text(commit)
-    except DownloadStopped:
+    except (DownloadStopped, FetchError):
         raise
     except Exception as e:  # the Hub client's errors are many and deep; say which and why in one line
         reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -302,17 +302,25 @@ def download_size(card: ModelCard) -> int | None:
         return None
     key = (hub_endpoint(), card.repo_id, card.revision)
     if key not in _SIZES:
-        from huggingface_hub import HfApi
-        from huggingface_hub.hf_api import RepoFile
-        from huggingface_hub.utils import filter_repo_objects
-
         try:
-            files = [f for f in HfApi(endpoint=hub_endpoint()).list_repo_tree(card.repo_id, revision=card.revision,
-                                                                            recursive=True) if isinstance(f, RepoFile)]
-            taken = set(filter_repo_objects([f.path for f in files], allow_patterns=list(card.fetch_patterns) or None))
-            _SIZES[key] = sum(f.lfs.size if f.lfs else f.size for f in files if f.path in taken)
+            _listed_size(card)
         except Exception:  # noqa: BLE001 - unknown size is an answer, not an error; asked once (the Hub may hang)
             _SIZES[key] = None
+    return _SIZES[key]
+
+
+def _listed_size(card: ModelCard) -> int:
+    """The bytes the Hub lists for the files card's fetch_patterns take (remembered); raises what the Hub raises."""
+    from huggingface_hub import HfApi
+    from huggingface_hub.hf_api import RepoFile
+    from huggingface_hub.utils import filter_repo_objects
+
+    key = (hub_endpoint(), card.repo_id, card.revision)
+    if _SIZES.get(key) is None:
+        files = [f for f in HfApi(endpoint=hub_endpoint()).list_repo_tree(card.repo_id, revision=card.revision,
+                                                                        recursive=True) if isinstance(f, RepoFile)]
+        taken = set(filter_repo_objects([f.path for f in files], allow_patterns=list(card.fetch_patterns) or None))
+        _SIZES[key] = sum(f.lfs.size if f.lfs else f.size for f in files if f.path in taken)
     return _SIZES[key]
 
 

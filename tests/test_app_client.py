@@ -82,19 +82,23 @@ def video_of(output) -> str:
 def test_every_api_name_answers_with_a_video_and_its_row(server, media):
     client, folder = server
     endpoints = {e for e in client.view_api(print_info=False, return_format="dict")["named_endpoints"]}
-    assert {"/t2v", "/i2v", "/extend", "/interpolate", "/probe", "/probe_suite"} <= endpoints
+    assert {"/t2v", "/i2v", "/extend", "/interpolate", "/edit", "/probe", "/probe_suite"} <= endpoints
     video, row, seed, *_ = client.predict(PROMPT, "", "tinyworld", *ADV, api_name="/t2v")
     outputs = {"t2v": (video, row)}
     assert "flicker" in set(metrics(folder).query("generation_id == @row")["metric"])  # a script gets whole rows
     video, row, *_ = client.predict(handle_file(media["png"]), PROMPT, "", "tinyworld", *ADV, api_name="/i2v")
     outputs["i2v"] = (video, row)
-    new, row, _seed, _info, _metrics, joined = client.predict(
+    new, row, _seed, _info, _metrics, _image, joined = client.predict(
         handle_file(media["mp4"]), PROMPT, "forward", 2, "", "tinyworld", *ADV, api_name="/extend")
     outputs["extend"] = (new, row)
     assert len(read_video(video_of(joined))[0]) == 8 + 4 - 2
     video, row, *_ = client.predict(handle_file(media["png"]), handle_file(media["png"]), None, "", PROMPT, "",
                                     "tinyworld", *ADV, api_name="/interpolate")
     outputs["interpolate"] = (video, row)
+    video, row, _seed, _info, _metrics, image, source = client.predict(
+        handle_file(media["mp4"]), "a blue ball falls and bounces", 0.5, "", "tinyworld", *ADV, api_name="/edit")
+    outputs["edit"] = (video, row)
+    assert image is None and len(read_video(video_of(video))[0]) == len(read_video(video_of(source))[0]) == 8
     evidence, row, verdicts, truth, truth_verdicts, _info = client.predict(
         "physics", PROMPT, "tinyworld", *ADV[:4], 16, *ADV[5:], api_name="/probe")
     outputs["probe"] = (evidence, row)
@@ -104,6 +108,7 @@ def test_every_api_name_answers_with_a_video_and_its_row(server, media):
         assert Path(video_of(video)).is_file(), name
         assert row in logged.index, name
     assert logged.loc[outputs["i2v"][1], "mode"] == "i2v" and logged.loc[outputs["extend"][1], "mode"] == "extend"
+    assert logged.loc[outputs["edit"][1], "mode"] == "edit"
     rates, info = client.predict("physics", "tinyworld", api_name="/probe_suite")
     assert "gravity" in {r[0] for r in rates["data"]} and "Run " in info
 

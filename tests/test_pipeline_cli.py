@@ -37,7 +37,8 @@ def test_generate_writes_the_video_and_its_sidecar(ltx_cli_clip, tiny_weights):
     assert sidecar["request"] == {
         "mode": "t2v", "prompt": "a red ball falls and bounces", "negative_prompt": LTX_NEGATIVE, "seed": 0, "steps": 2,
         "guidance": 3.0, "frames": 9, "width": 64, "height": 64, "fps": 24.0, "image": None, "video": None,
-        "direction": "forward", "keep": None, "keyframes": None, "shift": None}
+        "direction": "forward", "keep": None, "keyframes": None, "shift": None,
+        "strength": None}
     assert set(sidecar["timings"]) == {"validate", "denoise", "decode", "total"}
     assert sidecar["weights_hash"] == load("ltx-video", weights=tiny_weights["ltx-video"]).weights_hash
 

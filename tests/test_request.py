@@ -322,7 +322,8 @@ def test_fetch_downloads_the_commit_its_revision_names_and_records_it(tmp_path, 
     monkeypatch.setattr(huggingface_hub.HfApi, "model_info",
                         lambda self, repo, revision=None: SimpleNamespace(sha=commit) if revision == "main" else None)
     monkeypatch.setattr(huggingface_hub, "snapshot_download",
-                        lambda repo, revision, allow_patterns, local_dir: asked.append((repo, revision)) or str(folder))
+                        lambda repo, revision, allow_patterns, local_dir, **_: asked.append((repo, revision)) or str(folder))
+    monkeypatch.setattr(weights, "_listed_size", lambda card: 1000)  # the Hub's file listing, for the disk check
     got = weights.fetch(LTX, folder)
     assert got == folder and asked == [("Lightricks/LTX-Video-0.9.5", commit)]
     (entry,) = [json.loads(line) for line in (folder / weights.FETCH_RECORD).read_text().splitlines()]

@@ -75,7 +75,9 @@ def weights_problem(model: str) -> str | None:
 
 
 def task_problem(model: str, mode: str, direction: str = "forward") -> str | None:
-    """Why a model cannot do this mode, or None."""
+    """Why a model cannot do this mode, or None (an unknown model is weights_problem's to name)."""
+    if model not in MODELS:
+        return None
     capability = get_card(model).capability(mode, direction)
     if capability.support == UNSUPPORTED:
         return f"{model} cannot do {mode}{' ' + direction if mode == 'extend' else ''}: {capability.note or 'not supported'}"
