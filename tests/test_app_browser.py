@@ -161,6 +161,17 @@ def test_every_tab_generates_in_the_browser(page, server):
     panel.get_by_text("probe: presence").first.wait_for(timeout=RESULT_TIMEOUT)
     screenshot(page, "extend")
 
+    # Edit: take the last result (the new part), ask for another colour; the source and the edit play side by side.
+    panel = open_tab(page, "Edit")
+    panel.get_by_role("button", name="Take the last result").click()
+    wait_playing(page, "Clip to edit", play=False)
+    panel.get_by_label("Prompt: the video you want").first.fill("a blue ball falls and bounces")
+    panel.get_by_role("button", name="Generate", exact=True).first.click()
+    source, edited = wait_playing(page, "Source (as the model saw it)", "Edited clip")
+    assert abs(source["duration"] - edited["duration"]) < 0.2, (source, edited)  # an edit keeps its source's length
+    panel.get_by_text("probe: presence").first.wait_for(timeout=RESULT_TIMEOUT)
+    screenshot(page, "edit")
+
     # Failure probes: the default category and prompt; the verdict table says pass or fail.
     panel = open_tab(page, "Failure probes")
     panel.get_by_role("button", name="Generate", exact=True).click()

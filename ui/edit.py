@@ -69,7 +69,7 @@ def create_tab() -> None:
             adv = widgets.advanced(shared.SETTINGS.default_model, frames=False)
             go, halt = widgets.buttons()
         with gr.Column(scale=1):
-            panel = widgets.result_panel("Edit", beside="Source (as the model saw it)")
+            panel = widgets.result_panel("Edited clip", beside="Source (as the model saw it)")
     widgets.follow_model(model, note, adv, "edit")
     take.click(shared.last_result, None, clip, api_name=False, queue=False)
     widgets.wire_generate([go.click], edit, [clip, prompt, strength, negative, model, *adv.inputs()], panel, "edit",
