@@ -3,7 +3,7 @@
 The expected values come from a reference written here straight from the published scorer's
 definitions (google-deepmind/physics-IQ-benchmark: mask videos written with mp4v and read back,
 frame loops, the per-scenario CSV and calculate_iq_score's aggregation), not from eval.physics_iq.
-The set's clips are at most 64 frames (the world's limit), so it is scored at --fps 8: a 40-frame window.
+The set is rendered at 30 fps, 158 frames a clip (8 before the cut, the 5-s window of 150 after it).
 """
 
 import json
@@ -22,7 +22,7 @@ from pipeline.video_io import read_video, write_mp4
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWS = ["perspective-left", "perspective-center", "perspective-right"]
-FPS, WINDOW = 8, 40
+FPS, WINDOW = 30, 150
 SIZES = WorldSet(conditioning=8, window=WINDOW, size=128, fps=FPS)
 
 
@@ -215,6 +215,6 @@ def test_another_window_is_scored_and_labelled_not_the_benchmarks(bench):
               "--json", "--no-progress")
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
-    assert result["window"] == 16 and "a 16-frame window, not the benchmark's 5 s" in result["protocol"]
+    assert result["window"] == 60 and "a 60-frame window, not the benchmark's 5 s" in result["protocol"]
     out = cli("--data", data, "--generated", model, "--fps", FPS, "--seconds", 0)
     assert out.returncode == 2 and "--seconds: expected a window of 2 frames or more" in out.stderr
