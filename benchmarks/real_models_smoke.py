@@ -12,7 +12,7 @@ weights missing (with the fetch command), and exits 0 when there is nothing it c
     python benchmarks/real_models_smoke.py --check-settings      # no GPU, no weights
 
 prints instead, for every card and task, the call the pipeline would receive at the card's defaults: the
-pipeline class, steps, both guidance scales, sizes and frames, the flow shift and scheduler, the settings the
+pipeline class, steps, both guidance scales, sizes and frames, the edit strength, the flow shift and scheduler, the settings the
 card fixes (STG blocks, cross timestep, dynamic CFG, the experts' boundary) and the negative prompt, so that
 a reviewer can read every card's settings in one place against docs/real_models.md.
 """
@@ -51,6 +51,8 @@ def request_for(card: ModelCard, task: str, steps: int) -> GenerationRequest:
         fields.update(video=clip, direction=direction)  # keep: the card's default, fitted to these frames
     elif mode == "interpolate":
         fields["video"] = clip[[0, -1]]
+    elif mode == "edit":  # a source of the fewest frames: the edit keeps its length; the card's strength
+        fields["video"] = clip[:frames]
     return GenerationRequest(**fields)
 
 
@@ -66,6 +68,8 @@ def default_request(card: ModelCard, task: str) -> GenerationRequest:
         fields.update(video=clip, direction=direction)
     elif mode == "interpolate":
         fields["video"] = clip[[0, -1]]
+    elif mode == "edit":  # a source of the default length: the edit keeps it
+        fields["video"] = clip[: d.frames]
     return GenerationRequest(**fields)
 
 
@@ -83,6 +87,9 @@ def call_settings(card: ModelCard, task: str) -> str:
     scheduler = card.scheduler or "the checkpoint's scheduler"
     scheduler += "".join(f" {k}={v!r}" for k, v in card.scheduler_config.items())
     parts = [f"{k}={v!r}" for k, v in {**kwargs, **card.pipeline_config}.items()]
+    if resolved.mode == "edit":  # the source goes in as plan() puts it (LTX's condition strength needs the scheduler)
+        parts.append("conditions=[the source at frame 0, strength 1 - sigma of the first step left]"
+                     if pipeline == "LTXConditionPipeline" else f"video=<the source, {resolved.frames} frames>")
     shift = f"shift={resolved.shift:g}" if resolved.shift is not None else "shift: the scheduler's own"
     shown = f"{negative[:48]}... ({len(negative)} chars)" if len(negative) > 48 else repr(negative)
     return f"{card.name:<22} {task:<15} {pipeline}({', '.join(parts)}); {scheduler}; {shift}; negative_prompt={shown}"

@@ -1,4 +1,4 @@
-"""LTX-Video, LTX-2, Wan 2.1 (with VACE), Wan2.2, HunyuanVideo 1.5 and CogVideoX through their
+"""LTX-Video, LTX-2, Wan 2.1 (with VACE), Wan2.2, HunyuanVideo 1.5, CogVideoX and Lucy Edit through their
 diffusers pipelines.
 
     from pipeline import load
@@ -26,6 +26,12 @@ How each mode maps (see registry.py for which card does what):
                  (image-to-video from the last frame).
     interpolate  LTXConditionPipeline with one image condition per keyframe at its index;
                  VACE with the keyframes at their indices, masked as given.
+    edit         WanVideoToVideoPipeline / CogVideoXVideoToVideoPipeline: the source as `video`, `strength`
+                 (the last int(strength x steps) steps are run from the source's latents noised to that point);
+                 LTXConditionPipeline: `denoise_strength` skips the first steps in the same way, and the whole
+                 source is a video condition at frame 0 whose strength, 1 - sigma of the first step left, places
+                 its latents at that step's noise level (ltx_edit_condition); LucyEditPipeline: the source as
+                 `video`, always denoised from pure noise (its card fixes strength at 1).
 
 Wan2.2 A14B has two experts: WanPipeline / WanImageToVideoPipeline run `transformer` above the card's
 boundary_ratio and `transformer_2` below it, with guidance_scale and guidance_scale_2. What the card fixes over
@@ -57,6 +63,10 @@ from pipeline.request import GenerationRequest
 from pipeline.video_io import Soundtrack
 
 GREY = (128, 128, 128)  # frames VACE is to generate: mid-grey pixels (zero after [-1, 1] scaling)
+# edit: the call argument each pipeline takes the request's strength as (Lucy Edit takes none: always 1)
+EDIT_STRENGTH = {"WanVideoToVideoPipeline": "strength", "CogVideoXVideoToVideoPipeline": "strength",
+                 "LTXConditionPipeline": "denoise_strength"}
+FRAMES_FROM_VIDEO = {"WanVideoToVideoPipeline", "CogVideoXVideoToVideoPipeline"}  # no num_frames: the source's length
 
 
 @dataclass
@@ -128,6 +138,10 @@ class DiffusersBackend:
 
         if r.mode == "t2v":
             pass
+        elif r.mode == "edit" and name == "LTXConditionPipeline":
+            kwargs["conditions"] = [ltx_edit_condition(pipe, r)]
+        elif r.mode == "edit":
+            kwargs["video"] = [Image.fromarray(f) for f in r.video]  # (H, W, 3) each: the whole source
         elif name == "WanVACEPipeline":
             kwargs.update(vace_video_and_mask(r))
         elif r.mode == "i2v" and name == "LTXConditionPipeline":
@@ -191,6 +205,10 @@ def card_arguments(card: ModelCard, r: GenerationRequest) -> dict:
         kwargs["frame_rate"] = r.fps  # LTX's positional coordinates are in seconds
     if pipeline == "HunyuanVideo15ImageToVideoPipeline":  # its size comes from the image (already the request's size)
         del kwargs["height"], kwargs["width"]
+    if r.mode == "edit" and pipeline in EDIT_STRENGTH:
+        kwargs[EDIT_STRENGTH[pipeline]] = r.strength
+    if r.mode == "edit" and pipeline in FRAMES_FROM_VIDEO:
+        del kwargs["num_frames"]  # the source (already cut to r.frames) sets the length
     return kwargs
 
 
@@ -230,6 +248,28 @@ def ltx_condition(**fields):
     from diffusers.pipelines.ltx.pipeline_ltx_condition import LTXVideoCondition
 
     return LTXVideoCondition(**fields)
+
+
+def ltx_edit_sigma(pipe: diffusers.DiffusionPipeline, steps: int, strength: float) -> float:
+    """The noise level in [0, 1] of the first step LTXConditionPipeline runs at this denoise_strength, as its
+    transformer is told it (timestep / 1000): its linear-quadratic schedule, set on a copy of its scheduler as its
+    __call__ sets it, less the first steps - int(steps x strength) steps (its get_timesteps)."""
+    from diffusers.pipelines.ltx.pipeline_ltx_condition import linear_quadratic_schedule, retrieve_timesteps
+
+    scheduler = copy.deepcopy(pipe.scheduler)
+    timesteps, _ = retrieve_timesteps(scheduler, steps, "cpu", linear_quadratic_schedule(steps) * 1000)
+    skipped = steps - min(int(steps * strength), steps)
+    return float(timesteps[skipped]) / 1000.0  # the pipeline compares t / 1000 with 1 - a condition's strength
+
+
+def ltx_edit_condition(pipe: diffusers.DiffusionPipeline, r: GenerationRequest):
+    """edit on LTX: the whole source (r.frames frames, 8k+1) as one video condition at frame 0. A condition of
+    strength c is lerped into the noise as (1 - c) x noise + c x source latents, and its tokens are denoised only
+    at timesteps below (1 - c) x 1000; with c = 1 - sigma of the first step left, the source sits at that step's
+    noise level and every step denoises it: the edit diffusers' docs make by passing a video's latents with
+    denoise_strength, without encoding the source outside the pipeline."""
+    sigma = ltx_edit_sigma(pipe, r.steps, r.strength)
+    return ltx_condition(video=[Image.fromarray(f) for f in r.video], frame_index=0, strength=1.0 - sigma)
 
 
 def ltx2_condition(**fields):

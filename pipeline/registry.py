@@ -92,6 +92,9 @@ class Limits:
     keep_step: int = 1  # extension: keep must be keep_step * k + 1 (1: any count)
     max_keep: int | None = None  # extension: the most frames it can condition on (None: frames - 1)
     max_steps: int = 200  # upper bound on denoising steps
+    # edit: the one strength the model edits at (Lucy Edit re-imagines every step from noise beside the source: 1);
+    # None: any strength in (0, 1]
+    fixed_strength: float | None = None
 
     def frame_rule(self) -> str:
         """'8k+1' / 'any count'."""
@@ -170,6 +173,10 @@ WAN_NEGATIVE = ("色调艳丽，过曝，静态，细节模糊不清，字幕，
                 "静止不动的画面，杂乱的背景，三条腿，背景人很多，倒着走")
 
 
+# Cards whose weights diffusers 0.42.1 has no video-to-video pipeline for: say why, and which cards can.
+_EDITORS = "use wan2.1-t2v-1.3b, cogvideox-2b, ltx-video or lucy-edit"
+
+
 def _native(pipeline: str, note: str = "") -> Capability:
     return Capability(NATIVE, pipeline, note)
 
@@ -226,10 +233,17 @@ _register(ModelCard(
         "extend-forward": _native("LTXConditionPipeline", "the last `keep` frames as a video condition at frame 0"),
         "extend-backward": _native("LTXConditionPipeline", "the first `keep` frames as a video condition at the end"),
         "interpolate": _native("LTXConditionPipeline", "each keyframe an image condition at its frame index"),
+        # denoise_strength skips the first steps; the source, a condition of strength 1 - sigma at frame 0, puts its
+        # latents at the noise level sigma of the first step left (see diffusers_backend.ltx_edit_condition)
+        "edit": _native("LTXConditionPipeline", "the whole source as a video condition at frame 0, noised to where "
+                                                "denoise_strength starts"),
     },
-    defaults=Defaults(steps=40, guidance=3.0, frames=161, width=768, height=512, fps=24.0, keep=17,
+    # edit strength 0.4: its linear-quadratic schedule spends the first half of the steps between noise 1 and 0.975,
+    # so any strength from 0.5 re-noises the source almost fully
+    defaults=Defaults(steps=40, guidance=3.0, frames=161, width=768, height=512, fps=24.0, keep=17, strength=0.4,
                       negative_prompt=LTX_NEGATIVE,
-                      source="negative prompt: diffusers' LTX-Video examples; size, frames, fps: Lightricks' card"),
+                      source="negative prompt: diffusers' LTX-Video examples; size, frames, fps: Lightricks' card; "
+                             "edit strength 0.4: diffusers' LTX docs re-denoise a video at denoise_strength 0.4"),
     # 8k+1 frames and multiples of 32 follow from the VAE (8x time, 32x space compression).
     limits=Limits(frame_step=8, frame_offset=1, min_frames=9, max_frames=257, size_multiple=32,
                   min_size=32, max_size=1280, keep_step=8),
@@ -259,6 +273,7 @@ _register(ModelCard(
                                         "end the clip exactly; use ltx-video"),
         "interpolate": _unsupported("keyframes snap to latent frames 8 apart, not to the frames asked for; "
                                     "use ltx-video"),
+        "edit": _unsupported("LTX2ConditionPipeline has no denoise strength in diffusers 0.42.1; " + _EDITORS),
     },
     # LTX-2.0's own settings (Lightricks' PipelineParams for 2.0). diffusers' call defaults are LTX-2.3's
     # (30 steps, STG on block 28, cross timestep on), which this card overrides.
@@ -286,10 +301,11 @@ _WAN_LIMITS = Limits(frame_step=4, frame_offset=1, min_frames=5, max_frames=81, 
                      min_size=480, max_size=832, sizes=((832, 480), (480, 832)))
 # Shift and guidance as the makers' scripts set them (Wan-Video/Wan2.1), not diffusers' examples (shift 3.0 at
 # 480p, which the makers use for image-to-video only): text-to-video 1.3B shift 8 (8-12) with guidance 6, VACE 16.
-_WAN_T2V_DEFAULTS = Defaults(steps=50, guidance=6.0, frames=81, width=832, height=480, fps=16.0, keep=17,
+_WAN_T2V_DEFAULTS = Defaults(steps=50, guidance=6.0, frames=81, width=832, height=480, fps=16.0, keep=17, strength=0.7,
                              negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 8.0),),
                              source="Wan2.1's README for T2V-1.3B (Wan-Video/Wan2.1): 832x480, shift 8 (8-12), "
-                                    "guidance 6; generate.py: 50 steps, 81 frames; Wan's negative prompt")
+                                    "guidance 6; generate.py: 50 steps, 81 frames; Wan's negative prompt; edit "
+                                    "strength 0.7: diffusers' WanVideoToVideoPipeline example (Wan's makers give none)")
 _WAN_VACE_DEFAULTS = Defaults(steps=50, guidance=5.0, frames=81, width=832, height=480, fps=16.0, keep=17,
                               negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 16.0),),
                               source="Wan2.1's generate.py for vace-1.3B (Wan-Video/Wan2.1): shift 16, guidance 5, "
@@ -308,6 +324,8 @@ _register(ModelCard(
         "extend-forward": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
         "extend-backward": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
         "interpolate": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
+        "edit": _native("WanVideoToVideoPipeline", "the source's latents noised to `strength`, then denoised with the "
+                                                   "prompt (its length and size are the source's)"),
     },
     defaults=_WAN_T2V_DEFAULTS, limits=_WAN_LIMITS,
     memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True, gpu=_WAN_GPU),
@@ -326,6 +344,8 @@ _register(ModelCard(
         "extend-forward": _native("WanVACEPipeline", "the last `keep` frames at the start, masked as given"),
         "extend-backward": _native("WanVACEPipeline", "the first `keep` frames at the end, masked as given"),
         "interpolate": _native("WanVACEPipeline", "keyframes at their indices, masked as given"),
+        "edit": _unsupported("VACE edits from control videos (depth, pose, masks) that this app does not make, and "
+                             "takes no strength; " + _EDITORS),
     },
     defaults=_WAN_VACE_DEFAULTS, limits=_WAN_LIMITS,
     memory=Memory(cpu_offload=False, vae_tiling=True, vae_slicing=True,
@@ -350,6 +370,8 @@ _register(ModelCard(
                                      "colour and motion drift"),
         "extend-backward": _unsupported("image-to-video can only continue forward from a frame; use wan2.1-vace-1.3b"),
         "interpolate": _unsupported("no keyframe conditioning; use wan2.1-vace-1.3b"),
+        "edit": _unsupported("WanVideoToVideoPipeline (diffusers 0.42.1) takes Wan 2.1's 8x VAE, not Wan2.2's 16x one; "
+                             "lucy-edit is an editor built on this model; " + _EDITORS),
     },
     defaults=Defaults(steps=50, guidance=5.0, frames=121, width=1280, height=704, fps=24.0, keep=1,
                       negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 5.0),),
@@ -384,6 +406,8 @@ _register(ModelCard(
         "extend-forward": _unsupported("no video conditioning; wan2.2-i2v-a14b chains from the last frame"),
         "extend-backward": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
         "interpolate": _unsupported("no keyframe conditioning; use wan2.1-vace-1.3b"),
+        "edit": _unsupported("WanVideoToVideoPipeline (diffusers 0.42.1) runs one transformer, not two experts; "
+                             + _EDITORS),
     },
     defaults=Defaults(steps=40, guidance=4.0, guidance_2=3.0, frames=81, width=1280, height=720, fps=16.0, keep=1,
                       negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 12.0),),
@@ -411,6 +435,7 @@ _register(ModelCard(
                                      "colour and motion drift"),
         "extend-backward": _unsupported("image-to-video can only continue forward from a frame; use wan2.1-vace-1.3b"),
         "interpolate": _unsupported("no keyframe conditioning; use wan2.1-vace-1.3b"),
+        "edit": _unsupported("no video-to-video pipeline for image-to-video weights in diffusers 0.42.1; " + _EDITORS),
     },
     defaults=Defaults(steps=40, guidance=3.5, guidance_2=3.5, frames=81, width=1280, height=720, fps=16.0, keep=1,
                       negative_prompt=WAN_NEGATIVE, shift_by_size=((0, 5.0),),
@@ -446,6 +471,7 @@ _register(ModelCard(
         "extend-forward": _unsupported("no video conditioning; hunyuanvideo-1.5-i2v chains from the last frame"),
         "extend-backward": _unsupported("no video conditioning; use wan2.1-vace-1.3b"),
         "interpolate": _unsupported("no keyframe conditioning; use wan2.1-vace-1.3b"),
+        "edit": _unsupported("no video-to-video pipeline for HunyuanVideo 1.5 in diffusers 0.42.1; " + _EDITORS),
     },
     defaults=Defaults(steps=50, guidance=6.0, frames=121, width=848, height=480, fps=24.0, keep=1,
                       shift_by_size=((0, 5.0),), source=_HUNYUAN15_SOURCE),
@@ -469,6 +495,7 @@ _register(ModelCard(
                                      "colour and motion drift"),
         "extend-backward": _unsupported("image-to-video can only continue forward from a frame"),
         "interpolate": _unsupported("no keyframe conditioning"),
+        "edit": _unsupported("no video-to-video pipeline for HunyuanVideo 1.5 in diffusers 0.42.1; " + _EDITORS),
     },
     defaults=Defaults(steps=50, guidance=6.0, frames=121, width=848, height=480, fps=24.0, keep=1,
                       shift_by_size=((0, 5.0),), source=_HUNYUAN15_SOURCE),
@@ -492,11 +519,14 @@ _register(ModelCard(
         "extend-forward": _unsupported("text-to-video only; cogvideox-5b-i2v extends by last-frame chaining"),
         "extend-backward": _unsupported("text-to-video only"),
         "interpolate": _unsupported("text-to-video only"),
+        "edit": _native("CogVideoXVideoToVideoPipeline", "the source's latents noised to `strength`, then denoised "
+                                                         "with the prompt"),
     },
-    defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1,
+    defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1, strength=0.8,
                       source="the makers' card and cli_demo.py (zai-org/CogVideo): 720x480 only, 49 frames at "
                              "8 fps, 50 steps, guidance 6; CogVideoXDDIMScheduler with trailing timesteps, no "
-                             "dynamic CFG (recommended for 2B)"),
+                             "dynamic CFG (recommended for 2B); edit: cli_demo.py's v2v with the pipeline's "
+                             "strength 0.8"),
     # its makers: 720x480 and no other resolution, and 49 frames (6 s at 8 fps), the length it was trained on:
     # the pipeline takes 9..49, but the makers give 49 only
     limits=Limits(frame_step=8, frame_offset=1, min_frames=49, max_frames=49, size_multiple=16,
@@ -522,6 +552,8 @@ _register(ModelCard(
                                      "colour and motion drift"),
         "extend-backward": _unsupported("image-to-video can only continue forward from a frame"),
         "interpolate": _unsupported("no keyframe conditioning"),
+        "edit": _unsupported("CogVideoXVideoToVideoPipeline takes text-to-video weights; this transformer also wants "
+                             "the image's latents; " + _EDITORS),
     },
     defaults=Defaults(steps=50, guidance=6.0, frames=49, width=720, height=480, fps=8.0, keep=1,
                       source="the makers' card and cli_demo.py (zai-org/CogVideo): 720x480 and 49 frames only, "
@@ -540,6 +572,36 @@ _register(ModelCard(
     fetch_patterns=DIFFUSERS_FILES,
 ))
 
+
+# Lucy Edit Dev (Decart): Wan2.2 TI2V-5B's stack (its 16x/4x VAE, a 5B DiT) trained to edit: the source's latents
+# go beside the noise, channel-wise, and every step starts from pure noise, so it takes no strength.
+_register(ModelCard(
+    name="lucy-edit",
+    backend="diffusers",
+    description="Decart Lucy Edit Dev (5B, on Wan2.2 5B): edits a clip by instruction, keeping its motion",
+    repo_id="decart-ai/Lucy-Edit-Dev", revision="main", folder=None,
+    dtype="bfloat16", vae_dtype="float32", load_class="LucyEditPipeline",
+    capabilities={
+        "t2v": _unsupported("an editor only: it needs a source clip; use mode edit"),
+        "i2v": _unsupported("an editor only: it needs a source clip; use mode edit"),
+        "extend-forward": _unsupported("an editor only: its output is as long as its source"),
+        "extend-backward": _unsupported("an editor only: its output is as long as its source"),
+        "interpolate": _unsupported("an editor only: it needs a whole source clip"),
+        "edit": _native("LucyEditPipeline", "the source's latents beside the noise; always re-imagined from noise "
+                                            "(strength fixed at 1), motion and composition from the source"),
+    },
+    defaults=Defaults(steps=50, guidance=5.0, frames=81, width=832, height=480, fps=24.0, keep=1, strength=1.0,
+                      source="diffusers' LucyEditPipeline example and call defaults (the makers' snippet on the "
+                             "decart-ai/Lucy-Edit-Dev card): 81 frames at 832x480, guidance 5, 50 steps, an empty "
+                             "negative prompt, written at 24 fps; no strength (it denoises from pure noise)"),
+    # 4k+1 frames (Wan2.2's 4x temporal VAE) up to the 81 of the example; 832x480, the size the makers show
+    limits=Limits(frame_step=4, frame_offset=1, min_frames=5, max_frames=81, size_multiple=32, min_size=480,
+                  max_size=832, sizes=((832, 480),), fixed_strength=1.0),
+    memory=Memory(cpu_offload=True, vae_tiling=True, vae_slicing=True,
+                  gpu="not stated by its makers; 5B transformer ~10 GB + UMT5-XXL ~11 GB in bf16 and its 2.8 GB "
+                      "float32 VAE (Wan2.2 TI2V-5B's stack, which runs on a 24 GB GPU with offloading, as here)"),
+    fetch_patterns=DIFFUSERS_FILES,
+))
 
 # ----------------------------------------------------------------------------------------
 # Lookups
@@ -579,6 +641,10 @@ def describe(card: ModelCard) -> str:
     ]
     if d.negative_prompt:
         lines.append(f"  negative prompt (default): {d.negative_prompt}")
+    if card.capabilities.get("edit", Capability(UNSUPPORTED)).support != UNSUPPORTED:
+        fixed_strength = lim.fixed_strength
+        lines.append(f"  edit strength: fixed at {fixed_strength:g}" if fixed_strength is not None
+                     else f"  edit strength (default): {d.strength:g}, any in (0, 1]")
     if d.shift_by_size:
         rules = ", ".join(f"{shift:g} from {side}p" if side else f"{shift:g}" for side, shift in d.shift_by_size)
         lines.append(f"  shift (default, by shortest side): {rules}")

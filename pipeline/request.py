@@ -97,7 +97,7 @@ class GenerationRequest:
         shift = _check_shift(card, self.shift, width, height)
         image = _check_image(self, width, height, notes)
         video = _check_video(self, width, height, notes, frames)
-        strength = _check_strength(self, d.strength, steps)
+        strength = _check_strength(self, card, steps)
         keep = _check_keep(self, card, frames, video)
         keyframes, video = _check_keyframes(self, frames, video, notes)
         resolved = dataclasses.replace(
@@ -326,12 +326,16 @@ def _edit_frames(r: GenerationRequest, card: ModelCard, notes: list[str]) -> int
     return frames
 
 
-def _check_strength(r: GenerationRequest, default: float, steps: int) -> float | None:
+def _check_strength(r: GenerationRequest, card: ModelCard, steps: int) -> float | None:
     if r.mode != "edit":
         if r.strength is not None:
             raise RequestError(f"strength: {r.strength!r} applies only to mode 'edit'; this request is {r.mode!r}")
         return None
-    strength = _check_float("strength", _default(r.strength, default), 0.0, 1.0, low_open=True)
+    strength = _check_float("strength", _default(r.strength, card.defaults.strength), 0.0, 1.0, low_open=True)
+    fixed = card.limits.fixed_strength
+    if fixed is not None and strength != fixed:  # a model that always re-imagines from noise (Lucy Edit)
+        raise RequestError(f"strength: {strength:g}: {card.name} edits at strength {fixed:g} only (it re-imagines "
+                           f"the clip from noise beside the source); leave strength unset or {fixed:g}")
     if int(strength * steps) < 1:  # the model redoes int(strength * steps) of the steps, as diffusers' video-to-video does
         raise RequestError(f"strength: {strength:g} with {steps} steps redoes no step; allowed "
                            f"{1 / steps:g} to 1 at {steps} steps (or more steps)")

@@ -39,6 +39,7 @@ TINY = {
     "hunyuanvideo-1.5-i2v": dict(width=64, height=64, frames=9, keep=1),
     "cogvideox-2b": dict(width=16, height=16, frames=9),
     "cogvideox-5b-i2v": dict(width=16, height=16, frames=9, keep=1),
+    "lucy-edit": dict(width=64, height=64, frames=9),
 }
 CASES = [(name, task) for name, card in MODELS.items() if card.backend == "diffusers"
          for task in card.supported_tasks()]
@@ -66,6 +67,8 @@ def request_for(name: str, task: str, seed: int = 0, **over) -> GenerationReques
         fields.update(video=clip, direction=direction, keep=keep)
     if mode == "interpolate":
         fields["video"] = clip[[0, 10, -1]]  # three keyframes, spread evenly by default
+    if mode == "edit":  # a source as long as the output (an edit keeps its length), re-imagined fully: every step runs
+        fields.update(video=clip[: size["frames"]], strength=1.0)
     fields.update(over)
     return GenerationRequest(**fields)
 

@@ -64,8 +64,10 @@ def test_an_edit_keeps_its_sources_length_and_a_longer_source_is_cut_with_a_note
 
 
 def test_a_card_that_cannot_edit_says_so():
-    with pytest.raises(RequestError, match=r"^mode: 'edit': ltx-video cannot do edit; it can do t2v"):
-        edit_request().resolve(get_card("ltx-video"))
+    with pytest.raises(RequestError, match=r"^mode: 'edit': hunyuanvideo-1\.5-t2v cannot do edit \(no video-to-video "
+                                           r"pipeline .*; use wan2\.1-t2v-1\.3b, cogvideox-2b, ltx-video or lucy-edit\); "
+                                           r"it can do t2v$"):
+        edit_request().resolve(get_card("hunyuanvideo-1.5-t2v"))
 
 
 # ---------------------------------------------------------------- the model
@@ -124,8 +126,8 @@ def test_the_edit_tab_refuses_bad_input_naming_the_field(app):
                               ("much", r"strength: 'much' is not a number")):
         with pytest.raises(gr.Error, match=message):
             list(edit.edit(clip, EDITED_PROMPT, strength, "", "tinyworld", *ADVANCED, progress=None))
-    with pytest.raises(gr.Error, match="ltx-video cannot do edit"):
-        list(edit.edit(clip, EDITED_PROMPT, 0.6, "", "ltx-video", *ADVANCED, progress=None))
+    with pytest.raises(gr.Error, match="hunyuanvideo-1.5-t2v cannot do edit"):
+        list(edit.edit(clip, EDITED_PROMPT, 0.6, "", "hunyuanvideo-1.5-t2v", *ADVANCED, progress=None))
     assert shared.table().generations().empty  # nothing half-logged
 
 

@@ -40,8 +40,7 @@ def ok(mode: str = "t2v", **fields) -> GenerationRequest:
 
 # Every field of GenerationRequest, each with bad values and the start of the error it must raise.
 BAD = {
-    "mode": [(ok(mode="x2v"), r"mode: 'x2v' is not a mode; allowed t2v, i2v, extend, interpolate, edit"),
-             (ok(mode="edit", video=VIDEO), r"mode: 'edit': ltx-video cannot do edit")],
+    "mode": [(ok(mode="x2v"), r"mode: 'x2v' is not a mode; allowed t2v, i2v, extend, interpolate, edit")],
     "prompt": [(ok(prompt=""), r"prompt: '' is empty"), (ok(prompt=None), r"prompt: None is not a string"),
                (ok(prompt="a" * 2001), r"prompt: 2001 characters is too long; allowed up to 2000")],
     "negative_prompt": [(ok(negative_prompt=3), r"negative_prompt: 3 is not a string")],
@@ -83,7 +82,9 @@ BAD = {
                   (ok(mode="interpolate", video=VIDEO[:1]), r"keyframes: None with 1 keyframe image"),
                   (ok(keyframes=(0,)), r"keyframes: \(0,\) applies only to mode 'interpolate'")],
     # edit's own checks need a card that edits: tests/test_edit.py
-    "strength": [(ok(strength=0.5), r"strength: 0\.5 applies only to mode 'edit'; this request is 't2v'")],
+    "strength": [(ok(strength=0.5), r"strength: 0\.5 applies only to mode 'edit'; this request is 't2v'"),
+                 (ok(mode="edit", video=VIDEO, strength=1.5), r"strength: 1\.5 is not a number in \(0, 1\]"),
+                 (ok(mode="edit", video=VIDEO, strength=0.01), r"strength: 0\.01 with 40 steps redoes no step")],
 }
 
 
@@ -159,7 +160,7 @@ def test_keyframes_default_to_evenly_spaced_and_fill_in_cuts_a_full_clip():
 
 def test_unsupported_tasks_name_what_the_card_can_do():
     wan = get_card("wan2.1-t2v-1.3b")
-    with pytest.raises(RequestError, match=r"^mode: 'i2v': wan2.1-t2v-1.3b cannot do i2v \(.*\); it can do t2v$"):
+    with pytest.raises(RequestError, match=r"^mode: 'i2v': wan2.1-t2v-1.3b cannot do i2v \(.*\); it can do t2v, edit$"):
         ok("i2v", frames=17).resolve(wan)
     cog = get_card("cogvideox-5b-i2v")
     request = ok("extend", direction="backward", frames=49, width=720, height=480, keep=1)
@@ -192,7 +193,7 @@ def test_tinyworld_card_limits():
 def test_registry_names_sources_and_capabilities():
     assert list(MODELS) == ["tinyworld", "ltx-video", "ltx-2", "wan2.1-t2v-1.3b", "wan2.1-vace-1.3b", "wan2.2-ti2v-5b",
                             "wan2.2-t2v-a14b", "wan2.2-i2v-a14b", "hunyuanvideo-1.5-t2v", "hunyuanvideo-1.5-i2v",
-                            "cogvideox-2b", "cogvideox-5b-i2v"]
+                            "cogvideox-2b", "cogvideox-5b-i2v", "lucy-edit"]
     repos = {name: card.repo_id for name, card in MODELS.items()}
     assert repos == {"tinyworld": None, "ltx-video": "Lightricks/LTX-Video-0.9.5", "ltx-2": "Lightricks/LTX-2",
                      "wan2.1-t2v-1.3b": "Wan-AI/Wan2.1-T2V-1.3B-Diffusers",
@@ -202,13 +203,19 @@ def test_registry_names_sources_and_capabilities():
                      "wan2.2-i2v-a14b": "Wan-AI/Wan2.2-I2V-A14B-Diffusers",
                      "hunyuanvideo-1.5-t2v": "hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_t2v",
                      "hunyuanvideo-1.5-i2v": "hunyuanvideo-community/HunyuanVideo-1.5-Diffusers-480p_i2v",
-                     "cogvideox-2b": "THUDM/CogVideoX-2b", "cogvideox-5b-i2v": "THUDM/CogVideoX-5b-I2V"}
+                     "cogvideox-2b": "THUDM/CogVideoX-2b", "cogvideox-5b-i2v": "THUDM/CogVideoX-5b-I2V",
+                     "lucy-edit": "decart-ai/Lucy-Edit-Dev"}
     assert TINY.folder == "pipeline/tinyworld/weights"
     ltx = {t: c.pipeline for t, c in LTX.capabilities.items()}
-    assert set(ltx) == set(TASKS) - {"edit"} and set(ltx.values()) == {"LTXConditionPipeline"}  # 0.9.5's schedule for all
-    assert get_card("wan2.1-vace-1.3b").supported_tasks() == [t for t in TASKS if t != "edit"]
+    assert set(ltx) == set(TASKS) and set(ltx.values()) == {"LTXConditionPipeline"}  # 0.9.5's schedule for all, edit too
+    assert get_card("wan2.1-vace-1.3b").supported_tasks() == [t for t in TASKS if t != "edit"]  # no strength
+    assert get_card("wan2.1-t2v-1.3b").supported_tasks() == ["t2v", "edit"]
+    assert get_card("wan2.1-t2v-1.3b").capability("edit").pipeline == "WanVideoToVideoPipeline"
     assert get_card("cogvideox-5b-i2v").supported_tasks() == ["i2v", "extend-forward"]
-    assert get_card("cogvideox-2b").supported_tasks() == ["t2v"]
+    assert get_card("cogvideox-2b").supported_tasks() == ["t2v", "edit"]
+    assert get_card("cogvideox-2b").capability("edit").pipeline == "CogVideoXVideoToVideoPipeline"
+    assert get_card("lucy-edit").supported_tasks() == ["edit"]
+    assert get_card("lucy-edit").capability("edit").pipeline == "LucyEditPipeline"
     assert get_card("ltx-2").supported_tasks() == ["t2v", "i2v", "extend-forward"]
     assert get_card("wan2.2-ti2v-5b").supported_tasks() == ["t2v", "i2v", "extend-forward"]
     assert get_card("hunyuanvideo-1.5-t2v").supported_tasks() == ["t2v"]
@@ -477,9 +484,9 @@ EXTENSION_REFUSALS = [  # a card that extends, but not backward, names the direc
                           "1-8, 9-16, ...), so kept frames cannot end the clip exactly; use ltx-video); it can do t2v, "
                           "i2v, extend-forward"),
     ("cogvideox-2b", "forward", "mode: 'extend': cogvideox-2b cannot do extend-forward (text-to-video only; "
-                                "cogvideox-5b-i2v extends by last-frame chaining); it can do t2v"),
+                                "cogvideox-5b-i2v extends by last-frame chaining); it can do t2v, edit"),
     ("wan2.1-t2v-1.3b", "backward", "mode: 'extend': wan2.1-t2v-1.3b cannot do extend-backward (no video "
-                                    "conditioning; use wan2.1-vace-1.3b); it can do t2v"),
+                                    "conditioning; use wan2.1-vace-1.3b); it can do t2v, edit"),
 ]
 
 

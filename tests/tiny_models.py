@@ -7,7 +7,7 @@ Each builder mirrors the toy configs of diffusers' own fast tests (tests/pipelin
 tests/pipelines/ltx2/test_ltx2.py, tests/pipelines/wan/test_wan_vace.py,
 tests/pipelines/wan/test_wan_22_image_to_video.py, tests/pipelines/wan/test_wan_22.py (two experts),
 tests/pipelines/hunyuan_video1_5/test_hunyuan_1_5.py,
-tests/pipelines/cogvideo/test_cogvideox_image2video.py):
+tests/pipelines/cogvideo/test_cogvideox_image2video.py; Lucy Edit: the Wan2.2 parts with twice the input channels):
 one or two layers, 8-to-32 channels, 2 denoising steps. Two differences on purpose:
 
 - The VAEs keep the real models' compression (LTX 32x spatial / 8x temporal, Wan 2.1 and CogVideoX
@@ -51,6 +51,7 @@ from diffusers import (
     LTX2VideoTransformer3DModel,
     LTXConditionPipeline,
     LTXVideoTransformer3DModel,
+    LucyEditPipeline,
     UniPCMultistepScheduler,
     WanImageToVideoPipeline,
     WanPipeline,
@@ -291,19 +292,34 @@ def tiny_wan_vace() -> WanVACEPipeline:
                            text_encoder=tiny_umt5(len(tokenizer)), tokenizer=tokenizer)
 
 
+def _tiny_wan22_vae() -> AutoencoderKLWan:
+    torch.manual_seed(0)
+    return AutoencoderKLWan(base_dim=3, z_dim=48, in_channels=12, out_channels=12, is_residual=True, patch_size=2,
+                            latents_mean=[0.0] * 48, latents_std=[1.0] * 48, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
+                            scale_factor_spatial=16, scale_factor_temporal=4, temperal_downsample=[False, True, True])
+
+
 def tiny_wan22() -> WanPipeline:
     """Wan2.2 TI2V-5B's layout: a 48-channel VAE that patchifies by 2 (16x spatial, 4x temporal) and
     expand_timesteps, under which image-to-video needs no image encoder."""
-    torch.manual_seed(0)
-    vae = AutoencoderKLWan(base_dim=3, z_dim=48, in_channels=12, out_channels=12, is_residual=True, patch_size=2,
-                           latents_mean=[0.0] * 48, latents_std=[1.0] * 48, dim_mult=[1, 1, 1, 1], num_res_blocks=1,
-                           scale_factor_spatial=16, scale_factor_temporal=4, temperal_downsample=[False, True, True])
+    vae = _tiny_wan22_vae()
     torch.manual_seed(0)
     transformer = WanTransformer3DModel(num_layers=2, **{**_WAN_TRANSFORMER, "in_channels": 48, "out_channels": 48})
     tokenizer = tiny_tokenizer()
     scheduler = UniPCMultistepScheduler(prediction_type="flow_prediction", use_flow_sigmas=True, flow_shift=5.0)
     return WanPipeline(transformer=transformer, vae=vae, scheduler=scheduler, text_encoder=tiny_umt5(len(tokenizer)),
                        tokenizer=tokenizer, expand_timesteps=True)
+
+
+def tiny_lucy_edit() -> LucyEditPipeline:
+    """Lucy Edit Dev's layout: Wan2.2 TI2V-5B's VAE (16x spatial, 4x temporal, 48 channels) and a transformer
+    that reads the noise and the source's latents side by side (96 input channels, 48 out)."""
+    vae = _tiny_wan22_vae()
+    torch.manual_seed(0)
+    transformer = WanTransformer3DModel(num_layers=2, **{**_WAN_TRANSFORMER, "in_channels": 96, "out_channels": 48})
+    tokenizer = tiny_tokenizer()
+    return LucyEditPipeline(transformer=transformer, vae=vae, scheduler=FlowMatchEulerDiscreteScheduler(shift=5.0),
+                            text_encoder=tiny_umt5(len(tokenizer)), tokenizer=tokenizer)
 
 
 def _tiny_experts(in_channels: int) -> tuple[WanTransformer3DModel, WanTransformer3DModel]:
@@ -430,6 +446,7 @@ BUILDERS = {
     "hunyuanvideo-1.5-i2v": tiny_hunyuan15_i2v,
     "cogvideox-2b": tiny_cogvideox,
     "cogvideox-5b-i2v": tiny_cogvideox_i2v,
+    "lucy-edit": tiny_lucy_edit,
 }
 
 
