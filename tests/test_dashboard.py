@@ -115,7 +115,8 @@ def test_a_clicked_row_plays_with_its_verdicts(filled, table):
     rows, *_ = dashboard.refresh(*NO_FILTER, "oldest", 1, "flicker")
     clicked = dashboard.selected_id(rows, SimpleNamespace(index=[0, 3]))
     assert clicked == ids[0]
-    video, details, verdicts = dashboard.show_generation(clicked)
+    video, details, verdicts, image = dashboard.show_generation(clicked)
+    assert image is None  # a clip, not an image
     assert Path(video).is_file() and f"?gen={clicked}" in details and "presence" in set(verdicts["probe"])
     assert "· t2v ·" in details and "model `tinyworld`" in details
     with pytest.raises(gr.Error, match="gen: 'nope' is not in"):
@@ -148,17 +149,17 @@ def request(query: dict) -> SimpleNamespace:
 
 def test_run_and_generation_links_open_the_dashboard(filled, table):
     _, ids, run_id = filled
-    out = links.open_link(0, request({"run": str(run_id)}))  # visits, 4 filter choices, run, gen, 3 table outputs, 3 shown
+    out = links.open_link(0, request({"run": str(run_id)}))  # visits, 4 filter choices, run, gen, 3 table outputs, 4 shown
     assert len(out) == len(links.LINK_OUTPUTS)
     visits, run, gen, rows, status = out[0], out[5], out[6], out[7], out[8]
     assert visits == 1 and run == run_id and len(rows) == 2 and f"run {run_id}" in status
     out = links.open_link(0, request({"gen": ids[1]}))
     assert out[6] == ids[1]
-    video, details = out[-3], out[-2]
-    assert Path(video).is_file() and ids[1] in details
+    video, details, image = out[-4], out[-3], out[-1]
+    assert Path(video).is_file() and ids[1] in details and image is None
     plain = links.open_link(0, request({}))
     assert len(plain[7]) == 5  # no link: the table's first page, and nothing else is sent again
-    assert plain[5] == plain[6] == plain[-1] == plain[-2] == plain[-3] == gr.skip()
+    assert plain[5] == plain[6] == plain[-1] == plain[-2] == plain[-3] == plain[-4] == gr.skip()
     # The figures follow the rows, narrowed to the link's run: its models only.
     figures = links.open_figures(1, request({"run": str(run_id)}))
     everyone = links.open_figures(1, request({}))
@@ -199,7 +200,7 @@ def test_compare_shows_each_slot_and_the_run_link(filled):
 
 
 def test_every_result_shows_its_link(filled, table):
-    *_, (video, row, seed, info, metrics) = text_to_video.t2v("a red ball falls", "", "tinyworld", *ADV, progress=None)
+    *_, (video, row, seed, info, metrics, image) = text_to_video.t2v("a red ball falls", "", "tinyworld", *ADV, progress=None)
     assert f"?gen={row}" in info
 
 

@@ -216,3 +216,19 @@ def test_an_edit_suite_runs_through_eval_run(tmp_path):
     suite.write_text("edits:\n  - id: bad\n    source: a red ball falls\n    prompt: a blue ball falls\n    strength: 1.5\n")
     with pytest.raises(ValueError, match=r"edits\.yaml: edit bad: strength must be a number in \(0, 1\], got 1\.5"):
         execute(str(suite), "tinyworld", 1, {}, db=str(tmp_path / "t.db"))
+
+
+def test_the_dashboard_shows_an_image_row_as_an_image_and_an_edit_with_its_source(app):
+    from ui import dashboard
+
+    session = SimpleNamespace(session_hash="dashboard")
+    *_, (_video, image_row, *_rest) = text_to_video.t2v(SOURCE_PROMPT, "", "tinyworld", "0", False, 4, 3.0, 1, "64x64", 8,
+                                                        request=session, progress=None)
+    video, details, _verdicts, image = dashboard.show_generation(image_row)
+    assert video is None and image.endswith(f"{image_row}.png") and "t2i" in details
+    *_, (_video, clip_row, *_rest) = text_to_video.t2v(SOURCE_PROMPT, "", "tinyworld", "0", False, 4, 3.0, 8, "64x64", 8,
+                                                       request=session, progress=None)
+    *_, (_video, edit_row, *_rest) = edit.edit(shared.last_result(session), EDITED_PROMPT, 0.5, "", "tinyworld", *ADVANCED,
+                                               request=session, progress=None)
+    video, details, _verdicts, image = dashboard.show_generation(edit_row)
+    assert video.endswith(f"{edit_row}.mp4") and image is None and f"**Edit of** `?gen={clip_row}`" in details

@@ -6,6 +6,8 @@ generations. A link `?run=<id>` opens a run here and `?gen=<id>` one generation 
 
 from __future__ import annotations
 
+import json
+
 import re
 import shutil
 import tempfile
@@ -111,10 +113,11 @@ def refresh(models, modes, suite, run, probe, status, since, until, sort, number
 
 
 def show_generation(generation_id: str):
-    """-> (its video, its details, its verdicts) for one row of the table."""
+    """-> (its video, its details, its verdicts, its image) for one row of the table: a one-frame
+    generation (mode t2i) is a PNG, shown as the image, the video left empty."""
     generation_id = (generation_id or "").strip()
     if not generation_id:
-        return None, NO_SELECTION, pd.DataFrame(columns=["probe", "status", "reason"])
+        return None, NO_SELECTION, pd.DataFrame(columns=["probe", "status", "reason"]), None
     table = shared.table()
     found = table.frame("SELECT * FROM generations WHERE id = ?", (generation_id,))
     if found.empty:
@@ -126,10 +129,14 @@ def show_generation(generation_id: str):
     run = int(g["run_id"]) if pd.notna(g["run_id"]) else "-"  # g["mode"], not g.mode: a Series has a .mode method
     details = (f"**Row** `{g['id']}` · model `{g['model']}` · {g['mode']} · seed `{g['seed']}` · run {run}"
                f"  \n**Prompt**: {g['prompt']}  \n**Metrics**: {measured or 'none yet'}  \n**Link**: `?gen={g['id']}`")
-    video = g["video_path"] if Path(g["video_path"]).is_file() else None
-    if video is None:
+    source = json.loads(g["request"] or "{}").get("source_generation")
+    if source:
+        details += f"  \n**Edit of** `?gen={source}` (paste the id above to play the source)"
+    path = g["video_path"] if Path(g["video_path"]).is_file() else None
+    if path is None:
         details += f"  \n⚠️ the video file {Path(g['video_path']).name} is gone; its row and metrics are kept"
-    return video, details, verdicts
+    image = path if path and path.endswith(".png") else None
+    return (None if image else path), details, verdicts, image
 
 
 def selected_id(rows: pd.DataFrame, event: gr.SelectData) -> str:
@@ -173,7 +180,7 @@ class Controls:
     generation: gr.Textbox
     view: View
     choices: list  # the dropdowns whose choices follow the table
-    show: tuple = ()  # (video, details, verdicts) of the selected generation
+    show: tuple = ()  # (video, details, verdicts, image) of the selected generation
 
 
 def create_tab() -> Controls:
@@ -208,6 +215,8 @@ def create_tab() -> Controls:
                 with gr.Column(scale=1):
                     generation = gr.Textbox(label="Generation id", placeholder="click a row, or paste an id")
                     video = gr.Video(label="Selected generation", autoplay=True, loop=True, interactive=False, height=280)
+                    image = gr.Image(label="Selected generation (an image)", type="filepath", interactive=False,
+                                     height=280, visible=False)
                 with gr.Column(scale=1):
                     details = gr.Markdown(NO_SELECTION)  # a page load leaves it as built (ui/links.py)
                     verdicts = gr.Dataframe(headers=["probe", "status", "reason"], label="Its verdicts", interactive=False,
@@ -220,7 +229,7 @@ def create_tab() -> Controls:
 
     view = View(rows, status_line, page, metric_plot, pass_plot, latency_plot, history_plot)
     controls = Controls([models, modes, suite, run, probe, status, since, until], sort, page, metric, run, generation,
-                        view, [models, modes, suite, run], (video, details, verdicts))
+                        view, [models, modes, suite, run], (video, details, verdicts, image))
     first_page = gr.Number(value=1, visible=False)
     figure_inputs = [*controls.filters, metric]
     # The rows skip the queue (queue=False): a read of the table in a few ms should not wait behind
@@ -235,8 +244,10 @@ def create_tab() -> Controls:
     metric.input(refresh_figures, figure_inputs, view.figure_outputs(), api_name=False)  # the rows do not change
     page.submit(refresh_rows, [*controls.filters, sort, page], view.table_outputs(), api_name=False, queue=False)
     rows.select(selected_id, rows, generation, api_name=False).then(
-        show_generation, generation, [video, details, verdicts], api_name=False)
-    generation.submit(show_generation, generation, [video, details, verdicts], api_name="generation")
+        show_generation, generation, [video, details, verdicts, image], api_name=False)
+    generation.submit(show_generation, generation, [video, details, verdicts, image], api_name="generation")
+    image.change(lambda shown: (gr.update(visible=shown is not None), gr.update(visible=shown is None)), image,
+                 [image, video], api_name=False, queue=False)  # an image row shows as one, a clip as a video
     csv.click(lambda *a: gr.File(download(*a, "csv"), visible=True), controls.filters, file, api_name=False)
     parquet.click(lambda *a: gr.File(download(*a, "parquet"), visible=True), controls.filters, file, api_name=False)
     return controls

@@ -16,9 +16,9 @@ import gradio as gr
 
 from ui import dashboard, shared
 
-# open_link's outputs: the visit count, 4 filter choices, run, generation id, 3 table outputs, 3 shown.
+# open_link's outputs: the visit count, 4 filter choices, run, generation id, 3 table outputs, 4 shown.
 LINK_OUTPUTS = ("visits", "models", "modes", "suite", "runs", "run", "generation", "rows", "status", "page",
-                "video", "details", "verdicts")
+                "video", "details", "verdicts", "image")
 
 DASHBOARD_TAB = "dashboard"
 # A link's page selects the dashboard tab in the browser as soon as the page loads; selecting it fills
@@ -61,7 +61,7 @@ def open_link(visits: int, request: gr.Request = None):
         view[1] = f"{problem}  \n{view[1]}"
     # What a link does not change is skipped, not sent again: every output the page must redraw
     # delays the rows a shared link opens on.
-    shown = dashboard.show_generation(gen) if gen else (gr.skip(),) * 3
+    shown = dashboard.show_generation(gen) if gen else (gr.skip(),) * 4  # video, details, verdicts, image
     return (1, *dashboard.filter_choices(), int(run) if run else gr.skip(), gen or gr.skip(), *view, *shown)
 
 
