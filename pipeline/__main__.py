@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.errors import PipelineError
-from pipeline.registry import DIRECTIONS, MODELS, MODES, describe, get_card
+from pipeline.registry import DIRECTIONS, MODELS, MODES, UNSUPPORTED, describe, get_card
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -142,7 +142,10 @@ def generate(args) -> None:
     out = Path(args.out)
     if out.suffix.lower() not in (".mp4", ".gif", ".png"):
         raise PipelineError(f"out: {args.out!r} must end with .mp4, .gif or .png")
-    locate(get_card(args.model), args.weights)  # unknown names and missing weights fail before heavy imports
+    card = get_card(args.model)
+    if card.capability(args.mode, args.direction).support == UNSUPPORTED:  # what it cannot do, before its weights
+        GenerationRequest(mode=args.mode, prompt=args.prompt, direction=args.direction).resolve(card)  # raises why
+    locate(card, args.weights)  # unknown names and missing weights fail before heavy imports
     image, video, notes = _inputs(args)
     _quiet_libraries()
     width, height = args.size or (None, None)

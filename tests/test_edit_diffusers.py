@@ -159,3 +159,24 @@ def test_check_settings_prints_each_editor_call():
     lucy = call_settings(REAL["lucy-edit"], "edit")
     assert "LucyEditPipeline(height=480, width=832, num_frames=81, num_inference_steps=50, guidance_scale=5.0" in lucy
     assert "strength" not in lucy.split(";")[0]
+
+
+def test_the_cli_edits_with_a_diffusers_card_and_a_card_that_cannot_edit_says_so_before_its_weights(
+        tiny_weights, capsys, tmp_path, monkeypatch):
+    from pipeline.__main__ import main
+    from pipeline.video_io import read_video, write_mp4
+
+    source = write_mp4(tmp_path / "source.mp4", moving_square(t=20, h=64, w=64), fps=24)
+    out = tmp_path / "edit.mp4"
+    args = ["generate", "--model", "ltx-video", "--weights", str(tiny_weights["ltx-video"]), "--mode", "edit",
+            "--video", str(source), "--prompt", "a blue ball falls", "--strength", "0.5", "--size", "64x64",
+            "--steps", "4", "--seed", "0", "--out", str(out)]
+    assert main(args) == 0
+    assert read_video(out)[0].shape == (17, 64, 64, 3)  # 8k+1 <= 20: the first 17 frames, edited
+    assert "note: video: the first 17 of its 20 frames edited" in capsys.readouterr().err
+    monkeypatch.setenv("SPACETIME_WEIGHTS_HUNYUANVIDEO_1_5_T2V", str(tmp_path / "nowhere"))  # no weights: not asked
+    assert main(["generate", "--model", "hunyuanvideo-1.5-t2v", "--mode", "edit", "--video", str(source), "--prompt",
+                 "a blue ball falls", "--out", str(tmp_path / "no.mp4")]) == 2
+    assert capsys.readouterr().err == ("error: mode: 'edit': hunyuanvideo-1.5-t2v cannot do edit (no video-to-video "
+                                       "pipeline for HunyuanVideo 1.5 in diffusers 0.42.1; use wan2.1-t2v-1.3b, "
+                                       "cogvideox-2b, ltx-video or lucy-edit); it can do t2v\n")
