@@ -591,9 +591,9 @@ _register(ModelCard(
                                             "(strength fixed at 1), motion and composition from the source"),
     },
     defaults=Defaults(steps=50, guidance=5.0, frames=81, width=832, height=480, fps=24.0, keep=1, strength=1.0,
-                      source="diffusers' LucyEditPipeline example and call defaults (the makers' snippet on the "
-                             "decart-ai/Lucy-Edit-Dev card): 81 frames at 832x480, guidance 5, 50 steps, an empty "
-                             "negative prompt, written at 24 fps; no strength (it denoises from pure noise)"),
+                      source="diffusers' LucyEditPipeline example and call defaults (pipeline_lucy_edit.py, which "
+                             "Decart contributed): 81 frames at 832x480, guidance 5, 50 steps, an empty negative "
+                             "prompt, written at 24 fps; no strength (it denoises from pure noise)"),
     # 4k+1 frames (Wan2.2's 4x temporal VAE) up to the 81 of the example; 832x480, the size the makers show
     limits=Limits(frame_step=4, frame_offset=1, min_frames=5, max_frames=81, size_multiple=32, min_size=480,
                   max_size=832, sizes=((832, 480),), fixed_strength=1.0),
