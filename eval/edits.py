@@ -144,3 +144,29 @@ def print_report(report: dict) -> str:
             lines.append(f"{kind:<8} {strength:>8} {r['n']:>4} {r['took']:>6.0%} {r['kept']:>6.0%} {r['took_and_kept']:>6.0%} "
                          f"{r['psnr_truth']:>11.2f} {r['psnr_source']:>12.2f}")
     return "\n".join(lines)
+
+
+def edit_check(edit: np.ndarray, source: np.ndarray, source_prompt: str, edited_prompt: str) -> list[str]:
+    """The check for one edit made in the app, when both prompts are world prompts: lines saying whether
+    it took (the edited prompt's presence passes, the source prompt's does not) and whether every
+    object's path stayed within KEPT_PX of the source's. [] when either prompt is outside the world."""
+    from world import parse
+
+    try:
+        before, after = parse(source_prompt).expectation, parse(edited_prompt).expectation
+    except ValueError:
+        return []
+    new, old = presence(edit, after), presence(edit, before)
+    took = new.status == PASS and old.status != PASS
+    lines = [f"took: {'yes' if took else 'no'} (the edited prompt's presence: {new.status}, {new.reason}; "
+             f"the source prompt's: {old.status})"]
+    now, then = observe(edit, after), observe(source, before)
+    if len(now.tracks) != len(then.tracks):
+        return lines + ["kept: not judged (the two prompts name different numbers of objects)"]
+    moved = []
+    for a, b in zip(now.tracks, then.tracks):
+        both = a.present & b.present
+        moved.append(float(np.median(np.linalg.norm(a.centres[both] - b.centres[both], axis=1))) if both.any() else np.inf)
+    kept = max(moved) <= KEPT_PX * max(edit.shape[1:3]) / 64  # KEPT_PX is at 64x64
+    shown = ", ".join("not seen in both" if np.isinf(m) else f"{m:.1f} px" for m in moved)
+    return lines + [f"kept: {'yes' if kept else 'no'} (each object's path from the source's, median: {shown})"]

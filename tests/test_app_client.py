@@ -95,7 +95,7 @@ def test_every_api_name_answers_with_a_video_and_its_row(server, media):
     video, row, *_ = client.predict(handle_file(media["png"]), handle_file(media["png"]), None, "", PROMPT, "",
                                     "tinyworld", *ADV, api_name="/interpolate")
     outputs["interpolate"] = (video, row)
-    video, row, _seed, _info, _metrics, image, source = client.predict(
+    video, row, _seed, _info, _metrics, image, source, _check = client.predict(
         handle_file(media["mp4"]), "a blue ball falls and bounces", 0.5, "", "tinyworld", *ADV, api_name="/edit")
     outputs["edit"] = (video, row)
     assert image is None and len(read_video(video_of(video))[0]) == len(read_video(video_of(source))[0]) == 8

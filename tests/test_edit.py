@@ -109,7 +109,8 @@ def test_the_edit_tab_edits_the_last_result_and_logs_its_source(app):
                                                          *ADVANCED[5:], request=session, progress=None)
     clip = shared.last_result(session)
     answers = list(edit.edit(clip, EDITED_PROMPT, 0.6, "", "tinyworld", *ADVANCED, request=session, progress=None))
-    video, row, seed, info, metrics, image, shown_source = answers[-1]
+    video, row, seed, info, metrics, image, shown_source, check = answers[-1]
+    assert check.startswith(f"**Edit check** (source: {SOURCE_PROMPT})") and "took: " in check and "kept: " in check
     assert Path(video).is_file() and image is None and read_video(video)[0].shape[0] == 8
     assert read_video(shown_source)[0].shape == (8, 64, 64, 3)  # the source as the model saw it, beside the edit
     generations = shared.table().generations().set_index("id")
@@ -232,3 +233,13 @@ def test_the_dashboard_shows_an_image_row_as_an_image_and_an_edit_with_its_sourc
                                                request=session, progress=None)
     video, details, _verdicts, image = dashboard.show_generation(edit_row)
     assert video.endswith(f"{edit_row}.mp4") and image is None and f"**Edit of** `?gen={clip_row}`" in details
+
+
+def test_the_apps_edit_check_passes_the_true_edit_and_fails_the_unedited_source():
+    from eval.edits import edit_check
+
+    source, truth = world_clip(16), world_clip(16, EDITED_PROMPT)
+    took, kept = edit_check(truth, source, SOURCE_PROMPT, EDITED_PROMPT)
+    assert took.startswith("took: yes") and kept.startswith("kept: yes"), (took, kept)
+    assert edit_check(source, source, SOURCE_PROMPT, EDITED_PROMPT)[0].startswith("took: no")
+    assert edit_check(truth, source, "a dog runs on a beach", EDITED_PROMPT) == []  # outside the world: no check

@@ -22,15 +22,16 @@ GENERATION_FILE = re.compile(r"[0-9a-f]{12}")  # outputs/<row id>.mp4: a result 
 
 def edit(clip: str | None, prompt: str, strength, negative_prompt: str, model: str, seed, randomize: bool, steps,
          guidance, frames, size, fps, request: gr.Request = None, progress=gr.Progress()):
-    """-> (edit path, row id, seed used, details, metrics, image, source as the model saw it)."""
+    """-> (edit path, row id, seed used, details, metrics, image, source as the model saw it, the edit check)."""
     video = load_clip(clip, "clip")
     fields = widgets.request_fields(seed, randomize, steps, guidance, frames, size, fps)
     fields["frames"] = None  # an edit keeps its source's length
     req = widgets.make_request("edit", prompt, negative_prompt, fields, video=video,
                                strength=_strength(strength))
     source_id = source_generation(clip)
-    yield from shared.generate_and_log(model, req, request, progress, extra=lambda result: (_source(result),),
-                                       source_id=source_id)
+    source_prompt = _prompt_of(source_id)
+    yield from shared.generate_and_log(model, req, request, progress, source_id=source_id,
+                                       extra=lambda result: (_source(result), _check(result, source_prompt)))
 
 
 def _strength(value) -> float | None:
@@ -48,6 +49,24 @@ def source_generation(clip: str | None) -> str | None:
     if not GENERATION_FILE.fullmatch(stem):
         return None
     return stem if not shared.table().frame("SELECT id FROM generations WHERE id = ?", (stem,)).empty else None
+
+
+def _prompt_of(source_id: str | None) -> str | None:
+    if source_id is None:
+        return None
+    return str(shared.table().frame("SELECT prompt FROM generations WHERE id = ?", (source_id,)).iloc[0]["prompt"])
+
+
+def _check(result, source_prompt: str | None) -> str:
+    """The world's edit check, where the source is a result of this app with a world prompt."""
+    from eval.edits import edit_check
+
+    if source_prompt is None:
+        return "**Edit check**: for a source generated here from a world prompt (take the last result)"
+    lines = edit_check(result.frames, result.request.video, source_prompt, result.request.prompt)
+    if not lines:
+        return "**Edit check**: both prompts must be world prompts"
+    return "  \n".join([f"**Edit check** (source: {source_prompt})", *lines])
 
 
 def _source(result) -> str:
@@ -70,8 +89,9 @@ def create_tab() -> None:
             go, halt = widgets.buttons()
         with gr.Column(scale=1):
             panel = widgets.result_panel("Edited clip", beside="Source (as the model saw it)")
+            check = gr.Markdown()
     widgets.follow_model(model, note, adv, "edit")
     take.click(shared.last_result, None, clip, api_name=False, queue=False)
     widgets.wire_generate([go.click], edit, [clip, prompt, strength, negative, model, *adv.inputs()], panel, "edit",
-                          more=[panel.beside])
+                          more=[panel.beside, check])
     widgets.wire_stop(halt)
