@@ -750,8 +750,12 @@ def test_a_still_region_is_not_a_moving_subject_when_something_of_its_colour_mov
     still = track_of_mask(RED_BALL, mask)  # nothing says it moves: two regions from the start, unclear which
     assert still.doubt == "2 red regions of similar size from the start: which is the red ball is unclear"
     only_still = np.zeros((8, 64, 64), bool)
-    only_still[:, 40:48, 40:48] = True
-    assert track_of_mask(RED_BALL, only_still, must_move=True).present.all()  # a subject failing to move is still it
+    only_still[:, 40:48, 40:48] = True  # a still square alone: not of a ball's build, so no candidate for the ball
+    assert not track_of_mask(RED_BALL, only_still, must_move=True).present.any()
+    yy, xx = np.mgrid[:64, :64]
+    only_still[:] = (xx - 44) ** 2 + (yy - 44) ** 2 <= 20  # a still disc: a ball failing to move, or a prop
+    failing = track_of_mask(RED_BALL, only_still, must_move=True)
+    assert failing.present.all() and failing.still  # taken, and said never to move (presence: inconclusive)
 
 
 def test_strangers_are_new_objects_of_unnamed_colours_inside_the_view():

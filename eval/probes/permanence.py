@@ -60,7 +60,9 @@ def _gaps(track: Track, occluder: bool, measured: dict) -> str | None:
     seen = np.flatnonzero(track.present)
     first, last = seen[0], seen[-1]
     name = track.thing.name
-    hidden = [r for r in runs(~track.present[first : last + 1])]
+    # A frame where no region was taken for it but its colour fills the place it was passing is not a vanishing.
+    there = track.present if track.glimpsed is None else track.present | track.glimpsed
+    hidden = [r for r in runs(~there[first : last + 1])]
     gone_at_end = last < len(track.present) - 1 and not track.border[last]
     for start, end in hidden:
         before = first + start - 1

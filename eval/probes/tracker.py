@@ -31,7 +31,7 @@ Everything here is weight-free OpenCV and numpy.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -90,6 +90,9 @@ class Track:
     # The prompt sets this object moving but its region never moves in the world: it may be a still thing of its
     # colour in the background (a towel) rather than the object, or the object failing to move.
     still: bool = False
+    # (T,) frames between two sightings where no region was taken for it, but pixels of its kind fill the place it
+    # was on its way through (a blink of the segmentation: it merged with something of its colour); None: not looked
+    glimpsed: np.ndarray | None = None
     masks: np.ndarray | None = field(default=None, repr=False)  # (T, h, w) bool at the working size
 
     @property
@@ -198,23 +201,37 @@ def observe(frames: np.ndarray, expectation: Expectation) -> Observation:
     camera, views = camera_views(small, _object_sized(coloured & (_named_hue(hsv[..., 0]) >= 0)))
     colours = [th.colour for th in expectation.objects if th.colour is not None]
     edges = np.stack([_edges(frame) for frame in small])  # (T, h, w) outlines, shared by every search below
-    found = {c: _chains_of(_colour_mask(hsv, coloured, c), edges, hsv, camera, c) for c in dict.fromkeys(colours)}
-    moving = None
+    masks = {c: _colour_mask(hsv, coloured, c) for c in dict.fromkeys(colours)}  # (T, h, w) each
+    found = {c: _chains_of(masks[c], edges, hsv, camera, c) for c in masks}
+    motion, moving = None, None  # what moves against the still background, and its chains (when needed)
     taken: list[Chain] = []  # chains already given to a colourless object
     tracks = []
     for index, thing in enumerate(expectation.objects):
         must_move = index == 0 and _subject_moves(expectation)
         if thing.colour is not None:
             labels, chains = found[thing.colour]
+            where = masks[thing.colour]
             chosen, doubt = _identify(thing, chains, must_move, camera, (h, w))
+            if must_move and not any(_moves(c, camera) for c in chosen):
+                # Nothing of its colour found moving: on a background of its own hue the object merges with it.
+                # Its pixels of that colour which move against the still background are searched instead.
+                motion = _moving_mask(small, camera) if motion is None else motion
+                moved = masks[thing.colour] & motion
+                again = _chains_of(moved, edges, hsv, camera, thing.colour)
+                picked, why = _identify(thing, again[1], must_move, camera, (h, w))
+                if any(_moves(c, camera) for c in picked):
+                    (labels, chains), chosen, doubt, where = again, picked, why, moved
         else:
             if moving is None:
-                moving = _chains_of(_moving_mask(small, camera), edges, None, camera, None)
+                motion = _moving_mask(small, camera) if motion is None else motion
+                moving = _chains_of(motion, edges, None, camera, None)
             labels, chains = moving
+            where = motion
             chosen, doubt = _identify(thing, [c for c in chains if c not in taken], must_move, camera, (h, w))
             taken += chosen
             doubt = doubt or _colourless_doubt(expectation, thing, chains, camera)
-        tracks.append(_track(thing, chosen, chains, labels, doubt, camera, (h, w), scale, must_move))
+        track = _track(thing, chosen, chains, labels, doubt, camera, (h, w), scale, must_move)
+        tracks.append(replace(track, glimpsed=_glimpses(track, where, scale)))
     strangers = _strangers(edges, hsv, coloured, colours, tracks, camera, scale)
     if views is not None:
         views = views.copy()
@@ -508,7 +525,12 @@ def _identify(thing: Thing, chains: list[Chain], must_move: bool, camera: np.nda
         leaders = [c for c in candidates if _moves(c, camera)]
     elif must_move:
         # Nothing of its colour moves: take the object-like region, which may be the subject failing to move
-        # (the track says it never moves; presence does not take it for the subject then).
+        # (the track says it never moves; presence does not take it for the subject then), if it has the named
+        # shape's build: a still region of another build is background (a towel), and no candidate at all.
+        if thing.shape:
+            candidates = [c for c in candidates if _build_rank(c, thing.shape) == 0]
+            if not candidates:
+                return [], None
         candidates = leaders = sorted(candidates, key=lambda c: -len(c.regions))[:1]
     if thing.shape:  # a rectangular towel is not the ball: the chains of the shape's build first, then near-square ones
         best = min(_build_rank(c, thing.shape) for c in leaders)
@@ -588,7 +610,27 @@ def _track(thing: Thing, chosen: list[Chain], chains: list[Chain], labels: np.nd
     regions = sorted((r for chain in chosen for r in chain.regions), key=lambda r: r.frame)
     still = must_move and bool(regions) and not _moves(Chain(regions), camera)
     return Track(thing, present, (centres + 0.5) * to_video - 0.5 if scale < 1 else centres, areas * to_video**2,
-                 boxes, border, copies, fill, sag, doubt, still, masks)
+                 boxes, border, copies, fill, sag, doubt, still, masks=masks)
+
+
+def _glimpses(track: Track, where: np.ndarray, scale: float) -> np.ndarray:
+    """(T,) bool: frames inside a gap of at most MAX_GAP frames between two sightings in which the mask its
+    regions came from (T, h, w) covers at least half of its smaller neighbouring area in the box that moves
+    from one sighting to the other (grown by GROW pixels)."""
+    out = np.zeros(len(track.present), bool)
+    seen = np.flatnonzero(track.present)
+    h, w = where.shape[1:]
+    for a, b in zip(seen[:-1], seen[1:]):
+        if not 1 < b - a <= MAX_GAP + 1:
+            continue
+        need = 0.5 * min(track.areas[a], track.areas[b]) * scale**2  # working pixels
+        for i in range(a + 1, b):
+            u = (i - a) / (b - a)
+            x0, y0, x1, y1 = ((1 - u) * track.boxes[a] + u * track.boxes[b]) * scale
+            x0, y0 = max(int(x0) - GROW, 0), max(int(y0) - GROW, 0)
+            x1, y1 = min(int(np.ceil(x1)) + GROW, w - 1), min(int(np.ceil(y1)) + GROW, h - 1)
+            out[i] = where[i, y0:y1 + 1, x0:x1 + 1].sum() >= need
+    return out
 
 
 def _strangers(edges: np.ndarray, hsv: np.ndarray, coloured: np.ndarray, named: list[str], tracks: list[Track],
