@@ -160,3 +160,27 @@ def test_a_missing_mover_on_a_colourful_panned_background_is_not_present():
     clip = render(clip.scene, replace(clip.look, background="colourful", props=()))
     frames = c.removed(clip, np.random.default_rng(11))
     assert verdicts(frames, parsed.expectation)["presence"].status != PASS
+
+
+def ball_moving_right(blink: str | None) -> np.ndarray:
+    """12 frames of 96x64 on grey: a red ball (radius 6) moving right 5 px a frame. At frame 6, `blink`
+    'merged': a red strip touches it (its region is no object's build then; it is still there), or 'gone':
+    the ball is not drawn."""
+    frames = np.full((12, 64, 96, 3), 128, np.uint8)
+    yy, xx = np.mgrid[:64, :64 + 32]
+    for i in range(12):
+        if i == 6 and blink == "gone":
+            continue
+        frames[i][(xx - 12 - 5 * i) ** 2 + (yy - 30) ** 2 <= 36] = (220, 40, 45)
+        if i == 6 and blink == "merged":
+            frames[i, 24:36, 48:95] = (215, 45, 50)
+    return frames
+
+
+@pytest.mark.parametrize("blink, expected", [("merged", PASS), ("gone", FAIL)])
+def test_a_ball_merged_with_its_colour_for_a_frame_is_not_said_to_vanish(blink, expected):
+    """The ball merges for one frame with something of its colour (no region is taken for it then), and its colour
+    still fills its way: permanence does not say it vanished (it did: 'vanishes at frame 6 and comes back at
+    frame 7'). Drawn nowhere in that frame, it does vanish."""
+    verdict = verdicts(ball_moving_right(blink), parse("a red ball moves right").expectation)["permanence"]
+    assert verdict.status == expected, verdict
