@@ -243,3 +243,10 @@ def test_the_apps_edit_check_passes_the_true_edit_and_fails_the_unedited_source(
     assert took.startswith("took: yes") and kept.startswith("kept: yes"), (took, kept)
     assert edit_check(source, source, SOURCE_PROMPT, EDITED_PROMPT)[0].startswith("took: no")
     assert edit_check(truth, source, "a dog runs on a beach", EDITED_PROMPT) == []  # outside the world: no check
+
+
+def test_the_strength_slider_follows_the_model_and_locks_where_a_card_edits_at_one_strength():
+    assert edit.strength_for("tinyworld")["value"] == get_card("tinyworld").defaults.strength
+    assert edit.strength_for("tinyworld")["interactive"] is True
+    lucy = edit.strength_for("lucy-edit")
+    assert lucy["value"] == 1.0 and lucy["interactive"] is False and "strength 1 only" in lucy["info"]

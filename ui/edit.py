@@ -13,11 +13,13 @@ from pathlib import Path
 
 import gradio as gr
 
+from pipeline.registry import get_card
 from pipeline.video_io import write_mp4
 from ui import shared, widgets
 from ui.uploads import load_clip
 
 GENERATION_FILE = re.compile(r"[0-9a-f]{12}")  # outputs/<row id>.mp4: a result taken from this app
+STRENGTH_INFO = "how much of the source is re-imagined: low keeps more, 1 keeps only its length"
 
 
 def edit(clip: str | None, prompt: str, strength, negative_prompt: str, model: str, seed, randomize: bool, steps,
@@ -32,6 +34,14 @@ def edit(clip: str | None, prompt: str, strength, negative_prompt: str, model: s
     source_prompt = _prompt_of(source_id)
     yield from shared.generate_and_log(model, req, request, progress, source_id=source_id,
                                        extra=lambda result: (_source(result), _check(result, source_prompt)))
+
+
+def strength_for(model: str):
+    """The strength slider for a model: its card's default, locked where the card edits at one strength only."""
+    card = get_card(model)
+    fixed = card.limits.fixed_strength
+    return gr.update(value=fixed if fixed is not None else card.defaults.strength, interactive=fixed is None,
+                     info=f"{model} edits at strength {fixed:g} only" if fixed is not None else STRENGTH_INFO)
 
 
 def _strength(value) -> float | None:
@@ -81,8 +91,8 @@ def create_tab() -> None:
             take = gr.Button("Take the last result", size="sm")
             prompt = gr.Textbox(label="Prompt: the video you want", lines=2,
                                 placeholder="a blue ball falls and bounces (the source: a red ball falls and bounces)")
-            strength = gr.Slider(0.05, 1.0, 0.6, step=0.05, label="Strength",
-                                 info="how much of the source is re-imagined: low keeps more, 1 keeps only its length")
+            strength = gr.Slider(0.05, 1.0, get_card(shared.SETTINGS.default_model).defaults.strength, step=0.05,
+                                 label="Strength", info=STRENGTH_INFO)
             negative = gr.Textbox(label="Negative prompt", placeholder=widgets.NEGATIVE_HINT)
             model, note = widgets.model_picker("edit")
             adv = widgets.advanced(shared.SETTINGS.default_model, frames=False)
@@ -91,6 +101,7 @@ def create_tab() -> None:
             panel = widgets.result_panel("Edited clip", beside="Source (as the model saw it)")
             check = gr.Markdown()
     widgets.follow_model(model, note, adv, "edit")
+    model.change(strength_for, model, strength, api_name=False, queue=False)
     take.click(shared.last_result, None, clip, api_name=False, queue=False)
     widgets.wire_generate([go.click], edit, [clip, prompt, strength, negative, model, *adv.inputs()], panel, "edit",
                           more=[panel.beside, check])
