@@ -23,10 +23,12 @@ TOY = {
     "hostile_clip_memory.py": (["--frames", "20"], "growth"),
     "mp4_write_speed.py": (["--writes", "1"], "byte for byte"),
     "mutation.py": (["--check"], "configuration ok"),
+    "physics_iq_speed.py": (["--width", "64", "--height", "64", "--fps", "8", "--seconds", "1", "--repeats", "1"],
+                            "physical variance"),
     "pipeline_overhead.py": (["--runs", "5"], "overhead"),
     "probe_speed.py": (["--repeat", "1"], "480x832"),
     "queue_poll_cost.py": (["--pairs", "1"], "median ratio"),
-    "real_models_smoke.py": ([], "cannot run here"),
+    "real_models_smoke.py": (["--check-settings"], "LucyEditPipeline("),
     "world_probes.py": (["--clips", "4", "--probe-clips", "2"], "clips/s"),
 }
 
