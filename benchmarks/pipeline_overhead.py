@@ -7,7 +7,8 @@ A small random LTX-Video pipeline of the real classes (tests/tiny_models.py, 2 t
 128x128, 25 frames, 4 steps: tens of milliseconds a call) is saved and loaded through
 `pipeline.load("ltx-video", weights=DIR)`. The same text-to-video request then runs both ways,
 alternating, after warm-up runs:
-    direct   LTXPipeline(...)(prompt=..., output_type="np"), the very object the wrapper holds
+    direct   the card's text-to-video pipeline (LTXConditionPipeline) called with the card's arguments
+             (diffusers_backend.card_arguments), output_type="np": the very object the wrapper holds
     wrapper  VideoPipeline.generate(GenerationRequest(...)): validation against the card, a seeded
              torch.Generator, the per-step progress callback, uint8 conversion, timings, the result
 Prints the median of each and the overhead, (wrapper - direct) / direct (target <= 5%), the
@@ -32,6 +33,7 @@ import torch  # noqa: E402
 
 import tiny_models  # noqa: E402
 from pipeline.api import load  # noqa: E402
+from pipeline.diffusers_backend import card_arguments  # noqa: E402
 from pipeline.request import GenerationRequest  # noqa: E402
 
 TARGET = 0.05
@@ -60,10 +62,10 @@ def main() -> None:
         request = GenerationRequest("t2v", "a red ball falls and bounces", seed=0, steps=STEPS,
                                     frames=FRAMES, width=SIZE, height=SIZE)
         resolved, _ = request.resolve(pipe.card)
-        direct_pipe = pipe.backend.pipeline("LTXPipeline")
-        kwargs = dict(prompt=resolved.prompt, negative_prompt=resolved.negative_prompt, height=SIZE, width=SIZE,
-                      num_frames=FRAMES, num_inference_steps=STEPS, guidance_scale=resolved.guidance,
-                      frame_rate=resolved.fps, **pipe.card.call_kwargs)
+        # the diffusers pipeline the card runs text-to-video with (LTXConditionPipeline, for 0.9.5's schedule),
+        # with the arguments the card gives it
+        direct_pipe = pipe.backend.pipeline(pipe.card.capability("t2v").pipeline)
+        kwargs = card_arguments(pipe.card, resolved)
 
         def direct() -> np.ndarray:
             return direct_pipe(**kwargs, generator=torch.Generator().manual_seed(0), output_type="np").frames[0]
