@@ -69,7 +69,6 @@ START = 2  # frames: chains that begin this close to the first frame were there 
 STILL_SHARE = 0.5  # of the clip: a chain seen this long without moving is still (background); a shorter one may
 # be a moving object seen briefly (coming out from behind a wall)
 FIT_ASPECT = 1.3  # long / short side: a region longer than this has no world shape's build (a towel, a strip)
-MEDIAN_FRAMES = 16  # frames the still background's median is taken over
 CAMERA_SIDE = 160  # longest side, pixels, of the copy the camera's motion is read on
 ZOOM_NOISE, ROLL_NOISE = 0.002, 0.002  # per frame: less zoom or roll (radians) than this is the fit's noise
 
@@ -728,16 +727,13 @@ def _textured(grey: np.ndarray) -> np.ndarray:
 def _moving_mask(frames: np.ndarray, camera: np.ndarray) -> np.ndarray:
     """(T, H, W) pixels that differ from the camera-aligned median background: the moving things."""
     t, h, w, _ = frames.shape
-    aligned = np.empty(frames.shape, np.uint8)
+    aligned = np.empty(frames.shape, np.float32)
     for i in range(t):
         # Undo the camera shift so the background stands still, then take the per-pixel median.
         move = np.float32([[1, 0, -camera[i, 0]], [0, 1, -camera[i, 1]]])
-        aligned[i] = cv2.warpAffine(frames[i], move, (w, h), borderMode=cv2.BORDER_REPLICATE)
-    # The median of at most MEDIAN_FRAMES frames spread over the clip is the same background, at a third of
-    # the cost on a 49-frame clip.
-    step = max(1, int(np.ceil(t / MEDIAN_FRAMES)))
-    background = np.median(aligned[::step], axis=0).astype(np.int16)  # (h, w, 3)
-    moving = np.abs(aligned.astype(np.int16) - background).max(axis=-1) > 40
+        aligned[i] = cv2.warpAffine(frames[i].astype(np.float32), move, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    background = np.median(aligned, axis=0)
+    moving = np.abs(aligned - background).max(axis=-1) > 40
     for i in range(t):
         back = np.float32([[1, 0, camera[i, 0]], [0, 1, camera[i, 1]]])
         moving[i] = cv2.warpAffine(moving[i].astype(np.uint8), back, (w, h), flags=cv2.INTER_NEAREST) > 0
