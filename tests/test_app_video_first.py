@@ -30,14 +30,15 @@ def scored(row: str) -> set[str]:
 
 def test_the_first_answer_has_the_video_and_row_and_the_chained_one_the_metrics(app):
     first = video_first.first_answer(text_to_video.t2v, 1)(PROMPT, "", "tinyworld", *ADVANCED, progress=None)
-    video, row, seed, info, pending = first
-    assert Path(video).is_file() and Path(video).stem == row and seed == 0 and "computing" in pending["value"].iloc[0]
+    video, row, seed, info, pending, image = first
+    assert image is None and Path(video).is_file() and Path(video).stem == row and seed == 0 and "computing" in pending["value"].iloc[0]
     assert shared.table().generations()["id"].tolist() == [row] and not scored(row)
 
     rest = video_first.rest_of(row)
     skipped = gr.skip()
     assert rest[:4] == (skipped,) * 4  # the video, row, seed and details are not sent again
     assert "probe: presence" in set(rest[4]["measure"]) and {"flicker", "motion_magnitude"} <= scored(row)
+    assert rest[5] == skipped  # no image (a clip), not sent again
     with pytest.raises(gr.Error, match=f"row {row}: its metrics were already computed"):
         video_first.rest_of(row)
 

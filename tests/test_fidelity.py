@@ -164,7 +164,7 @@ def test_subject_track_follows_a_moving_ball():
 
 
 def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsys, tmp_path):
-    from benchmarks.tinyworld_failures import kind_of, main
+    from experiments.tinyworld.failures import kind_of, main
 
     assert kind_of("the red object looks like a ball (fill 0.8), not a box; no blue box anywhere", "red") == [
         "subject: the <colour> object looks like a <shape> (fill #), not a <shape>", "other: no <colour> <shape> anywhere"]
@@ -186,7 +186,7 @@ def test_failure_kinds_are_counted_for_a_random_model(folder, monkeypatch, capsy
 
 
 def test_chains_benchmark_counts_every_chain_of_a_random_model_as_lost(folder, monkeypatch, capsys):
-    from benchmarks.tinyworld_chains import main
+    from experiments.tinyworld.chains import main
 
     monkeypatch.setattr("sys.argv", ["x", "--weights", str(folder), "--n", "1", "--latest-start", "0", "12"])
     main()

@@ -23,9 +23,9 @@
 # (seed0.json: the seed-0 evaluation's output); a second run bundles the same way, as runs/recipe2.
 # Trained with time_shift 12, it may draw later windows than the shipped weights: check whether forward
 # windows still need holding (LATEST_WINDOW_START in backend.py) with
-#   python benchmarks/tinyworld_chains.py --seed 1 --latest-start 6 12 --weights runs/recipe/weights
+#   python experiments/tinyworld/chains.py --seed 1 --latest-start 6 12 --weights runs/recipe/weights
 #
-# Sizing, to check against train.log's steps_per_s: benchmarks/tinyworld_train_throughput.py measured
+# Sizing, to check against train.log's steps_per_s: experiments/tinyworld/train_throughput.py measured
 # 1,191 clips/s rendered by 15 processes on one H100 and 7.1 steps/s of 256 clips. The recipe's clips
 # (time_shift 12 renders 28 frames, pan_share 0.4) render 1.6x slower on the 2-core CPU (246 -> 150
 # clips/s, `--config '{"time_shift": 12, "pan_share": 0.4}'`), so about 730 clips/s there, and each rendered
