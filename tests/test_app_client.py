@@ -160,3 +160,18 @@ def test_every_api_parameter_has_a_name_a_script_can_read(server):
     slots = [True, "tinyworld", 2, 3.0, True, "tinyworld", 2, 6.0] + [False, "tinyworld", 2, 3.0] * 2
     run, table, *_ = client.predict(PROMPT, "0", "4", "64x64", *slots, api_name="/compare")
     assert "(done)" in run and [row[0] for row in table["data"]] == [1, 2]  # both slots, through the named signature
+
+
+def test_no_table_shows_placeholder_headers_before_it_is_filled(tmp_path):
+    """A Dataframe built without headers shows "1", "2", "3" until its first answer: every one names its columns."""
+    import gradio as gr
+
+    import app
+
+    demo = app.build_demo(tmp_path / "outputs", tmp_path / "t.db")
+    tables = [block for block in demo.blocks.values() if isinstance(block, gr.Dataframe)]
+    assert tables
+    for table in tables:
+        headers = table.value["headers"] if isinstance(table.value, dict) else list(table.value.columns)
+        assert headers and not {"1", "2", "3"} & {str(h) for h in headers}, (table.label, headers)
+

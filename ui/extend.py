@@ -174,7 +174,7 @@ def create_tab() -> None:
         with gr.Column(scale=1):
             made = gr.Video(label="Continuation", autoplay=True, loop=True, interactive=False, height=180)
             made_row = gr.Textbox(label="Row", interactive=False)
-            measures = gr.Dataframe(label="Against what really happened", interactive=False)
+            measures = gr.Dataframe(headers=["measure", "value"], label="Against what really happened", interactive=False)
             motion = gr.Image(label="How often each pixel moved: what really happened (left), the continuation (right)",
                               interactive=False, height=180)
     real_model.change(lambda name: shared.model_note(name, "extend"), real_model, real_note, api_name=False, queue=False)
