@@ -175,3 +175,19 @@ def test_no_table_shows_placeholder_headers_before_it_is_filled(tmp_path):
         headers = table.value["headers"] if isinstance(table.value, dict) else list(table.value.columns)
         assert headers and not {"1", "2", "3"} & {str(h) for h in headers}, (table.label, headers)
 
+
+
+def test_edit_refuses_bad_input_through_the_api_naming_the_field(server, media):
+    client, folder = server
+    before = len(rows(folder))
+    clip = handle_file(media["mp4"])
+    cases = [((None, "a blue ball falls", 0.5), "clip: no clip"),
+             ((clip, "a blue ball falls", 0), r"strength: 0 is outside 0\.05\.\.1"),  # the slider's own range
+             ((clip, "a blue ball falls", 1.5), r"strength: 1\.5 is outside 0\.05\.\.1"),
+             ((clip, "a blue ball falls", 0.5, "", "hunyuanvideo-1.5-t2v"), "hunyuanvideo-1.5-t2v cannot do edit")]
+    for given, message in cases:
+        arguments = [*given, *["", "tinyworld"][len(given) - 3:], *ADV]
+        with pytest.raises(Exception, match=message):
+            client.predict(*arguments, api_name="/edit")
+    assert len(rows(folder)) == before  # nothing logged, and the app still answers:
+    assert client.predict(PROMPT, "", "tinyworld", *ADV, api_name="/t2v")[1]

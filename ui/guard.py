@@ -8,7 +8,8 @@ with the type their suffix suggests, so an uploaded .html or .svg would run scri
 origin. What this module adds:
 - GuardedBlocks: Gradio's first look at an event's payload (validate_inputs, before files are moved
   or components preprocess) refuses, with a message naming the field and no server path, a file
-  anywhere but this server's upload folder (or a URL), and a number field that is not a finite number.
+  anywhere but this server's upload folder (or a URL), and a number field that is not a finite number
+  or is outside the field's range.
 - ServedFileHeaders: every /file= answer goes out with nosniff and a Content-Security-Policy that
   forbids script; anything but an image, video or sound goes out as an attachment.
 - forget: a refused upload is deleted at once.
@@ -72,13 +73,18 @@ def check_files(value: Any, field: str) -> None:
     traverse(value, check, lambda d: isinstance(d, dict) and "path" in d)
 
 
-def check_number(value: Any, field: str) -> None:
+def check_number(value: Any, field: str, minimum: float | None = None, maximum: float | None = None) -> None:
+    """A number field's payload: a finite number within the field's range (Gradio's own range check says
+    "Value 0 is less than minimum value 0.05." without naming the field)."""
     if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise gr.Error(f"{field}: {value!r} is not a number", duration=None)
     if not math.isfinite(value):
         raise gr.Error(f"{field}: {value!r} is not a finite number", duration=None)
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        low, high = ("" if minimum is None else f"{minimum:g}"), ("" if maximum is None else f"{maximum:g}")
+        raise gr.Error(f"{field}: {value:g} is outside {low}..{high}", duration=None)
 
 
 class GuardedBlocks(gr.Blocks):
@@ -92,7 +98,7 @@ class GuardedBlocks(gr.Blocks):
                 continue  # gr.State: the server's own value, not the payload's
             check_files(value, name)
             if isinstance(component, (gr.Number, gr.Slider)):
-                check_number(value, name)
+                check_number(value, name, getattr(component, "minimum", None), getattr(component, "maximum", None))
 
 
 def path_free(text: str) -> str:
