@@ -33,18 +33,24 @@ class ProbePrompt:
     expectation: Expectation
 
 
+def _entries(path: Path, list_key: str, noun: str, keys: set[str]):
+    """-> (where, entry) for each entry of the YAML file's `list_key` list, each a mapping of exactly `keys`;
+    `where` ("<file>: <noun> <id>") starts every message about it."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not isinstance(data.get(list_key), list):
+        raise ValueError(f"{path}: expected a mapping with an '{list_key}' list")
+    for index, entry in enumerate(data[list_key]):
+        where = f"{path}: {noun} {entry.get('id', index) if isinstance(entry, dict) else index}"
+        if not isinstance(entry, dict) or set(entry) != keys:
+            given = sorted(entry) if isinstance(entry, dict) else entry
+            raise ValueError(f"{where}: expected keys {sorted(keys)}, got {given}")
+        yield where, entry
+
+
 def load_probe_suite(path: str | Path) -> list[ProbePrompt]:
     """Read and check one suite; every problem names the file and the entry."""
-    path = Path(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
-        raise ValueError(f"{path}: expected a mapping with an 'entries' list")
     out: list[ProbePrompt] = []
-    for index, entry in enumerate(data["entries"]):
-        where = f"{path}: entry {entry.get('id', index) if isinstance(entry, dict) else index}"
-        if not isinstance(entry, dict) or set(entry) != ENTRY_KEYS:
-            keys = sorted(entry) if isinstance(entry, dict) else entry
-            raise ValueError(f"{where}: expected keys {sorted(ENTRY_KEYS)}, got {keys}")
+    for where, entry in _entries(Path(path), "entries", "entry", ENTRY_KEYS):
         if entry["kind"] not in KINDS:
             raise ValueError(f"{where}: kind must be one of {list(KINDS)}, got {entry['kind']!r}")
         try:
@@ -84,16 +90,8 @@ def is_edit_suite(path: str | Path) -> bool:
 
 def load_edit_suite(path: str | Path) -> list[EditPrompt]:
     """Read and check an edit suite; every problem names the file and the entry."""
-    path = Path(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not isinstance(data.get("edits"), list):
-        raise ValueError(f"{path}: expected a mapping with an 'edits' list")
     out: list[EditPrompt] = []
-    for index, entry in enumerate(data["edits"]):
-        where = f"{path}: edit {entry.get('id', index) if isinstance(entry, dict) else index}"
-        if not isinstance(entry, dict) or set(entry) != EDIT_KEYS:
-            keys = sorted(entry) if isinstance(entry, dict) else entry
-            raise ValueError(f"{where}: expected keys {sorted(EDIT_KEYS)}, got {keys}")
+    for where, entry in _entries(Path(path), "edits", "edit", EDIT_KEYS):
         strength = entry["strength"]
         if isinstance(strength, bool) or not isinstance(strength, (int, float)) or not 0 < strength <= 1:
             raise ValueError(f"{where}: strength must be a number in (0, 1], got {strength!r}")
