@@ -184,6 +184,25 @@ def test_every_tab_generates_in_the_browser(page, server):
     screenshot(page, "probes")
 
 
+def test_one_frame_shows_as_an_image_and_the_next_clip_as_a_video_again(page):
+    panel = open_tab(page, "Text to video")
+    panel.get_by_label("Prompt").first.fill(PROMPT)
+    panel.get_by_text("Advanced").first.click()
+    frames = panel.get_by_label("Frames", exact=True).first
+    for count, shown in (("1", "img[src*='.png']"), ("4", "video")):
+        frames.click()
+        frames.fill(count)
+        page.get_by_role("option", name=count, exact=True).click()
+        panel.get_by_role("button", name="Generate", exact=True).click()
+        panel.locator(shown).first.wait_for(timeout=RESULT_TIMEOUT)
+        if count == "1":
+            assert panel.locator("video").count() == 0 and "an image, 64x64" in panel.inner_text()
+            screenshot(page, "t2i")
+        else:
+            wait_playing(page, "Result")
+            assert panel.locator("img[src*='.png']").count() == 0  # the image is hidden again
+
+
 def test_an_empty_prompt_shows_a_message_naming_the_field(page):
     panel = open_tab(page, "Text to video")
     panel.get_by_label("Prompt").first.fill("")

@@ -255,8 +255,9 @@ def metrics_frame(metrics: dict[str, MetricResult], verdicts: list[Verdict] = ()
 
 def result_markdown(result: GenerationResult, generation_id: str) -> str:
     t = result.timings
-    lines = [f"**Row** `{generation_id}` · model `{result.model}` · seed `{result.seed}` · "
-             f"{result.frames.shape[0]} frames at {result.frames.shape[2]}x{result.frames.shape[1]}, {result.fps:g} fps",
+    count, height, width = result.frames.shape[:3]
+    shape = f"an image, {width}x{height}" if count == 1 else f"{count} frames at {width}x{height}, {result.fps:g} fps"
+    lines = [f"**Row** `{generation_id}` · model `{result.model}` · seed `{result.seed}` · {shape}",
              f"**Time**: {t['total']:.2f} s (denoise {t['denoise']:.2f} s, decode {t['decode']:.2f} s)"]
     lines.append(f"**Link**: [`?gen={generation_id}`](?gen={generation_id}) opens this row in the dashboard")
     if result.caption and result.caption != result.request.prompt:
