@@ -25,8 +25,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from eval.fidelity import psnr
 from eval.probes.presence import check as presence
-from eval.probes.tracker import observe
+from eval.probes.tracker import Observation, observe
 from eval.probes.verdict import PASS
 from pipeline.request import GenerationRequest
 from world import PALETTE, SHAPES, SceneSpec, detailed_caption, expectation_for, sample_spec
@@ -72,22 +73,21 @@ def edit_cases(n: int, seed: int = 0) -> list[EditCase]:
     return cases
 
 
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
-    return 99.0 if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+def path_distances(now: Observation, then: Observation) -> list[float]:
+    """Per object, the median distance (px) between its centres in two observations over the frames where
+    both see it; inf where they never both do."""
+    distances = []
+    for a, b in zip(now.tracks, then.tracks):
+        both = a.present & b.present
+        distances.append(float(np.median(np.linalg.norm(a.centres[both] - b.centres[both], axis=1))) if both.any()
+                         else np.inf)
+    return distances
 
 
 def path_kept(edit: np.ndarray, truth: np.ndarray, case: EditCase) -> bool:
     """Every object's centre path in the edit within KEPT_PX of its path in the true edited clip."""
     expectation = expectation_for(case.edited)
-    now, before = observe(edit, expectation), observe(truth, expectation)
-    for new, old in zip(now.tracks, before.tracks):
-        both = new.present & old.present
-        if not both.any():
-            return False
-        if float(np.median(np.linalg.norm(new.centres[both] - old.centres[both], axis=1))) > KEPT_PX:
-            return False
-    return True
+    return max(path_distances(observe(edit, expectation), observe(truth, expectation))) <= KEPT_PX
 
 
 def edit_took(edit: np.ndarray, truth: np.ndarray, source: np.ndarray, case: EditCase) -> bool:
@@ -163,10 +163,7 @@ def edit_check(edit: np.ndarray, source: np.ndarray, source_prompt: str, edited_
     now, then = observe(edit, after), observe(source, before)
     if len(now.tracks) != len(then.tracks):
         return lines + ["kept: not judged (the two prompts name different numbers of objects)"]
-    moved = []
-    for a, b in zip(now.tracks, then.tracks):
-        both = a.present & b.present
-        moved.append(float(np.median(np.linalg.norm(a.centres[both] - b.centres[both], axis=1))) if both.any() else np.inf)
+    moved = path_distances(now, then)
     kept = max(moved) <= KEPT_PX * max(edit.shape[1:3]) / 64  # KEPT_PX is at 64x64
     shown = ", ".join("not seen in both" if np.isinf(m) else f"{m:.1f} px" for m in moved)
     return lines + [f"kept: {'yes' if kept else 'no'} (each object's path from the source's, median: {shown})"]
