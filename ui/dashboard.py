@@ -20,7 +20,7 @@ import pandas as pd
 
 from eval import browse, dashboard
 from eval.probes import PROBES
-from ui import shared
+from ui import shared, widgets
 from ui.guard import upload_folder
 
 COLUMNS = ["id", "created_at", "model", "mode", "suite", "run_id", "prompt", "seed", "steps", "frames", "seconds",
@@ -246,8 +246,7 @@ def create_tab() -> Controls:
     rows.select(selected_id, rows, generation, api_name=False).then(
         show_generation, generation, [video, details, verdicts, image], api_name=False)
     generation.submit(show_generation, generation, [video, details, verdicts, image], api_name="generation")
-    image.change(lambda shown: (gr.update(visible=shown is not None), gr.update(visible=shown is None)), image,
-                 [image, video], api_name=False, queue=False)  # an image row shows as one, a clip as a video
+    widgets.show_image_or_video(image, video)  # an image row shows as one, a clip as a video
     csv.click(lambda *a: gr.File(download(*a, "csv"), visible=True), controls.filters, file, api_name=False)
     parquet.click(lambda *a: gr.File(download(*a, "parquet"), visible=True), controls.filters, file, api_name=False)
     return controls

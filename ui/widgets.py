@@ -150,9 +150,13 @@ def wire_generate(triggers: list, handler, inputs: list, panel: ResultPanel, api
     (ui/video_first.py). more: outputs after the panel's, as the handler returns them."""
     video_first.wire(triggers, handler, inputs, [*panel.outputs(), *more], panel.row, api_name, busy=panel.metrics,
                      concurrency_id=GENERATE_QUEUE)
-    # One of video and image holds the result: a one-frame result shows as an image, a clip as a video.
-    panel.image.change(lambda image: (gr.update(visible=image is not None), gr.update(visible=image is None)),
-                       panel.image, [panel.image, panel.video], api_name=False, queue=False)
+    show_image_or_video(panel.image, panel.video)
+
+
+def show_image_or_video(image: gr.Image, video: gr.Video) -> None:
+    """One of the two holds a result: a one-frame result shows as the image, a clip as the video."""
+    image.change(lambda shown: (gr.update(visible=shown is not None), gr.update(visible=shown is None)), image,
+                 [image, video], api_name=False, queue=False)
 
 
 def buttons() -> tuple[gr.Button, gr.Button]:
