@@ -778,7 +778,7 @@ def test_strangers_are_new_objects_of_unnamed_colours_inside_the_view():
 def test_colour_names_cover_the_hue_circle_and_refuse_what_a_person_would_not_call_by_them(rgb, name):
     """What a person calls orange (230, 75, 30, hue 7) is not red; brown, skin, teal and pink carry no grammar
     name; sky blue and navy are blue."""
-    from eval.probes.tracker import HUE_RANGES, _carries_name, _colour_mask
+    from eval.probes.tracker import HUE_RANGES, Region, _carries_name, _colour_mask
 
     import cv2
 
@@ -788,8 +788,9 @@ def test_colour_names_cover_the_hue_circle_and_refuse_what_a_person_would_not_ca
     coloured = (hsv[..., 1] >= 70) & (hsv[..., 2] >= 30)
     named = []
     for colour in HUE_RANGES:
-        mask = _colour_mask(hsv, coloured, colour)[0]
-        if mask.sum() >= 100 and _carries_name(hsv[0], mask.astype(np.int32), [1], colour)[0]:
+        mask = _colour_mask(hsv, coloured, colour)  # (1, 32, 32)
+        square = Region(frame=0, label=1, area=float(mask.sum()), centre=np.zeros(2), box=(8, 8, 19, 19), border=False)
+        if mask.sum() >= 100 and _carries_name(hsv, mask.astype(np.int32), [square], colour)[0]:
             named.append(colour)
     assert named == ([name] if name else [])
 

@@ -30,6 +30,7 @@ Everything here is weight-free OpenCV and numpy.
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -175,13 +176,17 @@ class Chain:
     """Regions of one kind linked over time: one candidate for an object."""
 
     regions: list[Region]
+    medians: dict = field(default_factory=dict, repr=False, compare=False)  # (attribute, regions) -> median
 
     @property
     def frames(self) -> list[int]:
         return [r.frame for r in self.regions]
 
     def median(self, attribute: str) -> float:
-        return float(np.median([getattr(r, attribute) for r in self.regions]))
+        key = (attribute, len(self.regions))  # regions are only ever added, so the count dates the value
+        if key not in self.medians:
+            self.medians[key] = float(statistics.median(getattr(r, attribute) for r in self.regions))
+        return self.medians[key]
 
 
 def min_area(height: int, width: int) -> float:
@@ -287,9 +292,13 @@ for _index, _name in enumerate(HUE_RANGES):
     NAMES[GAPS[_name] == 0] = _index
 
 
+LOOKUPS = {name: np.pad(gaps, (0, 76), constant_values=255) for name, gaps in GAPS.items()}  # (256,) for cv2.LUT
+
+
 def _hue_gap(hue: np.ndarray, colour: str) -> np.ndarray:
-    """Hue units from each OpenCV hue (uint8, 0-179) to `colour`'s range (0 inside)."""
-    return GAPS[colour][hue]
+    """Hue units from each OpenCV hue (uint8, 0-179) to `colour`'s range (0 inside), same shape."""
+    hue = np.ascontiguousarray(hue, np.uint8)
+    return cv2.LUT(hue.reshape(-1, hue.shape[-1] if hue.ndim > 1 else 1), LOOKUPS[colour]).reshape(hue.shape)
 
 
 def _named_hue(hue: np.ndarray) -> np.ndarray:
@@ -325,10 +334,11 @@ def _chains_of(mask: np.ndarray, edges: np.ndarray, hsv: np.ndarray | None, came
                     continue
             if split and area <= MAX_SPLIT_SHARE * h * w:
                 regions += _split(i, labels[i], k, stats[k], edges[i], floor, (h, w))
-        if colour is not None and regions:
-            named = _carries_name(hsv[i], labels[i], [r.label for r in regions], colour)
-            regions = [r for r, ok in zip(regions, named) if ok]
         per_frame.append(regions)
+    if colour is not None:
+        found = [r for regions in per_frame for r in regions]
+        named = {id(r) for r, ok in zip(found, _carries_name(hsv, labels, found, colour)) if ok}
+        per_frame = [[r for r in regions if id(r) in named] for regions in per_frame]
     return labels, _link(per_frame, camera)
 
 
@@ -422,26 +432,33 @@ def _concavity(piece: np.ndarray, area: float) -> float:
     return float(max(int(hull.sum()) - area, 0) / max(int(rim.sum()), 1))
 
 
-def _carries_name(hsv: np.ndarray, labels: np.ndarray, keep: list[int], colour: str) -> list[bool]:
-    """Whether each region's lit part is bright and colourful enough and its mean hue inside the name's range."""
+def _carries_name(hsv: np.ndarray, labels: np.ndarray, regions: list[Region], colour: str) -> list[bool]:
+    """Whether each region's lit part is bright and colourful enough and its mean hue inside the name's range
+    (hsv (T, h, w, 3), labels (T, h, w); all regions of the clip at once: each of their pixels is given the
+    region's index in `regions`, a label being unique within its frame)."""
     low, high = HUE_RANGES[colour]
-    flat = labels.ravel()
-    order = np.argsort(flat, kind="stable")
-    bounds = np.searchsorted(flat[order], [(k, k + 1) for k in keep])
-    hue = hsv[..., 0].ravel().astype(np.float32)
-    sat, val = hsv[..., 1].ravel(), hsv[..., 2].ravel()
+    if not regions:
+        return []
+    stride = int(labels.max()) + 1
+    lookup = np.full(len(labels) * stride, -1, np.int64)
+    lookup[[r.frame * stride + r.label for r in regions]] = np.arange(len(regions))
+    index = lookup[labels + (np.arange(len(labels)) * stride)[:, None, None]]  # (T, h, w) region index or -1
+    inside = index >= 0
+    index, hsv = index[inside], hsv[inside]  # (pixels,), (pixels, 3)
+    counts = np.bincount(index, minlength=len(regions))  # (n regions,) pixels of each
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     centre = (low + high) / 2
-    out = []
-    for start, end in bounds:
-        pixels = order[start:end]
-        offset = np.mod(hue[pixels] - centre + 90, 180) - 90  # hue relative to the range's centre, wrap-safe
-        mean_hue = (centre + float(offset.mean())) % 180
-        values = np.sort(val[pixels])
-        lit = val[pixels] >= values[len(values) // 2]
-        out.append(_hue_gap(np.array([round(mean_hue) % 180]), colour)[0] == 0
-                   and values[int(0.9 * (len(values) - 1))] >= NAME_VAL_MIN[colour]
-                   and np.sort(sat[pixels][lit])[int(0.9 * (lit.sum() - 1))] >= NAME_SAT_MIN)
-    return out
+    offset = np.mod(hsv[:, 0].astype(np.float32) - centre + 90, 180) - 90  # hue relative to the range's centre, wrap-safe
+    mean_hue = (centre + np.bincount(index, weights=offset, minlength=len(regions)) / counts) % 180
+    val = hsv[:, 2][np.lexsort((hsv[:, 2], index))]  # values sorted within each region
+    bright = val[starts + (0.9 * (counts - 1)).astype(int)]  # each region's 90th percentile
+    lit = hsv[:, 2] >= val[starts + counts // 2][index]  # at least the region's median value
+    lit_counts = np.bincount(index[lit], minlength=len(regions))
+    lit_starts = np.concatenate([[0], np.cumsum(lit_counts)[:-1]])
+    sat = hsv[lit, 1][np.lexsort((hsv[lit, 1], index[lit]))]
+    colourful = sat[lit_starts + (0.9 * (lit_counts - 1)).astype(int)]
+    named = _hue_gap(np.round(mean_hue).astype(int) % 180, colour) == 0
+    return list(named & (bright >= NAME_VAL_MIN[colour]) & (colourful >= NAME_SAT_MIN))
 
 
 def _link(per_frame: list[list[Region]], camera: np.ndarray) -> list[Chain]:
@@ -503,7 +520,7 @@ def _build_rank(chain: Chain, shape: str) -> int:
     shape, 2 otherwise. A ball fills about 0.79 of its box, a box all of it, an upward triangle about half with
     a low centroid. Generous bands: this ranks candidates; presence judges the shape."""
     inside = [r for r in chain.regions if not r.border] or chain.regions
-    fill, aspect, sag = (float(np.median([getattr(r, a) for r in inside])) for a in ("fill", "aspect", "sag"))
+    fill, aspect, sag = (float(statistics.median(getattr(r, a) for r in inside)) for a in ("fill", "aspect", "sag"))
     if aspect > FIT_ASPECT:
         return 2
     if shape == "ball":
@@ -727,14 +744,29 @@ def _textured(grey: np.ndarray) -> np.ndarray:
 def _moving_mask(frames: np.ndarray, camera: np.ndarray) -> np.ndarray:
     """(T, H, W) pixels that differ from the camera-aligned median background: the moving things."""
     t, h, w, _ = frames.shape
-    aligned = np.empty(frames.shape, np.float32)
-    for i in range(t):
+    aligned = frames.copy()  # (T, H, W, 3) uint8
+    for i in np.flatnonzero(camera.any(axis=1)):
         # Undo the camera shift so the background stands still, then take the per-pixel median.
         move = np.float32([[1, 0, -camera[i, 0]], [0, 1, -camera[i, 1]]])
-        aligned[i] = cv2.warpAffine(frames[i].astype(np.float32), move, (w, h), borderMode=cv2.BORDER_REPLICATE)
-    background = np.median(aligned, axis=0)
-    moving = np.abs(aligned - background).max(axis=-1) > 40
+        aligned[i] = cv2.warpAffine(frames[i], move, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    background = _temporal_median(aligned)  # (H, W, 3)
+    moving = np.empty((t, h, w), bool)
     for i in range(t):
-        back = np.float32([[1, 0, camera[i, 0]], [0, 1, camera[i, 1]]])
-        moving[i] = cv2.warpAffine(moving[i].astype(np.uint8), back, (w, h), flags=cv2.INTER_NEAREST) > 0
+        r, g, b = cv2.split(cv2.absdiff(aligned[i], background))
+        moving[i] = cv2.max(cv2.max(r, g), b) > 40
+        if camera[i].any():
+            back = np.float32([[1, 0, camera[i, 0]], [0, 1, camera[i, 1]]])
+            moving[i] = cv2.warpAffine(moving[i].astype(np.uint8), back, (w, h), flags=cv2.INTER_NEAREST) > 0
     return moving
+
+
+def _temporal_median(frames: np.ndarray) -> np.ndarray:
+    """(H, W, C) uint8: the per-pixel median over time of (T, H, W, C) uint8 (rounded half up between the two
+    middle values of an even count), with time laid out last so each pixel's values are contiguous."""
+    t = len(frames)
+    values = np.ascontiguousarray(np.moveaxis(frames, 0, -1))  # (H, W, C, T)
+    middle = t // 2
+    if t % 2:
+        return np.partition(values, middle, axis=-1)[..., middle]
+    pair = np.partition(values, (middle - 1, middle), axis=-1)[..., middle - 1:middle + 1].astype(np.uint16)
+    return ((pair[..., 0] + pair[..., 1] + 1) // 2).astype(np.uint8)
