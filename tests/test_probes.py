@@ -560,13 +560,40 @@ def shaped(fill: float, sag: float = 0.5, sides=(10, 10), t: int = 3, thing=RED_
 
 @pytest.mark.parametrize("fill,sag,shape", [
     (0.6794, 0.5, ("triangle", 0.679)), (0.68, 0.5, ("ball", 0.68)), (0.8, 0.576, ("triangle", 0.8)),
-    (0.8, 0.575, ("ball", 0.8)), (0.86, 0.5, ("ball", 0.86)), (0.8601, 0.5, (None, 0.86)),
-    (0.9099, 0.5, (None, 0.91)), (0.91, 0.5, ("box", 0.91)), (1.0, 0.5, ("box", 1.0)),
+    (0.8, 0.575, ("ball", 0.8)), (0.86, 0.5, ("ball", 0.86)), (0.8601, 0.5, ("unclear", 0.86)),
+    (0.9099, 0.5, ("unclear", 0.91)), (0.91, 0.5, ("box", 0.91)), (1.0, 0.5, ("box", 1.0)),
 ])
 def test_shape_thresholds_at_their_edges(fill, sag, shape):
+    """Without masks (tracks built by hand), by fill alone."""
     from eval.probes.presence import shape_of
 
     assert shape_of(shaped(fill, sag).tracks[0]) == shape
+
+
+def corner_masks(kind: str, side: int = 20, t: int = 3, cut: int = 0) -> np.ndarray:
+    """(t, 32, 32) masks of a disc, or of a square with `cut` pixels taken off each corner diagonally."""
+    ys, xs = np.mgrid[:32, :32]
+    if kind == "disc":
+        one = (xs - 15.5) ** 2 + (ys - 15.5) ** 2 <= (side / 2) ** 2
+    else:
+        inside = (xs >= 6) & (xs < 6 + side) & (ys >= 6) & (ys < 6 + side)
+        u, v = np.minimum(xs - 6, 5 + side - xs), np.minimum(ys - 6, 5 + side - ys)  # distance in from each side
+        one = inside & (u + v >= cut)
+    return np.repeat(one[None], t, axis=0)
+
+
+@pytest.mark.parametrize("kind,cut,fill,shape", [
+    ("disc", 0, 0.79, "ball"), ("square", 0, 1.0, "box"), ("square", 3, 0.95, "box"),
+    ("square", 6, 0.88, "unclear"),  # corners cut off by a third of the way in: neither a ball's nor a box's
+    ("disc", 0, 0.88, "unclear"),  # a round mask fuller than a ball (a box blurred round): its fill says not a ball
+])
+def test_a_ball_leaves_its_box_corners_empty_and_a_box_fills_them(kind, cut, fill, shape):
+    from eval.probes.presence import corners_of, shape_of, whole_frames
+
+    track = replace(shaped(fill).tracks[0], masks=corner_masks(kind, cut=cut))
+    assert shape_of(track)[0] == shape
+    if kind == "disc":
+        assert corners_of(track, whole_frames(track)) <= 0.35
 
 
 def test_shape_and_aspect_are_judged_on_whole_large_views_only():
@@ -692,15 +719,15 @@ def track_of_mask(thing, mask: np.ndarray, must_move: bool = False):
     drawn = np.repeat(mask[..., None] * np.uint8(200), 3, axis=-1)  # the mask drawn light on black: its outline is an edge
     labels, chains = _chains_of(mask, np.stack([_edges(frame) for frame in drawn]), None, camera, None)
     chosen, doubt = _identify(thing, chains, must_move, camera, mask.shape[1:])
-    return _track(thing, chosen, chains, labels, doubt, camera, mask.shape[1:], 1.0, must_move)
+    return _track(thing, chosen, chains, labels, doubt, camera, mask.shape[1:], 1.0, must_move, drawn, None)
 
 
 def test_a_track_follows_its_region_through_gaps_and_counts_copies():
     mask = np.zeros((5, 32, 32), bool)
     mask[0, 12:17, 10:14] = True  # 4 wide, 5 high, inside: area 20
     mask[2, 3:6, 0:4] = True  # touches the left edge: area 12, too far to be linked, taken as the object again
-    mask[3, 12:17, 10:14] = True  # the object, and a copy 6/20 = 30% of its usual size
-    mask[3, 25:27, 20:23] = True
+    mask[3, 12:17, 10:14] = True  # the object, and a near-square copy 9/20 = 45% of its usual size
+    mask[3, 25:28, 20:23] = True
     mask[3, 0:1, 30:32] = True  # 2 px: under the floor of 4, neither the object nor a copy
     mask[4, 20:21, 5:7] = True  # only 2 px: not seen
     track = track_of_mask(RED_BALL, mask)
@@ -712,7 +739,10 @@ def test_a_track_follows_its_region_through_gaps_and_counts_copies():
     assert track.copies.tolist() == [1, 0, 1, 2, 0]
     assert np.allclose(track.fill[[0, 2, 3]], 1.0) and np.allclose(track.sag[[0, 2, 3]], 0.5)
     assert track.thing == RED_BALL and track.usual_area == 20 and track.doubt is None
-    assert track.masks[0].sum() == 20 and track.masks[3, 25:27, 20:23].sum() == 0  # its own pixels, not the copy's
+    assert track.masks[0].sum() == 20 and track.masks[3, 25:28, 20:23].sum() == 0  # its own pixels, not the copy's
+    mask[3, 25:28, 20:23] = False
+    mask[3, 25:27, 20:23] = True  # 3 wide, 2 high, still: a strip longer than any world shape (a towel), no copy
+    assert track_of_mask(RED_BALL, mask).copies.tolist() == [1, 0, 1, 1, 0]
 
 
 def test_a_track_measures_a_triangles_fill_and_sag():
@@ -897,3 +927,58 @@ def test_the_overlay_is_drawn_at_a_bounded_size():
     frames = np.zeros((2, 480, 832, 3), np.uint8)
     obs = observe(frames, Expectation(objects=(RED_BALL,)))
     assert draw(frames, obs, [], panel=False).shape == (2, 480, 832, 3)
+
+
+# ---------------------------------------------------------------- following an object its colour alone loses
+
+
+def moving_square(t: int = 6, seen: int = 2, later=None) -> tuple:
+    """(frames (t, 32, 40, 3), masks, seen, red extent): a red 6x6 square on grey moving right 2 px a frame, its
+    region given in the first `seen` frames; `later(frame, x)` redraws the frames after those."""
+    frames = np.full((t, 32, 40, 3), 110, np.uint8)
+    masks = np.zeros((t, 32, 40), bool)
+    for i in range(t):
+        x = 6 + 2 * i
+        if i < seen or later is None:
+            frames[i, 12:18, x:x + 6] = (210, 30, 30)
+        else:
+            later(frames[i], x)
+        if i < seen:
+            masks[i, 12:18, x:x + 6] = True
+    red = (frames[..., 0] > 150) & (frames[..., 1] < 80)
+    return frames, masks, np.arange(t) < seen, red
+
+
+def test_following_finds_an_object_where_its_colour_alone_did_not():
+    from eval.probes.follow import follow
+
+    frames, masks, seen, red = moving_square()
+    found = follow(frames, masks, seen, red, np.zeros((6, 2)))
+    assert [(f.frame, f.shift, f.source) for f in found] == [(2, (2, 0), 1), (3, (4, 0), 1), (4, (6, 0), 1), (5, (8, 0), 1)]
+    assert follow(frames, masks, seen, None, np.zeros((6, 2))) == []  # colourless: not followed
+
+
+@pytest.mark.parametrize("later,why", [
+    (lambda frame, x: None, "deleted"),
+    (lambda frame, x: frame[12:18, x:x + 6].__setitem__(..., (30, 30, 210)), "recoloured"),
+    # gone, over a patch of its own colour: the same pixels, but no outline of its own
+    (lambda frame, x: frame[6:26, 2:38].__setitem__(..., (210, 30, 30)), "deleted over its own hue"),
+])
+def test_following_does_not_find_what_is_not_there(later, why):
+    from eval.probes.follow import follow
+
+    frames, masks, seen, red = moving_square(later=later)
+    assert follow(frames, masks, seen, red, np.zeros((6, 2))) == [], why
+
+
+def test_two_pieces_as_tall_as_the_object_beside_a_wall_are_one_object_seen_on_both_sides():
+    from eval.probes.tracker import Region, _two_sides
+
+    def piece(x0, x1, y0=10, y1=19):
+        return Region(0, 1, float((x1 - x0 + 1) * (y1 - y0 + 1)), np.zeros(2), (x0, y0, x1, y1), False)
+
+    assert _two_sides([piece(0, 3), piece(8, 13)], usual=100.0, tall=10.0)  # 40 + 60 px: no bigger than it
+    assert not _two_sides([piece(0, 6), piece(8, 15)], usual=100.0, tall=10.0)  # 70 + 80 px: two of it
+    assert not _two_sides([piece(0, 4, 10, 16), piece(8, 12, 10, 16)], usual=100.0, tall=10.0)  # 0.7 as tall: halves
+    assert not _two_sides([piece(0, 3), piece(8, 13, 20, 29)], usual=100.0, tall=10.0)  # one above the other
+    assert not _two_sides([piece(0, 3)], usual=100.0, tall=10.0)

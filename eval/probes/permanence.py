@@ -34,8 +34,9 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
         if not track.present.any():  # a named object that never shows is presence's failure, not a change over time
             measured.setdefault("never_seen", []).append(track.thing.name)
             continue
-        problem = _copies(track) or _gaps(track, occluder=expectation.occluded and index == 0, measured=measured)
-        problem = problem or _size(track, occluded=expectation.occluded and index == 0)
+        behind = expectation.occluded and index == 0  # the prompt has it pass behind something
+        problem = _copies(track, occluded=behind) or _gaps(track, occluder=behind, measured=measured)
+        problem = problem or _size(track, occluded=behind)
         if problem:
             measured["object"] = track.thing.name
             return Verdict(NAME, FAIL, problem, measured)
@@ -46,8 +47,11 @@ def check(frames: np.ndarray, expectation: Expectation, observation: Observation
     return Verdict(NAME, PASS, "every object keeps its colour, size and count", measured)
 
 
-def _copies(track: Track) -> str | None:
-    many = [r for r in runs(track.copies >= 2) if r[1] - r[0] + 1 >= PERSIST]
+def _copies(track: Track, occluded: bool) -> str | None:
+    extra = track.copies >= 2
+    if occluded and track.straddles is not None:  # seen on both sides of the wall it passes behind: one object
+        extra &= ~track.straddles
+    many = [r for r in runs(extra) if r[1] - r[0] + 1 >= PERSIST]
     if many:
         first, last = many[0]
         n = int(track.copies[first : last + 1].max())

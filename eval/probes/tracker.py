@@ -37,6 +37,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
+from eval.probes.follow import follow
 from world import PALETTE, Expectation, Thing
 
 WORK_SIDE = 256  # longest side, pixels, of the copy tracking runs on
@@ -70,6 +71,8 @@ START = 2  # frames: chains that begin this close to the first frame were there 
 STILL_SHARE = 0.5  # of the clip: a chain seen this long without moving is still (background); a shorter one may
 # be a moving object seen briefly (coming out from behind a wall)
 FIT_ASPECT = 1.3  # long / short side: a region longer than this has no world shape's build (a towel, a strip)
+STRADDLE_TALL = 0.85  # of its usual height: a piece of it beside a wall is as tall as it (a half-size copy ~0.7)
+STRADDLE_AREA = 1.2  # of its usual area: two pieces of it beside a wall together are no bigger than it
 CAMERA_SIDE = 160  # longest side, pixels, of the copy the camera's motion is read on
 ZOOM_NOISE, ROLL_NOISE = 0.002, 0.002  # per frame: less zoom or roll (radians) than this is the fit's noise
 
@@ -94,6 +97,9 @@ class Track:
     # (T,) frames between two sightings where no region was taken for it, but pixels of its kind fill the place it
     # was on its way through (a blink of the segmentation: it merged with something of its colour); None: not looked
     glimpsed: np.ndarray | None = None
+    # (T,) bool: its regions are two pieces side by side, each as tall as it and together no bigger: it is seen on
+    # both sides of something narrower in front of it (a wall); None: not looked
+    straddles: np.ndarray | None = None
     masks: np.ndarray | None = field(default=None, repr=False)  # (T, h, w) bool at the working size
 
     @property
@@ -235,7 +241,8 @@ def observe(frames: np.ndarray, expectation: Expectation) -> Observation:
             chosen, doubt = _identify(thing, [c for c in chains if c not in taken], must_move, camera, (h, w))
             taken += chosen
             doubt = doubt or _colourless_doubt(expectation, thing, chains, camera)
-        track = _track(thing, chosen, chains, labels, doubt, camera, (h, w), scale, must_move)
+        track = _track(thing, chosen, chains, labels, doubt, camera, (h, w), scale, must_move,
+                       small, masks[thing.colour] if thing.colour is not None else None)
         tracks.append(replace(track, glimpsed=_glimpses(track, where, scale)))
     strangers = _strangers(edges, hsv, coloured, colours, tracks, camera, scale)
     if views is not None:
@@ -514,6 +521,12 @@ def _background_still(chain: Chain, camera: np.ndarray) -> bool:
     return len(chain.regions) >= max(3, STILL_SHARE * len(camera)) and not _moves(chain, camera)
 
 
+def _towel(chain: Chain, camera: np.ndarray) -> bool:
+    """Whether the chain never moves and, where wholly in view, is longer than any world shape's box."""
+    inside = [r for r in chain.regions if not r.border]
+    return bool(inside) and statistics.median(r.aspect for r in inside) > FIT_ASPECT and not _moves(chain, camera)
+
+
 def _build_rank(chain: Chain, shape: str) -> int:
     """0 when the chain's build (medians over the frames it is wholly in view) could be this world shape, 1 when
     it is near-square as every world shape is (their boxes are 1.0 and 1.15 long per wide) but of another
@@ -595,7 +608,10 @@ def _colourless_doubt(expectation: Expectation, thing: Thing, chains: list[Chain
 
 
 def _track(thing: Thing, chosen: list[Chain], chains: list[Chain], labels: np.ndarray, doubt: str | None,
-           camera: np.ndarray, size: tuple[int, int], scale: float, must_move: bool) -> Track:
+           camera: np.ndarray, size: tuple[int, int], scale: float, must_move: bool, frames: np.ndarray,
+           extent: np.ndarray | None) -> Track:
+    """The object's track from the chains taken for it, and the frames between where it is found by following
+    its picture (frames (T, h, w, 3) and its colour's extent (T, h, w) at the working size)."""
     t = labels.shape[0]
     h, w = size
     present = np.zeros(t, bool)
@@ -616,22 +632,49 @@ def _track(thing: Thing, chosen: list[Chain], chains: list[Chain], labels: np.nd
             fill[r.frame] = r.fill
             sag[r.frame] = (r.centre[1] - y0) / max(y1 - y0, 1)
             masks[r.frame] = labels[r.frame] == r.label
+    for found in follow(frames, masks, present, extent, camera):
+        i, j, (dx, dy) = found.frame, found.source, found.shift
+        ys, xs = np.nonzero(masks[j])
+        masks[i, ys + dy, xs + dx] = True
+        present[i], centres[i], areas[i], fill[i], sag[i] = True, centres[j] + (dx, dy), areas[j], fill[j], sag[j]
+        boxes[i] = boxes[j] + (dx, dy, dx, dy)
+        border[i] = bool(boxes[i, 0] == 0 or boxes[i, 1] == 0 or boxes[i, 2] >= w - 1 or boxes[i, 3] >= h - 1)
     # Copies: other object-like regions of its colour, not background (a static one, for a moving subject).
     usual = float(np.median(areas[present & ~border] if (present & ~border).any() else areas[present])) if present.any() else 0
-    counted = [c for c in chains if _plausible(c, size) and (c in chosen or not must_move or not _background_still(c, camera))]
-    copies = np.zeros(t, int)
+    # A still rectangle longer than any world shape (a towel of its colour, seen in pieces) is no copy of it either.
+    counted = [c for c in chains if c in chosen or (_plausible(c, size) and not _towel(c, camera)
+                                                     and (not must_move or not _background_still(c, camera)))]
     least = max(min_area(h, w), COPY_SHARE * usual)
+    seen_as: list[list[Region]] = [[] for _ in range(t)]  # each frame's regions big enough to be a copy
     for chain in counted:
         for r in chain.regions:
-            copies[r.frame] += int(r.area >= least)
-    copies = np.maximum(copies, present.astype(int))
+            if r.area >= least:
+                seen_as[r.frame].append(r)
+    copies = np.maximum([len(regions) for regions in seen_as], present.astype(int))
+    whole = present & ~border
+    tall = float(np.median(boxes[whole, 3] - boxes[whole, 1] + 1)) if whole.any() else 0.0
+    straddles = np.array([_two_sides(regions, usual, tall) for regions in seen_as])
     # Into the video's pixels (a box's inclusive far edge scales from its far side).
     to_video = 1.0 / scale
     boxes = np.where(present[:, None], np.column_stack([boxes[:, :2] * to_video, (boxes[:, 2:] + 1) * to_video - 1]), 0)
     regions = sorted((r for chain in chosen for r in chain.regions), key=lambda r: r.frame)
     still = must_move and bool(regions) and not _moves(Chain(regions), camera)
     return Track(thing, present, (centres + 0.5) * to_video - 0.5 if scale < 1 else centres, areas * to_video**2,
-                 boxes, border, copies, fill, sag, doubt, still, masks=masks)
+                 boxes, border, copies, fill, sag, doubt, still, straddles=straddles, masks=masks)
+
+
+def _two_sides(regions: list[Region], usual: float, tall: float) -> bool:
+    """Whether these regions of a frame are the object seen on both sides of something narrow in front of it:
+    two pieces side by side, each about as tall as the object, together no bigger than it. (A split into two
+    whole pieces of half its size makes pieces about 0.7 as tall.)"""
+    if len(regions) != 2 or tall <= 0:
+        return False
+    a, b = sorted(regions, key=lambda r: r.box[0])
+    side_by_side = a.box[2] < b.box[0]
+    heights = [r.box[3] - r.box[1] + 1 for r in (a, b)]
+    rows = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1]) + 1  # rows both pieces span
+    return (side_by_side and min(heights) >= STRADDLE_TALL * tall and rows >= STRADDLE_TALL * max(heights)
+            and a.area + b.area <= STRADDLE_AREA * usual)
 
 
 def _glimpses(track: Track, where: np.ndarray, scale: float) -> np.ndarray:
@@ -670,7 +713,8 @@ def _strangers(edges: np.ndarray, hsv: np.ndarray, coloured: np.ndarray, named: 
         _, chains = _chains_of(mask, edges, hsv, camera, colour, split=False)
         for chain in chains:
             start = chain.regions[0]
-            if start.frame == 0 or start.border or not _plausible(chain, (h, w)) or chain.median("area") < COPY_SHARE * reference:
+            if (start.frame == 0 or start.border or not _plausible(chain, (h, w)) or _towel(chain, camera)
+                    or chain.median("area") < COPY_SHARE * reference):
                 continue
             if not _moves(chain, camera) and _revealed(start, tracks):
                 continue
