@@ -184,3 +184,26 @@ def test_a_ball_merged_with_its_colour_for_a_frame_is_not_said_to_vanish(blink, 
     frame 7'). Drawn nowhere in that frame, it does vanish."""
     verdict = verdicts(ball_moving_right(blink), parse("a red ball moves right").expectation)["permanence"]
     assert verdict.status == expected, verdict
+
+
+def own_hue_backdrop(seed: int, frames: int = 8, size: int = 96) -> np.ndarray:
+    """(frames, size, size, 3) a purple backdrop over the whole frame, in soft blotches and fine texture."""
+    rng = np.random.default_rng(seed)
+    blotches = cv2.resize(rng.normal(0, 1, (4, 4)).astype(np.float32), (size, size), interpolation=cv2.INTER_CUBIC)
+    texture = cv2.resize(rng.normal(0, 1, (16, 16)).astype(np.float32), (size, size), interpolation=cv2.INTER_CUBIC)
+    light = np.clip(175 + 25 * blotches + 10 * texture, 0, 255)  # (size, size)
+    image = np.stack([0.78 * light, 0.35 * light, light], axis=-1)  # purple (OpenCV hue ~137) at every brightness
+    return np.repeat(np.clip(image, 0, 255).astype(np.uint8)[None], frames, axis=0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_still_ball_on_a_background_of_its_own_hue_is_found_and_its_absence_is_not(seed):
+    """A still purple ball, darker than the purple backdrop it sits on, merges with it in colour: it is found by
+    its outline (a person sees it); the backdrop alone holds no ball."""
+    expectation = parse("a purple ball stays still").expectation
+    backdrop = own_hue_backdrop(seed)
+    yy, xx = np.mgrid[:96, :96]
+    with_ball = backdrop.copy()
+    with_ball[:, (xx - 48) ** 2 + (yy - 50) ** 2 <= 11 ** 2] = (85, 36, 112)
+    assert verdicts(with_ball, expectation)["presence"].status == PASS
+    assert verdicts(backdrop, expectation)["presence"].status != PASS

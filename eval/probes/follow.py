@@ -66,7 +66,7 @@ def _gap(frames: np.ndarray, masks: np.ndarray, seen: np.ndarray, colour: np.nda
     x0, y0, x1, y1 = xs.min(), ys.min(), xs.max(), ys.max()
     shape = masks[source, y0:y1 + 1, x0:x1 + 1]  # (bh, bw) its pixels in its box
     picture = frames[source, y0:y1 + 1, x0:x1 + 1]  # (bh, bw, 3)
-    if _contrast(frames[source], masks[source]) < CONTRAST:
+    if contrast(frames[source], masks[source]) < CONTRAST:
         return []  # it does not stand out where it was found: a match could not be told from background
     velocity = _velocity(masks, seen, camera, source, step)  # (2,) world pixels per frame, in the pass's direction
     position = np.array([x0, y0], float) - camera[source]  # its box's corner in the world
@@ -93,7 +93,7 @@ def _gap(frames: np.ndarray, masks: np.ndarray, seen: np.ndarray, colour: np.nda
         placed[my:my + shape.shape[0], mx:mx + shape.shape[1]] = shape
         patch = frames[i, my:my + shape.shape[0], mx:mx + shape.shape[1]]
         alike = float(np.abs(patch[shape].astype(np.float32) - picture[shape]).mean()) <= APPEAR
-        if alike and _contrast(frames[i], placed) >= CONTRAST and colour[i][placed].mean() >= MIN_COLOUR:
+        if alike and contrast(frames[i], placed) >= CONTRAST and colour[i][placed].mean() >= MIN_COLOUR:
             out.append(Found(i, (int(mx - x0), int(my - y0)), source))
             position = np.array([mx, my], float) - camera[i]
             misses = 0
@@ -119,11 +119,12 @@ def _centre(mask: np.ndarray) -> np.ndarray:
     return np.array([xs.mean(), ys.mean()])
 
 
-def _contrast(frame: np.ndarray, mask: np.ndarray) -> float:
+def contrast(frame: np.ndarray, mask: np.ndarray, sides: int = 3) -> float:
     """How much the object stands out all round: for each side (above, below, left, right of its centre), the
     largest per-channel difference (levels) between the mean colour of its rim there and of the ring of RING
-    pixels just outside it there; the third largest of the four. (An object shaded dark on one side may melt
-    into a dark background there; the edge or corner of a patch of its colour stands out on two sides at most.)"""
+    pixels just outside it there; the `sides`-th largest of the four. (Three: an object shaded dark on one side
+    may melt into a dark background there, while the edge or corner of a patch of its colour stands out on two
+    sides at most.)"""
     kernel = np.ones((2 * RING + 1, 2 * RING + 1), np.uint8)
     region = mask.astype(np.uint8)
     ring = (cv2.dilate(region, kernel) > 0) & ~mask
@@ -138,4 +139,4 @@ def _contrast(frame: np.ndarray, mask: np.ndarray) -> float:
         inner, outer = rim & side, ring & side
         if inner.any() and outer.any():  # (no ring beyond the frame's edge)
             contrasts.append(float(np.abs(frame[inner].mean(axis=0) - frame[outer].mean(axis=0)).max()))
-    return sorted(contrasts, reverse=True)[2] if len(contrasts) >= 3 else 0.0
+    return sorted(contrasts, reverse=True)[sides - 1] if len(contrasts) >= sides else 0.0

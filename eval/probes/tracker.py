@@ -37,7 +37,7 @@ from dataclasses import dataclass, field, replace
 import cv2
 import numpy as np
 
-from eval.probes.follow import follow
+from eval.probes.follow import CONTRAST, contrast, follow
 from world import PALETTE, Expectation, Thing
 
 WORK_SIDE = 256  # longest side, pixels, of the copy tracking runs on
@@ -73,6 +73,8 @@ STILL_SHARE = 0.5  # of the clip: a chain seen this long without moving is still
 FIT_ASPECT = 1.3  # long / short side: a region longer than this has no world shape's build (a towel, a strip)
 STRADDLE_TALL = 0.85  # of its usual height: a piece of it beside a wall is as tall as it (a half-size copy ~0.7)
 STRADDLE_AREA = 1.2  # of its usual area: two pieces of it beside a wall together are no bigger than it
+OUTLINED_LASTING = 0.2  # of the clip: pieces cut along finer outlines seen this long are candidates, not specks
+CANNY = (40, 90)  # hysteresis thresholds of the finer outlines an object merged with its background is cut along
 CAMERA_SIDE = 160  # longest side, pixels, of the copy the camera's motion is read on
 ZOOM_NOISE, ROLL_NOISE = 0.002, 0.002  # per frame: less zoom or roll (radians) than this is the fit's noise
 
@@ -232,6 +234,20 @@ def observe(frames: np.ndarray, expectation: Expectation) -> Observation:
                 picked, why = _identify(thing, again[1], must_move, camera, (h, w))
                 if any(_moves(c, camera) for c in picked):
                     (labels, chains), chosen, doubt, where = again, picked, why, moved
+            if not chosen and not must_move:
+                # Nothing of its colour has an object's build: it may sit on a background of its hue, merged with
+                # it, and still (a mover there was searched among the moving pixels above). Its colour is cut along
+                # finer outlines, and a piece that stands out all round kept.
+                again = _outlined(small, masks[thing.colour], hsv, camera, thing.colour)
+                picked, why = _identify(thing, again[1], must_move, camera, (h, w))
+                # Weaker evidence than a region of its own: with more than one such piece lasting a while, the
+                # background's texture makes them too, and which one is the object cannot be told.
+                lasting = [c for c in again[1] if len(c.regions) >= max(3, OUTLINED_LASTING * t) and _plausible(c, (h, w))]
+                if len(lasting) > 1:
+                    why = why or (f"{len(lasting)} {thing.colour} regions stand out from a background of that colour: "
+                                  f"which is the {thing.name} is unclear")
+                if picked:
+                    (labels, chains), chosen, doubt = again, picked, why
         else:
             if moving is None:
                 motion = _moving_mask(small, camera) if motion is None else motion
@@ -319,7 +335,7 @@ def _colour_mask(hsv: np.ndarray, coloured: np.ndarray, colour: str) -> np.ndarr
 
 
 def _chains_of(mask: np.ndarray, edges: np.ndarray, hsv: np.ndarray | None, camera: np.ndarray, colour: str | None,
-               split: bool = True) -> tuple[np.ndarray, list[Chain]]:
+               split: bool = True, split_share: float = MAX_SPLIT_SHARE) -> tuple[np.ndarray, list[Chain]]:
     """(labels (T, h, w) int32, chains) of the mask's regions; with a colour, only regions that carry its name.
     With `split`, a region too big or too ragged to be an object (an object touching background of its hue)
     is cut along the picture's edges (T, h, w), and the pieces that are object-like are kept."""
@@ -339,13 +355,30 @@ def _chains_of(mask: np.ndarray, edges: np.ndarray, hsv: np.ndarray | None, came
                 if _object_like(lambda name: getattr(region, name), (h, w)):
                     regions.append(region)
                     continue
-            if split and area <= MAX_SPLIT_SHARE * h * w:
+            if split and area <= split_share * h * w:
                 regions += _split(i, labels[i], k, stats[k], edges[i], floor, (h, w))
         per_frame.append(regions)
     if colour is not None:
         found = [r for regions in per_frame for r in regions]
         named = {id(r) for r, ok in zip(found, _carries_name(hsv, labels, found, colour)) if ok}
         per_frame = [[r for r in regions if id(r) in named] for regions in per_frame]
+    return labels, _link(per_frame, camera)
+
+
+def _outlined(frames: np.ndarray, mask: np.ndarray, hsv: np.ndarray, camera: np.ndarray, colour: str
+              ) -> tuple[np.ndarray, list[Chain]]:
+    """(labels, chains) of the regions of `mask` (T, h, w) cut along Canny's outlines of any channel of `frames`
+    (T, h, w, 3), which follow a step too faint for the Sobel cut; only regions that stand out from the ring around
+    them on all four sides (follow.CONTRAST) are kept: a piece of textured background, or of a towel of its colour
+    cut along its weave, does not."""
+    outlines = np.stack([np.bitwise_or.reduce([cv2.Canny(frame[..., c], *CANNY) for c in range(3)]) > 0
+                         for frame in frames])  # (T, h, w)
+    labels, chains = _chains_of(mask, outlines, hsv, camera, colour, split_share=1.0)  # however much of the frame
+    per_frame: list[list[Region]] = [[] for _ in range(len(frames))]
+    for chain in chains:
+        for r in chain.regions:
+            if contrast(frames[r.frame], labels[r.frame] == r.label, sides=4) >= CONTRAST:
+                per_frame[r.frame].append(r)
     return labels, _link(per_frame, camera)
 
 
@@ -642,9 +675,11 @@ def _track(thing: Thing, chosen: list[Chain], chains: list[Chain], labels: np.nd
     # Copies: other object-like regions of its colour, not background (a static one, for a moving subject).
     usual = float(np.median(areas[present & ~border] if (present & ~border).any() else areas[present])) if present.any() else 0
     # A still rectangle longer than any world shape (a towel of its colour, seen in pieces) is no copy of it either.
-    counted = [c for c in chains if c in chosen or (_plausible(c, size) and not _towel(c, camera)
-                                                     and (not must_move or not _background_still(c, camera)))]
+    # Its copies are measured against it, not the frame: half-size pieces of a small object count.
     least = max(min_area(h, w), COPY_SHARE * usual)
+    counted = [c for c in chains if c in chosen or (c.median("area") >= least and _object_like(c.median, size)
+                                                     and not _towel(c, camera)
+                                                     and (not must_move or not _background_still(c, camera)))]
     seen_as: list[list[Region]] = [[] for _ in range(t)]  # each frame's regions big enough to be a copy
     for chain in counted:
         for r in chain.regions:
