@@ -51,8 +51,10 @@ def pass_rate_figure(rates: pd.DataFrame, over: str = "") -> go.Figure:
     figure = go.Figure(layout={"title": title if len(rates) else "probe pass rate (no verdicts yet)", "barmode": "group",
                                "yaxis": {"range": [0, 1], "title": "pass rate"}})
     for model, rows in rates.groupby("model", sort=True):
+        # Each bar is labelled: a 0% bar has no height, and without its label the chart reads as empty.
         figure.add_trace(go.Bar(x=[rows["category"], rows["probe"]], y=rows["pass_rate"], name=model,
-                                customdata=rows["n"], hovertemplate="%{x}: %{y:.1%} of %{customdata}"))
+                                text=[f"{rate:.0%}" for rate in rows["pass_rate"]], textposition="outside",
+                                cliponaxis=False, customdata=rows["n"], hovertemplate="%{x}: %{y:.1%} of %{customdata}"))
     return figure
 
 

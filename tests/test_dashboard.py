@@ -245,3 +245,15 @@ def test_a_page_shows_the_latest_value_of_each_metric_and_every_verdict(syntheti
     again, _ = browse.page(table, browse.Filters(), sort="oldest", size=3)
     assert again.iloc[0]["flicker"] == 1.2346 and again.iloc[1]["flicker"] == rows.iloc[1]["flicker"]
     assert dt.datetime.strptime(first["created_at"], "%Y-%m-%d %H:%M")
+
+
+def test_a_pass_rate_of_nothing_is_a_labelled_bar_not_an_empty_chart():
+    """Every verdict failed or was inconclusive: the bars have no height, so each carries its rate as a label."""
+    import pandas as pd
+
+    from eval.dashboard import pass_rate_figure
+
+    rates = pd.DataFrame({"category": ["physics", "physics"], "probe": ["gravity", "presence"], "model": ["m", "m"],
+                          "pass_rate": [0.0, 0.5], "n": [4, 4]})
+    bar = pass_rate_figure(rates).data[0]
+    assert list(bar.y) == [0.0, 0.5] and list(bar.text) == ["0%", "50%"] and bar.textposition == "outside"
