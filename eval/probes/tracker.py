@@ -20,6 +20,11 @@ are both there from the start, of similar size, cannot be told apart: the track 
 and the probes that depend on it say inconclusive. Colourless objects are found by motion, each
 moving region its own chain; two or more of them cannot be told apart, the same doubt.
 
+Own-hue backgrounds. A subject the prompt moves that merges with a background of its hue is searched
+among its colour's pixels that move. A still object that does is cut out along finer (Canny) outlines
+and kept only if it stands out all round; more than one such piece is a doubt. Frames between its
+sightings where its colour alone loses it are filled by following its picture (follow.py).
+
 Camera. Dense optical flow (Farneback) of textured, non-object pixels: its median is the pan; a
 similarity fitted to it (RANSAC) also takes out zoom and roll where there are any.
 
