@@ -43,7 +43,7 @@ MODULES = {
     "pipeline/api.py": ["tests/test_mode_wiring.py", "tests/test_request.py"],
     "pipeline/tinyworld/backend.py": ["tests/test_tinyworld.py", "tests/test_mode_wiring.py"],
     "eval/fidelity.py": ["tests/test_fidelity.py"],
-    "eval/probes/": ["tests/test_probes.py"],
+    "eval/probes/": ["tests/test_probes.py", "tests/test_probes_realistic.py"],
 }
 # Files under eval/probes/ that are the probes' own test harness, not what they judge with.
 HARNESS = ["eval/probes/corruptions.py", "eval/probes/validate.py"]
