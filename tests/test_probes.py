@@ -982,3 +982,14 @@ def test_two_pieces_as_tall_as_the_object_beside_a_wall_are_one_object_seen_on_b
     assert not _two_sides([piece(0, 4, 10, 16), piece(8, 12, 10, 16)], usual=100.0, tall=10.0)  # 0.7 as tall: halves
     assert not _two_sides([piece(0, 3), piece(8, 13, 20, 29)], usual=100.0, tall=10.0)  # one above the other
     assert not _two_sides([piece(0, 3)], usual=100.0, tall=10.0)
+
+
+@pytest.mark.parametrize("t", [1, 2, 5, 6, 49])
+def test_the_still_background_is_each_pixels_median_over_time(t):
+    """uint8 in, uint8 out; between the two middle values of an even count, rounded half up."""
+    from eval.probes.tracker import _temporal_median
+
+    frames = np.random.default_rng(t).integers(0, 256, (t, 4, 5, 3)).astype(np.uint8)
+    got = _temporal_median(frames)
+    assert got.dtype == np.uint8 and got.shape == (4, 5, 3)
+    assert np.array_equal(got, np.floor(np.median(frames.astype(float), axis=0) + 0.5))
