@@ -29,6 +29,7 @@ FILL_BALL_MAX, FILL_BOX_MIN = 0.86, 0.91  # by fill alone, fills between ball an
 CORNER_BOX_MIN, FILL_BOX_WITH_CORNERS = 0.6, 0.84
 CORNER_BALL_MAX = 0.55
 CORNER = 0.25  # side of a corner square, of the box's side
+UNCLEAR = "unclear"  # shape_of: whole and big enough, but between a ball and a box
 ASPECT_MAX = 1.6  # long / short side of the box: balls and boxes ~1.0, triangles ~1.15, a smear ~2
 # A full box longer than this per wide is a rectangle, not the world's square box (true boxes on realistic renders,
 # blurred, sheared by H.264: at most 1.17; a towel prop of the box's hue: 1.35 and up)
@@ -114,9 +115,6 @@ def shape_of(track: Track) -> tuple[str | None, float | None]:
         box = corners >= CORNER_BOX_MIN and fill >= FILL_BOX_WITH_CORNERS
         ball = corners <= CORNER_BALL_MAX and fill <= FILL_BALL_MAX
     return ("box" if box else "ball" if ball else UNCLEAR), round(fill, 3)
-
-
-UNCLEAR = "unclear"  # shape_of: whole and big enough, but between a ball and a box
 
 
 def corners_of(track: Track, whole: np.ndarray) -> float | None:

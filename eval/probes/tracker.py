@@ -409,8 +409,16 @@ def _region(i: int, labels: np.ndarray, k: int, stat, edges: np.ndarray, piece: 
     area = len(xs)
     x0, y0, x1, y1 = x + int(xs.min()), y + int(ys.min()), x + int(xs.max()), y + int(ys.max())
     return Region(i, k, float(area), np.array([x + xs.mean(), y + ys.mean()]), (x0, y0, x1, y1),
-                  bool(x0 == 0 or y0 == 0 or x1 >= w - 1 or y1 >= h - 1), _concavity(piece, area),
+                  _at_border((x0, y0, x1, y1), (h, w)), _concavity(piece, area),
                   _outline(piece, edges[y:y + bh, x:x + bw], labels[y:y + bh, x:x + bw]))
+
+
+def _at_border(box, size: tuple[int, int]) -> bool:
+    """Whether a box (x0, y0, x1, y1 inclusive) touches the edge of a frame of `size` (h, w): the object may be
+    partly outside."""
+    h, w = size
+    x0, y0, x1, y1 = box
+    return bool(x0 == 0 or y0 == 0 or x1 >= w - 1 or y1 >= h - 1)
 
 
 def _outline(piece: np.ndarray, edges: np.ndarray, labels: np.ndarray) -> float:
@@ -676,9 +684,10 @@ def _track(thing: Thing, chosen: list[Chain], chains: list[Chain], labels: np.nd
         masks[i, ys + dy, xs + dx] = True
         present[i], centres[i], areas[i], fill[i], sag[i] = True, centres[j] + (dx, dy), areas[j], fill[j], sag[j]
         boxes[i] = boxes[j] + (dx, dy, dx, dy)
-        border[i] = bool(boxes[i, 0] == 0 or boxes[i, 1] == 0 or boxes[i, 2] >= w - 1 or boxes[i, 3] >= h - 1)
+        border[i] = _at_border(boxes[i], size)
     # Copies: other object-like regions of its colour, not background (a static one, for a moving subject).
-    usual = float(np.median(areas[present & ~border] if (present & ~border).any() else areas[present])) if present.any() else 0
+    whole = present & ~border
+    usual = float(np.median(areas[whole] if whole.any() else areas[present])) if present.any() else 0
     # A still rectangle longer than any world shape (a towel of its colour, seen in pieces) is no copy of it either.
     # Its copies are measured against it, not the frame: half-size pieces of a small object count.
     least = max(min_area(h, w), COPY_SHARE * usual)
@@ -691,7 +700,6 @@ def _track(thing: Thing, chosen: list[Chain], chains: list[Chain], labels: np.nd
             if r.area >= least:
                 seen_as[r.frame].append(r)
     copies = np.maximum([len(regions) for regions in seen_as], present.astype(int))
-    whole = present & ~border
     tall = float(np.median(boxes[whole, 3] - boxes[whole, 1] + 1)) if whole.any() else 0.0
     straddles = np.array([_two_sides(regions, usual, tall) for regions in seen_as])
     # Into the video's pixels (a box's inclusive far edge scales from its far side).
